@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host terminal: raw mode, escape key, batched output (see term.h).
+ *
+ * Two threads, so that neither direction can stall the other: the input
+ * thread must still see C-a x while out_fd is blocked, and the output
+ * thread must keep draining while ops->input waits for a device lock held
+ * by a vcpu that is itself blocked in term_write().
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devices/term.h"
+#include "util/log.h"
+
+#define TERM_IN_BUF		4096
+#define TERM_OUT_BUF		(64 * 1024)
+#define TERM_OUT_HIWAT		4096	/* flush now, don't wait the delay */
+#define TERM_OUT_DELAY_NS	1000000	/* let one-byte writes gather */
+
+static const char term_help[] =
+	"\r\nC-a x  exit    C-a h  help    C-a C-a  send C-a\r\n";
+
+struct term {
+	int in_fd;
+	int out_fd;
+	struct term_ops ops;
+	void *opaque;
+	int tty_slot;			/* -1: in_fd is not a tty we changed */
+
+	int evfd;			/* wakes the input thread */
+	atomic_bool stop;
+	atomic_bool want_space;		/* input held back, waiting for room */
+	pthread_t in_thread;
+	pthread_t out_thread;
+
+	/* input thread only */
+	bool in_eof;
+	bool got_escape;
+	size_t pend_len;
+	u8 pend[TERM_IN_BUF];
+
+	/* output: all under out_lock */
+	pthread_mutex_t out_lock;
+	pthread_cond_t out_ready;	/* to the output thread */
+	pthread_cond_t out_space;	/* to blocked writers */
+	u8 *out_buf;			/* writers fill this one */
+	u8 *out_spare;			/* the output thread writes this one */
+	size_t out_len;
+	bool closing;
+	bool out_broken;
+	struct term_stats stats;
+};
+
+/*
+ * Saved tty state, read by term_restore() from signal handlers: a slot is
+ * filled before it is marked active, so a handler never sees half of one.
+ */
+#define TERM_MAX_TTYS 4
+
+static struct {
+	atomic_int active;
+	int fd;
+	struct termios saved;
+} term_ttys[TERM_MAX_TTYS];
+
+static pthread_mutex_t term_ttys_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t term_atexit_once = PTHREAD_ONCE_INIT;
+
+void term_restore(void)
+{
+	int saved_errno = errno;
+
+	for (int i = 0; i < TERM_MAX_TTYS; i++) {
+		if (atomic_load(&term_ttys[i].active))
+			tcsetattr(term_ttys[i].fd, TCSANOW, &term_ttys[i].saved);
+	}
+	errno = saved_errno;
+}
+
+static void term_atexit_register(void)
+{
+	atexit(term_restore);
+}
+
+/*
+ * Raw input like cfmakeraw(): no echo, no line editing, no signals from
+ * ^C/^Z (they belong to the guest), no CR/NL mapping, no XON/XOFF, 8 bits.
+ * Output processing is left as it was (OPOST on, normally), as QEMU,
+ * kvmtool and Firecracker do: a guest that sends \r\n gets an invisible
+ * extra \r, one that sends a bare \n does not staircase.
+ */
+static int term_raw_enter(int fd)
+{
+	struct termios saved, raw;
+	int slot = -1, err;
+
+	if (tcgetattr(fd, &saved) < 0)
+		return -errno;
+
+	pthread_mutex_lock(&term_ttys_lock);
+	for (int i = 0; i < TERM_MAX_TTYS; i++) {
+		if (!atomic_load(&term_ttys[i].active)) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot < 0) {
+		pthread_mutex_unlock(&term_ttys_lock);
+		return -ENOSPC;
+	}
+	term_ttys[slot].fd = fd;
+	term_ttys[slot].saved = saved;
+	atomic_store(&term_ttys[slot].active, 1);
+	pthread_mutex_unlock(&term_ttys_lock);
+	pthread_once(&term_atexit_once, term_atexit_register);
+
+	raw = saved;
+	raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+			 ICRNL | IXON);
+	raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	raw.c_cflag &= ~(CSIZE | PARENB);
+	raw.c_cflag |= CS8;
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &raw) < 0) {
+		err = -errno;
+		atomic_store(&term_ttys[slot].active, 0);
+		return err;
+	}
+	return slot;
+}
+
+static void term_raw_leave(int slot)
+{
+	if (slot < 0)
+		return;
+	tcsetattr(term_ttys[slot].fd, TCSANOW, &term_ttys[slot].saved);
+	atomic_store(&term_ttys[slot].active, 0);
+}
+
+/* --- output --- */
+
+static int term_write_all(int fd, const u8 *buf, size_t len, u64 *nr_writes)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				/* someone made the fd non-blocking: wait */
+				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+				poll(&pfd, 1, -1);
+				continue;
+			}
+			return -errno;
+		}
+		(*nr_writes)++;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void term_deadline(struct timespec *ts, long ns)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_nsec += ns;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void *term_output_thread(void *arg)
+{
+	struct term *t = arg;
+	struct timespec deadline;
+	bool broken;
+	size_t len;
+	u8 *buf;
+	u64 nr_writes;
+	int err;
+
+	pthread_mutex_lock(&t->out_lock);
+	for (;;) {
+		while (!t->out_len && !t->closing)
+			pthread_cond_wait(&t->out_ready, &t->out_lock);
+		if (!t->out_len)
+			break;		/* closing, and all written */
+
+		term_deadline(&deadline, TERM_OUT_DELAY_NS);
+		while (!t->closing && t->out_len < TERM_OUT_HIWAT &&
+		       pthread_cond_timedwait(&t->out_ready, &t->out_lock,
+					      &deadline) != ETIMEDOUT)
+			;
+
+		/* swap buffers: writers go on filling the other one */
+		buf = t->out_buf;
+		len = t->out_len;
+		t->out_buf = t->out_spare;
+		t->out_spare = NULL;
+		t->out_len = 0;
+		broken = t->out_broken;
+		pthread_cond_broadcast(&t->out_space);
+		pthread_mutex_unlock(&t->out_lock);
+
+		nr_writes = 0;
+		err = broken ? -EPIPE : term_write_all(t->out_fd, buf, len,
+						       &nr_writes);
+
+		pthread_mutex_lock(&t->out_lock);
+		t->out_spare = buf;
+		t->stats.out_writes += nr_writes;
+		if (err) {
+			if (!t->out_broken)
+				log_warn("console output: %s; discarding it",
+					 strerror(-err));
+			t->out_broken = true;
+			t->stats.out_dropped += len;
+		} else {
+			t->stats.out_bytes += len;
+		}
+	}
+	pthread_mutex_unlock(&t->out_lock);
+	return NULL;
+}
+
+/* @wait false: give up rather than block (output stuck, buffer full). */
+static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
+{
+	size_t room, n, was;
+
+	if (t->out_fd < 0)
+		return;
+
+	pthread_mutex_lock(&t->out_lock);
+	while (len) {
+		room = TERM_OUT_BUF - t->out_len;
+		if (!room) {
+			if (!wait)
+				break;
+			/* backpressure: the guest waits for the reader */
+			pthread_cond_wait(&t->out_space, &t->out_lock);
+			continue;
+		}
+		n = MIN(room, len);
+		was = t->out_len;
+		memcpy(t->out_buf + was, buf, n);
+		t->out_len += n;
+		if (!was || (was < TERM_OUT_HIWAT && t->out_len >= TERM_OUT_HIWAT))
+			pthread_cond_signal(&t->out_ready);
+		buf += n;
+		len -= n;
+	}
+	pthread_mutex_unlock(&t->out_lock);
+}
+
+void term_write(struct term *t, const u8 *buf, size_t len)
+{
+	term_append(t, buf, len, true);
+}
+
+void term_get_stats(struct term *t, struct term_stats *st)
+{
+	pthread_mutex_lock(&t->out_lock);
+	*st = t->stats;
+	pthread_mutex_unlock(&t->out_lock);
+}
+
+/* --- input --- */
+
+static void term_pend(struct term *t, u8 c)
+{
+	t->pend[t->pend_len++] = c;
+}
+
+/* Escape handling; the caller leaves room for len + 1 bytes in pend. */
+static void term_filter(struct term *t, const u8 *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		u8 c = buf[i];
+
+		if (!t->got_escape) {
+			if (c == TERM_ESCAPE)
+				t->got_escape = true;
+			else
+				term_pend(t, c);
+			continue;
+		}
+		t->got_escape = false;
+		switch (c) {
+		case 'x':
+			if (t->ops.quit)
+				t->ops.quit(t->opaque);
+			break;
+		case 'h':
+		case '?':
+			/* never block here: C-a x must still get through */
+			term_append(t, (const u8 *)term_help,
+				    sizeof(term_help) - 1, false);
+			break;
+		case TERM_ESCAPE:
+			term_pend(t, c);
+			break;
+		default:
+			/* not a command: pass both through */
+			term_pend(t, TERM_ESCAPE);
+			term_pend(t, c);
+			break;
+		}
+	}
+}
+
+static void term_read_input(struct term *t)
+{
+	u8 buf[TERM_IN_BUF];
+	ssize_t n;
+
+	/* -1: a C-a held from the last read may come out with the next byte */
+	n = read(t->in_fd, buf, TERM_IN_BUF - t->pend_len - 1);
+	if (n > 0) {
+		term_filter(t, buf, n);
+		return;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0)
+		log_debug("console input: %s", strerror(errno));
+	/* EOF ends input, it does not quit: stdin may be /dev/null in CI */
+	t->in_eof = true;
+	if (t->got_escape) {
+		t->got_escape = false;
+		term_pend(t, TERM_ESCAPE);
+	}
+}
+
+static void term_deliver(struct term *t)
+{
+	size_t done = 0, n;
+
+	while (done < t->pend_len) {
+		n = t->ops.input ? t->ops.input(t->opaque, t->pend + done,
+						t->pend_len - done)
+				 : t->pend_len - done;
+		if (!n)
+			break;
+		done += MIN(n, t->pend_len - done);
+	}
+	memmove(t->pend, t->pend + done, t->pend_len - done);
+	t->pend_len -= done;
+}
+
+static void *term_input_thread(void *arg)
+{
+	struct term *t = arg;
+	struct pollfd pfd[2];
+	int nfds, timeout;
+	u64 val;
+
+	for (;;) {
+		if (t->pend_len) {
+			/* before trying, so a term_input_ready() is not missed */
+			atomic_store(&t->want_space, true);
+			term_deliver(t);
+			if (!t->pend_len)
+				atomic_store(&t->want_space, false);
+		}
+
+		pfd[0] = (struct pollfd){ .fd = t->evfd, .events = POLLIN };
+		nfds = 1;
+		/* stop reading while held-back input fills the buffer */
+		if (!t->in_eof && t->pend_len + 2 <= TERM_IN_BUF) {
+			pfd[1] = (struct pollfd){ .fd = t->in_fd, .events = POLLIN };
+			nfds = 2;
+		}
+		/* the guest may free room without telling us: retry, slowly */
+		timeout = t->pend_len ? TERM_INPUT_RETRY_MS : -1;
+
+		if (poll(pfd, nfds, timeout) < 0) {
+			if (errno != EINTR) {
+				log_debug("console poll: %s", strerror(errno));
+				t->in_eof = true;
+			}
+			continue;
+		}
+		if (atomic_load(&t->stop))
+			break;
+		if (pfd[0].revents & POLLIN) {
+			if (read(t->evfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
+				log_debug("console eventfd: %s", strerror(errno));
+		}
+		if (nfds == 2 && pfd[1].revents)
+			term_read_input(t);
+	}
+	return NULL;
+}
+
+void term_input_ready(struct term *t)
+{
+	u64 one = 1;
+
+	if (atomic_exchange(&t->want_space, false)) {
+		if (write(t->evfd, &one, sizeof(one)) < 0)
+			log_debug("console eventfd: %s", strerror(errno));
+	}
+}
+
+/* --- open / close --- */
+
+static void term_free(struct term *t)
+{
+	if (t->evfd >= 0)
+		close(t->evfd);
+	pthread_cond_destroy(&t->out_space);
+	pthread_cond_destroy(&t->out_ready);
+	pthread_mutex_destroy(&t->out_lock);
+	free(t->out_buf);
+	free(t->out_spare);
+	free(t);
+}
+
+/* Stop the output thread once everything pending is written. */
+static void term_stop_output(struct term *t)
+{
+	pthread_mutex_lock(&t->out_lock);
+	t->closing = true;
+	pthread_cond_signal(&t->out_ready);
+	pthread_mutex_unlock(&t->out_lock);
+	pthread_join(t->out_thread, NULL);
+}
+
+struct term *term_open(int in_fd, int out_fd, const struct term_ops *ops,
+		       void *opaque)
+{
+	pthread_condattr_t cattr;
+	sigset_t all, old;
+	struct term *t;
+	int err, slot;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->in_fd = in_fd;
+	t->out_fd = out_fd;
+	t->ops = *ops;
+	t->opaque = opaque;
+	t->tty_slot = -1;
+	t->in_eof = in_fd < 0;
+	pthread_mutex_init(&t->out_lock, NULL);
+	/* the batching delay must not jump with the wall clock */
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->out_ready, &cattr);
+	pthread_condattr_destroy(&cattr);
+	pthread_cond_init(&t->out_space, NULL);
+
+	t->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	t->out_buf = malloc(TERM_OUT_BUF);
+	t->out_spare = malloc(TERM_OUT_BUF);
+	if (t->evfd < 0 || !t->out_buf || !t->out_spare) {
+		err = t->evfd < 0 ? errno : ENOMEM;
+		goto fail;
+	}
+
+	if (in_fd >= 0 && isatty(in_fd)) {
+		slot = term_raw_enter(in_fd);
+		if (slot < 0) {
+			err = -slot;
+			goto fail;
+		}
+		t->tty_slot = slot;
+	}
+
+	/*
+	 * Our threads take no signals: SIGINT/SIGTERM go to the main program,
+	 * and a write to a closed pipe fails with EPIPE instead of SIGPIPE.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&t->out_thread, NULL, term_output_thread, t);
+	if (!err) {
+		err = pthread_create(&t->in_thread, NULL, term_input_thread, t);
+		if (err)
+			term_stop_output(t);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		goto fail_tty;
+	return t;
+
+fail_tty:
+	term_raw_leave(t->tty_slot);
+fail:
+	term_free(t);
+	errno = err;
+	return NULL;
+}
+
+void term_close(struct term *t)
+{
+	u64 one = 1;
+
+	if (!t)
+		return;
+	atomic_store(&t->stop, true);
+	if (write(t->evfd, &one, sizeof(one)) < 0)
+		log_debug("console eventfd: %s", strerror(errno));
+	pthread_join(t->in_thread, NULL);
+	term_stop_output(t);
+	term_raw_leave(t->tty_slot);
+	term_free(t);
+}

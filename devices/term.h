@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_DEVICES_TERM_H
+#define VMM_DEVICES_TERM_H
+
+#include "util/types.h"
+
+/*
+ * The host terminal behind the guest console.
+ *
+ * Input: a thread reads in_fd, handles the escape key and hands the rest to
+ * ops->input. What the guest side does not accept is kept and offered
+ * again (after term_input_ready(), or within TERM_INPUT_RETRY_MS), so no
+ * input is lost. EOF on in_fd ends input; it does not quit.
+ *
+ * Escape key Ctrl-A, whether or not in_fd is a tty:
+ *	C-a x	ops->quit()
+ *	C-a h	print a help line (also C-a ?)
+ *	C-a C-a	send one C-a
+ *	C-a <c>	anything else: both bytes are sent, nothing is swallowed
+ *
+ * Output: term_write() appends to a 64 KiB buffer; an output thread writes
+ * it out ~1 ms after the first byte (sooner past 4 KiB), so one byte per
+ * guest exit does not mean one write(2) per byte. When the buffer is full
+ * (out_fd blocked, a slow reader) term_write() blocks until there is room:
+ * output is never dropped, unless out_fd fails for good (EPIPE, EIO ...),
+ * which is logged once.
+ *
+ * If in_fd is a tty it goes to raw mode until term_close(), exit() or
+ * term_restore().
+ */
+
+#define TERM_ESCAPE		0x01	/* Ctrl-A */
+#define TERM_INPUT_RETRY_MS	10
+
+struct term;
+
+struct term_ops {
+	/* Returns how many bytes were accepted; called on the input thread. */
+	size_t (*input)(void *opaque, const u8 *buf, size_t len);
+	/* C-a x, on the input thread; must not call term_close() itself. */
+	void (*quit)(void *opaque);
+};
+
+/*
+ * Starts the input and output threads. in_fd < 0: no input; out_fd < 0:
+ * output is discarded. The fds stay owned by the caller (term_close() does
+ * not close them). Returns NULL with errno set on failure.
+ */
+struct term *term_open(int in_fd, int out_fd, const struct term_ops *ops,
+		       void *opaque);
+/* Output from the guest; any thread. May block while the buffer is full. */
+void term_write(struct term *t, const u8 *buf, size_t len);
+/* The guest side has room again: retry held-back input now. Any thread. */
+void term_input_ready(struct term *t);
+/*
+ * Stops input, writes out all pending output, restores the tty and joins
+ * both threads. Writers must have stopped calling term_write().
+ */
+void term_close(struct term *t);
+/* Async-signal-safe: put every tty we changed back as it was. */
+void term_restore(void);
+
+struct term_stats {
+	u64 out_writes;		/* write(2) calls that moved output */
+	u64 out_bytes;
+	u64 out_dropped;	/* lost because out_fd failed */
+};
+
+void term_get_stats(struct term *t, struct term_stats *st);
+
+#endif

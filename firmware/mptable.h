@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_FIRMWARE_MPTABLE_H
+#define VMM_FIRMWARE_MPTABLE_H
+
+#include "util/types.h"
+
+/*
+ * Intel MultiProcessor Specification 1.4 tables: the floating pointer
+ * ("_MP_") followed by the configuration table ("PCMP"). Guests that run
+ * without ACPI (acpi=off, old kernels) find their cpus and IOAPIC here.
+ *
+ * APIC ids are 8-bit in this format and 0xff is the broadcast id, so at most
+ * 255 cpus (ids 0..254) can be described.
+ */
+#define MPTABLE_MAX_CPUS	255
+
+/* Defaults used when the version fields below are left 0. */
+#define MPTABLE_LAPIC_VERSION	0x14	/* integrated local APIC */
+#define MPTABLE_IOAPIC_VERSION	0x11	/* 82093AA-style, 24 pins */
+
+struct mptable_info {
+	u32 nr_cpus;		/* cpu i gets APIC id i; cpu 0 is the BSP */
+	u32 lapic_addr;		/* e.g. 0xfee00000 */
+	u8 lapic_version;	/* 0: MPTABLE_LAPIC_VERSION */
+	u8 ioapic_id;
+	u8 ioapic_version;	/* 0: MPTABLE_IOAPIC_VERSION */
+	u32 ioapic_addr;	/* e.g. 0xfec00000 */
+};
+
+/*
+ * Bytes mptable_build() needs for nr_cpus, or 0 if nr_cpus is 0 or above
+ * MPTABLE_MAX_CPUS. It is 212 + 20 * nr_cpus: 1 KiB (the EBDA) holds 40 cpus.
+ */
+size_t mptable_size(u32 nr_cpus);
+
+/*
+ * Writes the tables into buf, which the caller copies to guest-physical
+ * address gpa (16-byte aligned, below 4 GiB; Linux scans 0x9fc00-0x9ffff).
+ * Returns the bytes used, -ENOSPC if size is too small, or -EINVAL.
+ */
+int mptable_build(void *buf, size_t size, u64 gpa,
+		  const struct mptable_info *info);
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * testguest: a freestanding x86-64 test kernel for vmm.
+ * Ring 0 only sets up the GDT/TSS/IDT/page tables; everything else runs in
+ * ring 3 with IOPL 3 (see README.md for why: ring 0 is emulated on the CI host).
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#ifndef __ASSEMBLER__
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef signed long long s64;
+typedef unsigned long size_t;
+typedef _Bool bool;
+#define true 1
+#define false 0
+#define NULL ((void *)0)
+#endif
+
+#define MAX_CPUS	16
+#define KSTACK_SIZE	8192
+#define ISTACK_SIZE	4096
+#define USTACK_SIZE	16384
+
+/* GDT selectors (head.S) */
+#define SEL_KCODE	0x08
+#define SEL_KDATA	0x10
+#define SEL_KCODE32	0x18
+#define SEL_UDATA	0x23
+#define SEL_UCODE	0x2b
+#define SEL_TSS(cpu)	(0x30 + 16 * (cpu))
+#define GDT_TSS_INDEX(cpu) (6 + 2 * (cpu))
+
+/* Interrupt vectors */
+#define VEC_TIMER	0x20
+#define VEC_UART	0x24
+#define VEC_SYSCALL	0x80
+#define VEC_SPURIOUS	0xff
+
+/* int $0x80 functions (rax) */
+#define SYS_PARK	1	/* cli; hlt forever */
+#define SYS_TRIPLEFAULT	2	/* lidt with limit 0, then #UD */
+
+/* Physical addresses the guest relies on */
+#define LAPIC_BASE	0xfee00000
+#define IOAPIC_DEFAULT	0xfec00000ULL
+#define NULL_MMIO	0xd0000000ULL
+#define TRAMP_ADDR	0x8000ULL
+#define COM1		0x3f8
+#define PVPANIC_PORT	0x505
+
+#ifndef __ASSEMBLER__
+#define barrier() __asm__ __volatile__("" ::: "memory")
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void outb(u16 port, u8 v) { __asm__ __volatile__("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outw(u16 port, u16 v) { __asm__ __volatile__("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port) { u8 v; __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+static inline void cpuid(u32 leaf, u32 sub, u32 r[4])
+{
+	__asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			     : "a"(leaf), "c"(sub));
+}
+static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
+static inline void sti(void) { __asm__ __volatile__("sti" ::: "memory"); }
+static inline void cli(void) { __asm__ __volatile__("cli" ::: "memory"); }
+static inline u32 mmio_read32(u64 a) { return *(volatile u32 *)a; }
+static inline void mmio_write32(u64 a, u32 v) { *(volatile u32 *)a = v; }
+static inline void syscall0(u64 nr) { __asm__ __volatile__("int $0x80" :: "a"(nr) : "memory"); }
+
+/* lib.c */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+u64 parse_u64(const char *s, const char **end);
+int vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+u8 checksum8(const void *p, size_t n);
+
+/* serial.c */
+void serial_init(void);
+void serial_putc(char c);
+void serial_write(const char *s, size_t n);
+void serial_write_outsb(const char *s, size_t n);
+int serial_getc_timeout(u64 timeout_ms);	/* -1 on timeout */
+bool serial_rx_ready(void);
+
+/* pit.c: time */
+u32 tsc_khz(void);
+bool tsc_khz_from_cpuid(void);
+void udelay(u64 us);
+u64 tsc_to_us(u64 cycles);
+
+/* acpi.c */
+struct acpi_info {
+	bool found;
+	u64 rsdp;
+	char root_sig[5];		/* "XSDT" or "RSDT" */
+	bool rsdp_csum_ok;
+	int ncpus;			/* enabled LAPIC/x2APIC entries */
+	u32 apic_ids[MAX_CPUS];
+	u64 lapic_addr, ioapic_addr;
+	u32 irq_gsi[16];		/* ISA IRQ -> GSI after overrides */
+	u16 irq_flags[16];
+	bool have_madt, have_fadt, have_dsdt;
+	u32 pm1a_cnt;
+	int s5_slp_typ;			/* -1 if _S5_ not found */
+};
+const struct acpi_info *acpi_get(void);
+
+/* mptable.c */
+int mptable_count_cpus(u64 *where, char *why, size_t whylen);	/* -1: not found */
+
+/* apic.c */
+u32 lapic_read(u32 reg);
+void lapic_write(u32 reg, u32 v);
+void lapic_enable(void);
+void lapic_eoi(void);
+u32 lapic_id(void);
+void ioapic_route(u32 gsi, u8 vector, u32 dest_apic, bool level, bool low);
+void ioapic_mask(u32 gsi);
+void pic_disable(void);
+
+/* smp.c */
+struct cpu_report {
+	volatile u32 alive;
+	volatile u32 apic_id;		/* cpuid 1 EBX[31:24] */
+	volatile u32 x2apic_id;		/* cpuid 0xb EDX, or ~0 */
+};
+extern struct cpu_report cpu_reports[MAX_CPUS];
+void ap_main(void);
+
+/* main.c */
+extern u64 boot_params_ptr;
+extern volatile u64 irq_count_timer, irq_count_uart, irq_count_other;
+const u8 *boot_params(void);
+const char *cmdline(void);
+u32 cmdline_size(void);
+bool cmdline_get(const char *key, char *val, size_t len);
+u64 expect_mem_mib(void);
+int expect_cpus(void);
+void do_poweroff(void);
+void do_reset(void);
+void do_panic(void);
+void do_triplefault(void);
+void hang(void);
+
+/* tests.c */
+struct test {
+	const char *name;
+	bool in_all;
+	void (*fn)(const char *name);
+};
+extern const struct test tests[];
+extern int tests_passed, tests_failed;
+extern const char *current_test;
+void test_pass(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void test_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void test_skip(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void run_tests(const char *list);
+void test_smp(const char *name);
+void test_pit(const char *name);
+void test_ioapic(const char *name);
+void test_acpi(const char *name);
+void test_mptable(const char *name);
+
+/* shell.c */
+void shell(void);
+
+#endif /* __ASSEMBLER__ */
+#endif

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Ring-3 main: command line, tests, then the requested action (or the shell). */
+#include "guest.h"
+#include "cpu.h"
+
+volatile u64 irq_count_timer, irq_count_uart, irq_count_other;
+extern u8 __bss_start[], __bss_end[];
+
+const u8 *boot_params(void)
+{
+	return (const u8 *)boot_params_ptr;
+}
+
+const char *cmdline(void)
+{
+	const u8 *bp = boot_params();
+	u64 p = *(const u32 *)(bp + 0x228) | (u64)*(const u32 *)(bp + 0x0c8) << 32;
+
+	return p ? (const char *)p : NULL;
+}
+
+u32 cmdline_size(void)
+{
+	u32 n = *(const u32 *)(boot_params() + 0x238);
+
+	return n ? n : 255;	/* boot.rst: before 2.06 the limit was 255 */
+}
+
+/* Finds key=value as a whole word; copies the value (up to the next space). */
+bool cmdline_get(const char *key, char *val, size_t len)
+{
+	const char *c = cmdline();
+	size_t klen = strlen(key);
+
+	for (; c && *c; ) {
+		while (*c == ' ')
+			c++;
+		if (!strncmp(c, key, klen) && c[klen] == '=') {
+			size_t n = 0;
+
+			for (c += klen + 1; *c && *c != ' ' && n + 1 < len; c++)
+				val[n++] = *c;
+			val[n] = '\0';
+			return true;
+		}
+		while (*c && *c != ' ')
+			c++;
+	}
+	return false;
+}
+
+u64 expect_mem_mib(void)
+{
+	char v[24];
+
+	return cmdline_get("expect_mem", v, sizeof(v)) ? parse_u64(v, NULL) : 0;
+}
+
+int expect_cpus(void)
+{
+	char v[24];
+
+	return cmdline_get("expect_cpus", v, sizeof(v)) ? (int)parse_u64(v, NULL) : 0;
+}
+
+/* Ring 3 spins (hlt would fault); ring 0 (an exception report) halts. */
+void hang(void)
+{
+	u16 cs;
+
+	cli();
+	__asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+	for (;;) {
+		if (cs & 3)
+			cpu_relax();
+		else
+			__asm__ __volatile__("hlt");
+	}
+}
+
+/* pvpanic (QEMU docs/specs/pvpanic.txt): reading the port gives the supported events. */
+void do_panic(void)
+{
+	if (inb(PVPANIC_PORT) & 1)
+		outb(PVPANIC_PORT, 1);
+	printf("PANIC\n");
+	hang();
+}
+
+/* ACPI S5: SLP_TYP from \_S5_ in the DSDT, SLP_EN = bit 13, to PM1a_CNT. */
+void do_poweroff(void)
+{
+	const struct acpi_info *ai = acpi_get();
+
+	if (!ai->pm1a_cnt || ai->s5_slp_typ < 0) {
+		printf("POWEROFF failed: pm1a_cnt=0x%x s5=%d\n", ai->pm1a_cnt, ai->s5_slp_typ);
+		do_panic();
+	}
+	outw(ai->pm1a_cnt, (ai->s5_slp_typ & 7) << 10 | 1 << 13);
+	udelay(1000000);
+	printf("POWEROFF failed: still running 1 s after writing PM1a_CNT 0x%x\n", ai->pm1a_cnt);
+	do_panic();
+}
+
+/* The i8042 pulses the reset line; 0xcf9 as a fallback. */
+void do_reset(void)
+{
+	outb(0x64, 0xfe);
+	udelay(100000);
+	outb(0xcf9, 0x06);
+	udelay(100000);
+	printf("RESET failed\n");
+	do_panic();
+}
+
+void do_triplefault(void)
+{
+	syscall0(SYS_TRIPLEFAULT);
+	printf("TRIPLEFAULT failed\n");
+	do_panic();
+}
+
+static void do_action(void)
+{
+	char act[16] = "poweroff";
+
+	cmdline_get("action", act, sizeof(act));
+	if (!strcmp(act, "poweroff")) {
+		if (tests_failed)
+			do_panic();	/* a failed run must not look like a clean exit */
+		do_poweroff();
+	} else if (!strcmp(act, "reset") || !strcmp(act, "reboot")) {
+		do_reset();
+	} else if (!strcmp(act, "triplefault")) {
+		do_triplefault();
+	} else if (!strcmp(act, "panic")) {
+		do_panic();
+	} else if (!strcmp(act, "hang")) {
+		hang();
+	} else {
+		printf("unknown action=%s\n", act);
+		do_panic();
+	}
+}
+
+/* Ring 3, cpu 0, interrupts off. Entered from head.S with IOPL 3. */
+void guest_main(void)
+{
+	char list[256];
+
+	memset(__bss_start, 0, __bss_end - __bss_start);
+	idt_init();
+	serial_init();
+	tsc_khz();
+	if (cmdline_get("vmmtest", list, sizeof(list))) {
+		run_tests(list);
+		printf("RESULT passed=%d failed=%d\n", tests_passed, tests_failed);
+		do_action();
+	}
+	printf("vmm test guest: x86-64, ring 3 with IOPL 3, %d cpus in MADT\n", acpi_get()->ncpus);
+	run_tests("all");
+	printf("RESULT passed=%d failed=%d\n", tests_passed, tests_failed);
+	shell();
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86 PC: RAM below the 3 GiB hole and above 4 GiB, the in-kernel
+ * PIC/IOAPIC/LAPIC and PIT, COM1, power and reset ports. Implements the
+ * arch hooks of kvm/arch.h, in the order KVM requires.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "devices/term.h"
+#include "devices/uart8250.h"
+#include "hw/x86/bootparams.h"
+#include "hw/x86/cpu.h"
+#include "hw/x86/layout.h"
+#include "hw/x86/machine.h"
+#include "hw/x86/power.h"
+#include "kvm/arch.h"
+#include "kvm/kvm.h"
+#include "util/log.h"
+#include "vcpu/vcpu.h"
+
+unsigned long arch_vm_type(struct vm *vm)
+{
+	return 0;
+}
+
+const char *arch_default_cmdline(const struct vm_config *cfg)
+{
+	/*
+	 * Serial console on COM1 at the speed the UART claims; reboot by the
+	 * keyboard controller (we implement it); no PCI until vmm has a host
+	 * bridge; panic=-1 turns a panic into a reset, which vmm reports.
+	 */
+	return "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 pci=off "
+	       "i8042.noaux i8042.nokbd";
+}
+
+static void com1_irq_set(void *opaque, int level)
+{
+	irq_line_set(opaque, X86_COM1_IRQ, level);
+}
+
+static void com1_out(void *opaque, const u8 *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	if (vm->term)
+		term_write(vm->term, buf, len);
+}
+
+static size_t com1_rx(void *opaque, const u8 *buf, size_t len)
+{
+	return uart8250_receive(opaque, buf, len);
+}
+
+static int x86_irqchip_init(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (kvm_require_cap(vm, KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR") < 0 ||
+	    kvm_require_cap(vm, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP") < 0 ||
+	    kvm_require_cap(vm, KVM_CAP_PIT2, "KVM_CAP_PIT2") < 0)
+		return -ENOTSUP;
+	/* The TSS and identity map must exist before vcpus, outside RAM. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, X86_TSS_ADDR) < 0) {
+		log_error("KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return -errno;
+	}
+	if (kvm_cap(vm, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
+		u64 addr = X86_IDENTITY_MAP_ADDR;
+
+		if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0) {
+			log_error("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	/* api.rst 4.24: the irqchip before any vcpu, so each gets a LAPIC. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		log_error("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -errno;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		log_error("KVM_CREATE_PIT2: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+	struct x86_machine *m = calloc(1, sizeof(*m));
+	u64 gpa[2], size[2];
+	int n, r;
+
+	if (!m)
+		return -ENOMEM;
+	vm->arch = m;
+
+	r = x86_irqchip_init(vm);
+	if (r < 0)
+		return r;
+
+	x86_ram_regions(vm->cfg->ram_size, gpa, size, &n);
+	for (int i = 0; i < n; i++) {
+		r = vm_add_ram(vm, gpa[i], size[i]);
+		if (r < 0) {
+			log_error("cannot map %llu MiB of guest RAM at 0x%llx: %s",
+				  (unsigned long long)(size[i] >> 20),
+				  (unsigned long long)gpa[i], strerror(-r));
+			return r;
+		}
+	}
+
+	m->com1 = uart8250_create((struct uart_irq){ com1_irq_set, vm },
+				  (struct uart_out){ com1_out, vm });
+	if (!m->com1)
+		return -ENOMEM;
+	r = bus_register(vm, BUS_PIO, X86_COM1_PORT, 8, uart8250_io, m->com1, "com1");
+	if (r < 0)
+		return r;
+	vm->console_rx = com1_rx;
+	vm->console_opaque = m->com1;
+
+	r = x86_power_init(vm);
+	if (r < 0)
+		return r;
+
+	m->cpuid = x86_cpuid_supported(vm);
+	return m->cpuid ? 0 : -ENOTSUP;
+}
+
+int arch_vcpu_init(struct vcpu *vcpu)
+{
+	struct x86_machine *m = vcpu->vm->arch;
+	int r;
+
+	r = x86_vcpu_setup_cpuid(vcpu, m->cpuid);
+	if (r < 0)
+		return r;
+	r = x86_vcpu_setup_msrs(vcpu);
+	if (r < 0)
+		return r;
+	r = x86_vcpu_setup_lapic(vcpu);
+	if (r < 0) {
+		log_error("vcpu %u: LAPIC set-up failed: %s", vcpu->id, strerror(-r));
+		return r;
+	}
+	/* Application processors wait in the LAPIC for INIT/SIPI. */
+	if (vcpu->id == 0) {
+		r = x86_vcpu_setup_boot(vcpu, &m->entry);
+		if (r < 0)
+			log_error("vcpu 0: boot register set-up failed: %s", strerror(-r));
+	}
+	return r;
+}
+
+int arch_vm_vcpus_created(struct vm *vm)
+{
+	return 0;
+}
+
+int arch_handle_exit(struct vcpu *vcpu)
+{
+	return -1;
+}
+
+void arch_vcpu_dump(struct vcpu *vcpu)
+{
+	x86_vcpu_dump(vcpu);
+}
+
+void arch_vcpu_destroy(struct vcpu *vcpu)
+{
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	struct x86_machine *m = vm->arch;
+
+	if (!m)
+		return;
+	vm->console_rx = NULL;
+	if (m->com1)
+		uart8250_destroy(m->com1);
+	free(m->cpuid);
+	free(m);
+	vm->arch = NULL;
+}

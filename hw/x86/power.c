@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <time.h>
+
+#include "devices/pvpanic.h"
+#include "hw/x86/layout.h"
+#include "hw/x86/power.h"
+#include "kvm/kvm.h"
+#include "util/log.h"
+#include "vcpu/vcpu.h"
+
+#define PM1_CNT_SCI_EN		(1u << 0)
+#define PM1_CNT_SLP_TYP_SHIFT	10
+#define PM1_CNT_SLP_EN		(1u << 13)
+
+#define I8042_CMD_RESET		0xfe
+#define RESET_CF9_CPU		(1u << 2)
+
+static void pm1_evt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
+		       bool is_write, void *opaque)
+{
+	/* No fixed events are ever raised: status and enable read 0. */
+	if (!is_write)
+		memset(data, 0, len);
+}
+
+static void pm1_cnt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
+		       bool is_write, void *opaque)
+{
+	u16 v = 0;
+
+	if (!is_write) {
+		/* SCI_EN: the machine is already in ACPI mode (no SMI_CMD). */
+		memset(data, 0, len);
+		if (offset == 0)
+			data[0] = PM1_CNT_SCI_EN;
+		return;
+	}
+	/* Accept a 16-bit write or its two halves. */
+	if (offset == 0 && len >= 2)
+		v = data[0] | data[1] << 8;
+	else if (offset == 1)
+		v = data[0] << 8;
+	if ((v & PM1_CNT_SLP_EN) &&
+	    ((v >> PM1_CNT_SLP_TYP_SHIFT) & 7) == X86_S5_SLP_TYP)
+		vm_request_stop(vcpu->vm, VM_STOP_POWEROFF);
+	else if (v & PM1_CNT_SLP_EN)
+		log_warn("guest asked for sleep state %u, which vmm does not have",
+			 (v >> PM1_CNT_SLP_TYP_SHIFT) & 7);
+}
+
+static void i8042_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
+		     bool is_write, void *opaque)
+{
+	if (!is_write) {
+		/* Status 0: no data to read, input buffer empty, no keyboard. */
+		memset(data, 0, len);
+		return;
+	}
+	/* opaque tells the command port (0x64) from the data port (0x60). */
+	if (opaque && data[0] == I8042_CMD_RESET)
+		vm_request_stop(vcpu->vm, VM_STOP_RESET);
+}
+
+static void reset_cf9_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
+			 bool is_write, void *opaque)
+{
+	if (!is_write) {
+		memset(data, 0, len);
+		return;
+	}
+	if (data[0] & RESET_CF9_CPU)
+		vm_request_stop(vcpu->vm, VM_STOP_RESET);
+}
+
+/*
+ * A read-only MC146818 CMOS RTC with the host's UTC time, in BCD, 24-hour
+ * mode, never "update in progress"; enough for Linux to read the wall clock.
+ */
+struct cmos {
+	u8 index;
+};
+
+static u8 bcd(int v)
+{
+	return (u8)(((v / 10) << 4) | (v % 10));
+}
+
+static u8 cmos_read(u8 index)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	switch (index) {
+	case 0x00: return bcd(tm.tm_sec);
+	case 0x02: return bcd(tm.tm_min);
+	case 0x04: return bcd(tm.tm_hour);
+	case 0x06: return bcd(tm.tm_wday + 1);
+	case 0x07: return bcd(tm.tm_mday);
+	case 0x08: return bcd(tm.tm_mon + 1);
+	case 0x09: return bcd(tm.tm_year % 100);
+	case 0x32: return bcd(19 + tm.tm_year / 100);	/* century */
+	case 0x0a: return 0x26;		/* divider on, 1024 Hz, UIP clear */
+	case 0x0b: return 0x02;		/* 24-hour, BCD, no interrupts */
+	case 0x0c: return 0x00;
+	case 0x0d: return 0x80;		/* valid RAM and time */
+	default: return 0x00;
+	}
+}
+
+static void cmos_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
+		    bool is_write, void *opaque)
+{
+	struct cmos *c = opaque;
+
+	if (offset == 0) {
+		if (is_write)
+			c->index = data[0] & 0x7f;	/* bit 7: NMI mask */
+		else
+			memset(data, 0xff, len);
+		return;
+	}
+	if (!is_write) {
+		memset(data, 0, len);
+		data[0] = cmos_read(c->index);
+	}
+}
+
+int x86_power_init(struct vm *vm)
+{
+	static struct cmos cmos;
+	int r = 0;
+
+	r |= bus_register(vm, BUS_PIO, X86_PM1A_EVT, 4, pm1_evt_io, NULL, "pm1a_evt");
+	r |= bus_register(vm, BUS_PIO, X86_PM1A_CNT, 2, pm1_cnt_io, NULL, "pm1a_cnt");
+	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT, 1, i8042_io, NULL, "i8042");
+	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT + 4, 1, i8042_io, vm, "i8042");
+	r |= bus_register(vm, BUS_PIO, X86_RESET_PORT, 1, reset_cf9_io, NULL, "reset");
+	r |= bus_register(vm, BUS_PIO, X86_PVPANIC_PORT, 1, pvpanic_io, NULL, "pvpanic");
+	r |= bus_register(vm, BUS_PIO, 0x70, 2, cmos_io, &cmos, "cmos");
+	r |= bus_register(vm, BUS_PIO, X86_POST_PORT, 1, null_io, NULL, "post");
+	r |= bus_register(vm, BUS_MMIO, X86_NULL_MMIO_ADDR, X86_NULL_MMIO_SIZE,
+			  null_io, NULL, "null");
+	return r ? -1 : 0;
+}

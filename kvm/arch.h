@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_KVM_ARCH_H
+#define VMM_KVM_ARCH_H
+
+/*
+ * The hooks every hw/<arch>/ implements once; shared code calls only these.
+ * The Makefile links exactly one architecture.
+ */
+#include "util/types.h"
+
+struct vm;
+struct vcpu;
+struct vm_config;
+
+/* KVM_CREATE_VM machine type (arm64: IPA size). */
+unsigned long arch_vm_type(struct vm *vm);
+/* Before any vcpu: RAM, irqchip, timers, devices. */
+int arch_vm_init(struct vm *vm);
+/* Kernel, initrd, command line, firmware tables into guest memory. */
+int arch_load_kernel(struct vm *vm);
+/* On the vcpu's own thread, after KVM_CREATE_VCPU and the mmap. */
+int arch_vcpu_init(struct vcpu *vcpu);
+/* Once all vcpus exist, before any runs (arm64: GIC CTRL_INIT). */
+int arch_vm_vcpus_created(struct vm *vm);
+/* An exit the common loop does not know. Returns 0 to go on, < 0 to stop. */
+int arch_handle_exit(struct vcpu *vcpu);
+/* Print the vcpu's registers for a fatal exit (vcpu thread). */
+void arch_vcpu_dump(struct vcpu *vcpu);
+/* Tear down what arch_vm_init and arch_vcpu_init made. */
+void arch_vm_destroy(struct vm *vm);
+void arch_vcpu_destroy(struct vcpu *vcpu);
+/* The kernel command line vmm always passes, before the user's part. */
+const char *arch_default_cmdline(const struct vm_config *cfg);
+
+#endif

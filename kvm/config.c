@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The command line of `vmm run`, parsed into struct vm_config. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm/config.h"
+
+#define CONFIG_DEFAULT_MEM	(512 * MiB)
+#define CONFIG_MIN_MEM		(8 * MiB)
+#define CONFIG_MAX_MEM		(1ULL << 46)	/* 64 TiB: beyond any x86/arm64 guest */
+#define CONFIG_MAX_TIMEOUT	(100U * 365 * 24 * 3600)
+
+static int config_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int config_parse_size(const char *s, u64 *out)
+{
+	unsigned long long v, mult = MiB;	/* a bare number is MiB */
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (*end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'K': mult = KiB; break;
+		case 'M': mult = MiB; break;
+		case 'G': mult = GiB; break;
+		case 'T': mult = 1024 * GiB; break;
+		default: return -EINVAL;
+		}
+		end++;
+		if (!strcasecmp(end, "iB") || !strcasecmp(end, "B"))
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+	}
+	if (v > ULLONG_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_TIMEOUT = 256,
+	OPT_NO_REBOOT,
+	OPT_DEBUG,
+	OPT_GUEST_DECOMPRESS,
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "cmdline", required_argument, NULL, 'p' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void config_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_cpus = 1;
+	cfg->ram_size = CONFIG_DEFAULT_MEM;
+}
+
+/*
+ * Parse the options after "run". Returns 0, 1 if help was asked for, or
+ * -EINVAL with a one-line reason in @err.
+ */
+int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
+		 size_t errlen)
+{
+	unsigned long v;
+	int opt, r;
+
+	config_defaults(cfg);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":k:i:p:c:m:h", run_options, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			cfg->kernel_path = optarg;
+			break;
+		case 'i':
+			cfg->initrd_path = optarg;
+			break;
+		case 'p':
+			cfg->cmdline = optarg;
+			break;
+		case 'c':
+			r = parse_uint(optarg, 4096, &v);
+			if (r < 0 || v == 0)
+				return config_fail(err, errlen,
+					"--cpus '%s': expected a number from 1 to 4096", optarg);
+			cfg->nr_cpus = v;
+			break;
+		case 'm':
+			r = config_parse_size(optarg, &cfg->ram_size);
+			if (r < 0)
+				return config_fail(err, errlen,
+					"--mem '%s': expected a size in MiB or with a K/M/G suffix",
+					optarg);
+			if (cfg->ram_size < CONFIG_MIN_MEM)
+				return config_fail(err, errlen,
+					"--mem '%s': at least %llu MiB is needed", optarg,
+					CONFIG_MIN_MEM >> 20);
+			if (cfg->ram_size > CONFIG_MAX_MEM)
+				return config_fail(err, errlen,
+					"--mem '%s': more than vmm supports (%llu GiB)", optarg,
+					CONFIG_MAX_MEM >> 30);
+			cfg->ram_size = ALIGN_UP(cfg->ram_size, 2 * MiB);
+			break;
+		case OPT_TIMEOUT:
+			r = parse_uint(optarg, CONFIG_MAX_TIMEOUT, &v);
+			if (r < 0 || v == 0)
+				return config_fail(err, errlen,
+					"--timeout '%s': expected a whole number of seconds > 0",
+					optarg);
+			cfg->timeout_sec = v;
+			break;
+		case OPT_NO_REBOOT:
+			cfg->no_reboot = true;
+			break;
+		case OPT_DEBUG:
+			cfg->debug = true;
+			break;
+		case OPT_GUEST_DECOMPRESS:
+			cfg->guest_decompress = true;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			return config_fail(err, errlen, "option '%s' needs a value",
+					   argv[optind - 1]);
+		default:
+			return config_fail(err, errlen, "unknown option '%s' (see vmm --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return config_fail(err, errlen, "unexpected argument '%s' (see vmm --help)",
+				   argv[optind]);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_KVM_CONFIG_H
+#define VMM_KVM_CONFIG_H
+
+#include "util/types.h"
+
+/* Everything the command line says; main.c fills it, vm_create() reads it. */
+struct vm_config {
+	const char *kernel_path;	/* NULL: the embedded test guest */
+	const char *initrd_path;
+	const char *cmdline;		/* user's part, appended to the defaults */
+	unsigned int nr_cpus;
+	u64 ram_size;			/* bytes */
+	unsigned int timeout_sec;	/* 0: none */
+	bool no_reboot;
+	bool debug;
+	bool guest_decompress;		/* boot the bzImage as is */
+};
+
+void config_defaults(struct vm_config *cfg);
+/* 0 ok, 1 help requested, -EINVAL with a one-line reason in @err. */
+int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
+		 size_t errlen);
+/* "256" (MiB), "512M", "2G", "64K", "1GiB" -> bytes. */
+int config_parse_size(const char *s, u64 *out);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_KVM_KVM_H
+#define VMM_KVM_KVM_H
+
+#include <stdatomic.h>
+
+#include "kvm/bus.h"
+#include "kvm/config.h"
+#include "util/types.h"
+
+/* Process exit statuses: the CI contract (README, vmm --help). */
+enum vm_exit_status {
+	EXIT_POWEROFF = 0,
+	EXIT_HOST_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_GUEST_PANIC = 3,
+	EXIT_GUEST_CRASH = 4,	/* triple fault, fatal KVM exit */
+	EXIT_TIMEOUT = 124,
+};
+
+/* Why the VM stopped; the first reason reported wins. */
+enum vm_stop_reason {
+	VM_RUNNING = 0,
+	VM_STOP_POWEROFF,
+	VM_STOP_RESET,
+	VM_STOP_PANIC,
+	VM_STOP_CRASH,
+	VM_STOP_TIMEOUT,
+	VM_STOP_QUIT,		/* user pressed the escape key */
+	VM_STOP_SIGNAL,		/* SIGTERM/SIGINT to vmm */
+	VM_STOP_HOST_ERROR,
+};
+
+#define VM_MAX_REGIONS 8
+
+struct mem_region {
+	u64 gpa;
+	u64 size;
+	u8 *hva;
+	u32 slot;
+};
+
+struct vcpu;
+
+struct vm {
+	int sys_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+	int max_vcpus;
+	int nr_memslots;
+	bool cap_check_on_vm;		/* KVM_CAP_CHECK_EXTENSION_VM */
+	const struct vm_config *cfg;
+
+	struct mem_region regions[VM_MAX_REGIONS];
+	unsigned int nr_regions;
+	u64 ram_size;
+
+	struct bus bus[BUS_NR];
+
+	struct vcpu **vcpus;
+	unsigned int nr_vcpus;
+
+	_Atomic int stop_reason;	/* enum vm_stop_reason */
+	int stop_fd;			/* eventfd: written when a stop is requested */
+	int signal_fd;			/* signalfd of the process, or -1 */
+	int stop_signal;		/* with VM_STOP_SIGNAL: which one */
+
+	/* The console: main owns the terminal, the machine the device on it. */
+	struct term *term;
+	size_t (*console_rx)(void *opaque, const u8 *buf, size_t len);
+	void *console_opaque;
+
+	void *arch;			/* hw/<arch>/ private state */
+};
+
+/* Open /dev/kvm, check the API version, create the VM (@type per arch). */
+int vm_open(struct vm *vm, const struct vm_config *cfg, unsigned long type);
+void vm_close(struct vm *vm);
+/* KVM_CHECK_EXTENSION on the vm fd where possible; 0 = absent. */
+int kvm_cap(const struct vm *vm, long cap);
+/* Like kvm_cap(), but a missing capability is an error naming it. */
+int kvm_require_cap(const struct vm *vm, long cap, const char *name);
+
+/* Map anonymous RAM at @gpa and register it as a memslot. */
+int vm_add_ram(struct vm *vm, u64 gpa, u64 size);
+void vm_free_ram(struct vm *vm);
+/*
+ * The only way to touch guest memory: NULL unless [gpa, gpa+len) lies
+ * entirely inside one RAM region (overflow-safe).
+ */
+void *gpa_to_hva(const struct vm *vm, u64 gpa, u64 len);
+
+int bus_register(struct vm *vm, enum bus_kind kind, u64 base, u64 len,
+		 bus_handler_t handler, void *opaque, const char *name);
+
+/* Legacy interrupt line; an edge is 1 then 0. */
+int irq_line_set(struct vm *vm, u32 gsi, int level);
+
+/* Ask every vcpu to stop; the first reason wins. Safe from any thread. */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
+enum vm_stop_reason vm_stop_reason(const struct vm *vm);
+
+#endif

@@ -1,0 +1,27 @@
+# Shared helpers for integration tests: source it, then call pass/fail/skip.
+# Each result is one line in $RESULTS (ok|FAIL|SKIP name: detail).
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+VMM=${VMM:-$TOP/vmm}
+RESULTS=${RESULTS:-/dev/null}
+WORK=${WORK:-$(mktemp -d)}
+
+pass() { echo "ok $1${2:+: $2}"; echo "ok $1" >>"$RESULTS"; }
+fail() { echo "FAIL $1: $2"; echo "FAIL $1" >>"$RESULTS"; }
+skip() { echo "SKIP $1: $2"; echo "SKIP $1" >>"$RESULTS"; }
+
+# run_vmm OUT ERR ARGS...: run vmm with stdin from /dev/null, a hard time
+# limit so a hang cannot stall the suite; sets $rc.
+run_vmm() {
+	out=$1; err=$2; shift 2
+	timeout -k 5 ${VMM_HARD_TIMEOUT:-120} "$VMM" "$@" </dev/null >"$out" 2>"$err"
+	rc=$?
+}
+
+# expect_rc NAME WANT [detail-file]
+expect_rc() {
+	if [ "$rc" = "$2" ]; then
+		pass "$1" "exit $rc"
+	else
+		fail "$1" "exit $rc, expected $2; $(tail -c 600 "${3:-/dev/null}" | tr '\n' ' ')"
+	fi
+}

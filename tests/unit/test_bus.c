@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+
+#include "kvm/bus.h"
+#include "test.h"
+
+static int hits[8];
+static u64 last_offset;
+
+static void handler(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
+		    bool is_write, void *opaque)
+{
+	hits[(long)opaque]++;
+	last_offset = offset;
+	if (!is_write)
+		memset(data, 0x5a, len);
+}
+
+TEST(bus_rejects_overlapping_ranges)
+{
+	struct bus b;
+
+	bus_init(&b, "pio");
+	TEST_ASSERT_EQ(bus_add(&b, 0x100, 0x10, handler, (void *)0, "a"), 0);
+	TEST_ASSERT_EQ(bus_add(&b, 0x10f, 1, handler, (void *)1, "b"), -EEXIST);
+	TEST_ASSERT_EQ(bus_add(&b, 0xf0, 0x11, handler, (void *)1, "c"), -EEXIST);
+	TEST_ASSERT_EQ(bus_add(&b, 0xf0, 0x200, handler, (void *)1, "d"), -EEXIST);
+	TEST_ASSERT_EQ(bus_add(&b, 0xf0, 0x10, handler, (void *)1, "e"), 0);
+	TEST_ASSERT_EQ(bus_add(&b, 0x110, 0x10, handler, (void *)2, "f"), 0);
+	TEST_ASSERT_EQ(bus_add(&b, 0x200, 0, handler, (void *)2, "empty"), -EINVAL);
+	TEST_ASSERT_EQ(bus_add(&b, ~0ULL, 2, handler, (void *)2, "wraps"), -EINVAL);
+	TEST_ASSERT_EQ(b.nr, 3);
+	bus_free(&b);
+}
+
+TEST(bus_dispatches_with_offset_relative_to_base)
+{
+	struct bus b;
+	u8 data[4];
+
+	memset(hits, 0, sizeof(hits));
+	bus_init(&b, "mmio");
+	bus_add(&b, 0x1000, 0x100, handler, (void *)1, "one");
+	bus_add(&b, 0x3000, 0x100, handler, (void *)2, "two");
+	TEST_ASSERT(bus_access(&b, NULL, 0x3004, data, 4, false), "miss");
+	TEST_ASSERT_EQ(hits[2], 1);
+	TEST_ASSERT_EQ(last_offset, 4);
+	TEST_ASSERT_EQ(data[3], 0x5a);
+	TEST_ASSERT(bus_access(&b, NULL, 0x10ff, data, 1, true), "miss");
+	TEST_ASSERT_EQ(hits[1], 1);
+	TEST_ASSERT_EQ(last_offset, 0xff);
+	bus_free(&b);
+}
+
+TEST(bus_unhandled_reads_all_ones_and_is_counted)
+{
+	struct bus b;
+	u8 data[8] = { 0 };
+
+	bus_init(&b, "pio");
+	bus_add(&b, 0x1000, 0x100, handler, (void *)1, "one");
+	TEST_ASSERT(!bus_access(&b, NULL, 0x1100, data, 8, false), "hit");
+	for (int i = 0; i < 8; i++)
+		TEST_ASSERT_EQ(data[i], 0xff);
+	TEST_ASSERT(!bus_access(&b, NULL, 0xfff, data, 2, true), "hit");
+	TEST_ASSERT(!bus_access(&b, NULL, 0xfff, data, 2, true), "hit");
+	TEST_ASSERT_EQ(b.unhandled, 3);
+	/* logged once per address */
+	TEST_ASSERT_EQ(b.nr_logged, 2);
+	bus_free(&b);
+}
+
+TEST(bus_lookup_is_correct_with_many_ranges)
+{
+	struct bus b;
+
+	bus_init(&b, "mmio");
+	/* insert in a scrambled order; every range must still be found */
+	for (u64 i = 0; i < 1000; i++) {
+		u64 k = (i * 7919) % 1000;
+
+		TEST_ASSERT_EQ(bus_add(&b, k * 0x100, 0x80, handler, (void *)(long)(k & 7),
+				       "r"), 0);
+	}
+	for (u64 k = 0; k < 1000; k++) {
+		const struct bus_range *r = bus_find(&b, k * 0x100 + 0x7f);
+
+		TEST_ASSERT(r && r->base == k * 0x100, "range %llu not found",
+			    (unsigned long long)k);
+		TEST_ASSERT(!bus_find(&b, k * 0x100 + 0x80), "gap %llu hit",
+			    (unsigned long long)k);
+	}
+	for (unsigned int i = 1; i < b.nr; i++)
+		TEST_ASSERT(b.ranges[i - 1].base < b.ranges[i].base, "unsorted at %u", i);
+	bus_free(&b);
+}
+
+TEST(bus_covers_the_top_of_the_address_space)
+{
+	struct bus b;
+
+	bus_init(&b, "mmio");
+	TEST_ASSERT_EQ(bus_add(&b, ~0ULL - 0xff, 0x100, handler, (void *)1, "top"), 0);
+	TEST_ASSERT(bus_find(&b, ~0ULL) != NULL, "top byte");
+	TEST_ASSERT(bus_find(&b, ~0ULL - 0x100) == NULL, "below");
+	bus_free(&b);
+}

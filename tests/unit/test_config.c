@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+
+#include "kvm/config.h"
+#include "test.h"
+
+static int parse(struct vm_config *cfg, char *err, const char *a0, ...)
+{
+	char *argv[32] = { "run" };
+	int argc = 1;
+	va_list ap;
+	const char *s = a0;
+
+	va_start(ap, a0);
+	while (s && argc < 31) {
+		argv[argc++] = (char *)s;
+		s = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	return config_parse(argc, argv, cfg, err, 256);
+}
+
+TEST(config_defaults_boot_the_test_guest)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT(c.kernel_path == NULL, "kernel");
+	TEST_ASSERT_EQ(c.nr_cpus, 1);
+	TEST_ASSERT_EQ(c.ram_size, 512 * MiB);
+	TEST_ASSERT_EQ(c.timeout_sec, 0);
+}
+
+TEST(config_parses_every_option)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "--initrd", "rd", "-p", "quiet",
+			     "--cpus", "4", "-m", "1G", "--timeout", "30", "--no-reboot",
+			     "--debug", "--guest-decompress", NULL), 0);
+	TEST_ASSERT(!strcmp(c.kernel_path, "bz") && !strcmp(c.initrd_path, "rd") &&
+		    !strcmp(c.cmdline, "quiet"), "paths");
+	TEST_ASSERT_EQ(c.nr_cpus, 4);
+	TEST_ASSERT_EQ(c.ram_size, GiB);
+	TEST_ASSERT_EQ(c.timeout_sec, 30);
+	TEST_ASSERT(c.no_reboot && c.debug && c.guest_decompress, "flags");
+}
+
+TEST(config_sizes_take_mib_or_suffixes)
+{
+	u64 v;
+
+	TEST_ASSERT_EQ(config_parse_size("256", &v), 0);
+	TEST_ASSERT_EQ(v, 256 * MiB);
+	TEST_ASSERT_EQ(config_parse_size("64K", &v), 0);
+	TEST_ASSERT_EQ(v, 64 * KiB);
+	TEST_ASSERT_EQ(config_parse_size("2g", &v), 0);
+	TEST_ASSERT_EQ(v, 2 * GiB);
+	TEST_ASSERT_EQ(config_parse_size("3GiB", &v), 0);
+	TEST_ASSERT_EQ(v, 3 * GiB);
+	TEST_ASSERT_EQ(config_parse_size("512MB", &v), 0);
+	TEST_ASSERT_EQ(v, 512 * MiB);
+	TEST_ASSERT(config_parse_size("", &v) < 0, "empty");
+	TEST_ASSERT(config_parse_size("-1", &v) < 0, "negative");
+	TEST_ASSERT(config_parse_size("12Q", &v) < 0, "suffix");
+	TEST_ASSERT(config_parse_size("1Gx", &v) < 0, "trailing");
+	TEST_ASSERT(config_parse_size("99999999999999999999", &v) < 0, "overflow");
+	TEST_ASSERT(config_parse_size("99999999999999T", &v) < 0, "overflow mult");
+}
+
+TEST(config_rejects_bad_values_with_a_reason)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "--mem", "0", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--mem") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "--mem", "100000000G", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "more than") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "--cpus", "0", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--cpus", "two", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--timeout", "-5", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--bogus", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "unknown option '--bogus'") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "-k", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "needs a value") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "stray", NULL), -EINVAL);
+	TEST_ASSERT(!strchr(err, '\n'), "one line: %s", err);
+}
+
+TEST(config_help_is_not_an_error)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "--help", NULL), 1);
+}

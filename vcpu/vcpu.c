@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcpu threads: each creates its vcpu, does all of that vcpu's ioctls
+ * (api.rst 4.7), runs KVM_RUN and dispatches exits to the buses.
+ *
+ * Stopping: vcpu_kick() sets kvm_run.immediate_exit and sends SIGUSR1, so a
+ * vcpu either leaves KVM_RUN with EINTR or never enters it again; there is
+ * no window in which a stop request can be lost.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvm/arch.h"
+#include "kvm/kvm.h"
+#include "util/log.h"
+#include "vcpu/vcpu.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+/* The start gate: all vcpus are created before any runs. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int created;
+	bool go;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false };
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	atomic_store(&vcpu->kicked, true);
+	if (vcpu->run)
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (vcpu->thread_started)
+		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+static const char *exit_reason_name(u32 reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
+		[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT",
+		[KVM_EXIT_MMIO] = "MMIO", [KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+		[KVM_EXIT_SHUTDOWN] = "SHUTDOWN", [KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+		[KVM_EXIT_INTR] = "INTR", [KVM_EXIT_SET_TPR] = "SET_TPR",
+		[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS", [KVM_EXIT_NMI] = "NMI",
+		[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+	};
+
+	if (reason < ARRAY_SIZE(names) && names[reason])
+		return names[reason];
+	return "?";
+}
+
+static void vcpu_fatal(struct vcpu *vcpu, enum vm_stop_reason reason)
+{
+	arch_vcpu_dump(vcpu);
+	vm_request_stop(vcpu->vm, reason);
+}
+
+static void vcpu_handle_io(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	u8 *data = (u8 *)run + run->io.data_offset;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	/* String I/O: count items of size bytes, in order; all filled before re-entry. */
+	for (u32 i = 0; i < run->io.count; i++) {
+		bus_access(&vcpu->vm->bus[BUS_PIO], vcpu, run->io.port, data,
+			   run->io.size, is_write);
+		data += run->io.size;
+	}
+}
+
+static void vcpu_report_internal_error(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	static const char *const sub[] = {
+		[KVM_INTERNAL_ERROR_EMULATION] = "instruction emulation failed",
+		[KVM_INTERNAL_ERROR_SIMUL_EX] = "exception while delivering an exception",
+		[KVM_INTERNAL_ERROR_DELIVERY_EV] = "event delivery failed",
+	};
+	u32 n = MIN(run->internal.ndata, (u32)ARRAY_SIZE(run->internal.data));
+	const char *what = run->internal.suberror < ARRAY_SIZE(sub) &&
+			   sub[run->internal.suberror] ? sub[run->internal.suberror] : "unknown";
+	char text[3 * 16 * 8 + 32] = "";
+	size_t off = 0;
+
+	/*
+	 * Emulation failures with flag bit 0 carry the instruction: data[1]
+	 * holds its length in the low byte and the bytes follow (kvm.h
+	 * emulation_failure). Show those; otherwise the raw words.
+	 */
+	if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && n >= 2 &&
+	    (run->internal.data[0] & 1)) {
+		const u8 *b = (const u8 *)&run->internal.data[1];
+		u32 len = MIN((u32)b[0], MIN(15u, (n - 1) * 8 - 1));
+
+		off += snprintf(text, sizeof(text), "instruction bytes");
+		for (u32 i = 0; i < len; i++)
+			off += snprintf(text + off, sizeof(text) - off, " %02x", b[1 + i]);
+	} else {
+		off += snprintf(text, sizeof(text), "data");
+		for (u32 i = 0; i < n; i++)
+			off += snprintf(text + off, sizeof(text) - off, " %llx",
+					(unsigned long long)run->internal.data[i]);
+	}
+	log_error("vcpu %u: KVM internal error, suberror %u (%s), %s", vcpu->id,
+		  run->internal.suberror, what, n ? text : "no data");
+}
+
+/* Returns false when the vcpu must stop. */
+static bool vcpu_handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->nr_exits++;
+	if (log_debug_enabled) {
+		if (run->exit_reason == KVM_EXIT_IO)
+			log_debug("vcpu %u: exit IO %s port 0x%x size %u count %u", vcpu->id,
+				  run->io.direction ? "out" : "in", run->io.port,
+				  run->io.size, run->io.count);
+		else if (run->exit_reason == KVM_EXIT_MMIO)
+			log_debug("vcpu %u: exit MMIO %s 0x%llx len %u", vcpu->id,
+				  run->mmio.is_write ? "write" : "read",
+				  (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+		else
+			log_debug("vcpu %u: exit %s (%u)", vcpu->id,
+				  exit_reason_name(run->exit_reason), run->exit_reason);
+	}
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_handle_io(vcpu);
+		return true;
+	case KVM_EXIT_MMIO:
+		bus_access(&vcpu->vm->bus[BUS_MMIO], vcpu, run->mmio.phys_addr,
+			   run->mmio.data, MIN(run->mmio.len, 8u), run->mmio.is_write);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_HLT:
+		/* Only without an in-kernel LAPIC; never expected, but harmless. */
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		log_error("vcpu %u: guest triple fault (KVM_EXIT_SHUTDOWN)", vcpu->id);
+		vcpu_fatal(vcpu, VM_STOP_CRASH);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		switch (run->system_event.type) {
+		case KVM_SYSTEM_EVENT_SHUTDOWN:
+			vm_request_stop(vcpu->vm, VM_STOP_POWEROFF);
+			break;
+		case KVM_SYSTEM_EVENT_RESET:
+			vm_request_stop(vcpu->vm, VM_STOP_RESET);
+			break;
+		case KVM_SYSTEM_EVENT_CRASH:
+			log_error("vcpu %u: guest reported a crash", vcpu->id);
+			vm_request_stop(vcpu->vm, VM_STOP_PANIC);
+			break;
+		default:
+			log_error("vcpu %u: unknown system event %u", vcpu->id,
+				  run->system_event.type);
+			vm_request_stop(vcpu->vm, VM_STOP_CRASH);
+		}
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		log_error("vcpu %u: KVM_EXIT_FAIL_ENTRY, hardware entry failure reason 0x%llx",
+			  vcpu->id, (unsigned long long)
+			  run->fail_entry.hardware_entry_failure_reason);
+		vcpu_fatal(vcpu, VM_STOP_CRASH);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_report_internal_error(vcpu);
+		vcpu_fatal(vcpu, VM_STOP_CRASH);
+		return false;
+	case KVM_EXIT_UNKNOWN:
+		log_error("vcpu %u: KVM_EXIT_UNKNOWN, hardware exit reason 0x%llx", vcpu->id,
+			  (unsigned long long)run->hw.hardware_exit_reason);
+		vcpu_fatal(vcpu, VM_STOP_CRASH);
+		return false;
+	default:
+		if (arch_handle_exit(vcpu) == 0)
+			return true;
+		log_error("vcpu %u: unexpected exit %s (%u)", vcpu->id,
+			  exit_reason_name(run->exit_reason), run->exit_reason);
+		vcpu_fatal(vcpu, VM_STOP_CRASH);
+		return false;
+	}
+}
+
+static void vcpu_loop(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	while (!atomic_load(&vcpu->kicked)) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			int err = errno;
+
+			if (err == EINTR || err == EAGAIN)
+				continue;
+#ifdef KVM_EXIT_MEMORY_FAULT	/* newer UAPI headers only */
+			if (err == EFAULT && vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+				log_error("vcpu %u: guest memory fault at 0x%llx size 0x%llx",
+					  vcpu->id,
+					  (unsigned long long)vcpu->run->memory_fault.gpa,
+					  (unsigned long long)vcpu->run->memory_fault.size);
+				vcpu_fatal(vcpu, VM_STOP_CRASH);
+				return;
+			}
+#endif
+			{
+				log_error("vcpu %u: KVM_RUN failed: %s", vcpu->id, strerror(err));
+				vcpu_fatal(vcpu, VM_STOP_HOST_ERROR);
+			}
+			return;
+		}
+		if (!vcpu_handle_exit(vcpu))
+			return;
+	}
+	(void)vm;
+}
+
+static int vcpu_setup(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	void *run;
+
+	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)vcpu->id);
+	if (vcpu->fd < 0) {
+		log_error("KVM_CREATE_VCPU %u failed: %s", vcpu->id, strerror(errno));
+		return -errno;
+	}
+	/* api.rst 4.5: map exactly KVM_GET_VCPU_MMAP_SIZE bytes at offset 0. */
+	run = mmap(NULL, vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu->fd, 0);
+	if (run == MAP_FAILED) {
+		log_error("mmap of vcpu %u failed: %s", vcpu->id, strerror(errno));
+		return -errno;
+	}
+	vcpu->run = run;
+	/* A kick may have come before the mapping existed. */
+	if (atomic_load(&vcpu->kicked))
+		vcpu->run->immediate_exit = 1;
+	return arch_vcpu_init(vcpu);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	sigset_t set;
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
+	pthread_setname_np(pthread_self(), name);
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	vcpu->init_error = vcpu_setup(vcpu);
+
+	pthread_mutex_lock(&gate.lock);
+	gate.created++;
+	pthread_cond_broadcast(&gate.cond);
+	while (!gate.go)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+
+	if (!vcpu->init_error)
+		vcpu_loop(vcpu);
+	return NULL;
+}
+
+int vcpus_create(struct vm *vm, unsigned int nr)
+{
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+	int err = 0;
+
+	/* No SA_RESTART: the kick must interrupt KVM_RUN with EINTR. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+
+	vm->vcpus = calloc(nr, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	gate.created = 0;
+	gate.go = false;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
+
+		if (!vcpu)
+			return -ENOMEM;
+		vcpu->vm = vm;
+		vcpu->id = i;
+		vcpu->fd = -1;
+		vm->vcpus[i] = vcpu;
+		vm->nr_vcpus = i + 1;
+		/* api.rst: vcpus are created in order, each in its own thread. */
+		err = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		if (err) {
+			log_error("cannot start vcpu thread: %s", strerror(err));
+			return -err;
+		}
+		vcpu->thread_started = true;
+
+		pthread_mutex_lock(&gate.lock);
+		while (gate.created < i + 1)
+			pthread_cond_wait(&gate.cond, &gate.lock);
+		pthread_mutex_unlock(&gate.lock);
+		if (vcpu->init_error)
+			return vcpu->init_error;
+	}
+	return arch_vm_vcpus_created(vm);
+}
+
+static void vcpus_release(void)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.go = true;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+static int timespec_ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 1000000 ? 1000000 : (int)ms;
+}
+
+void vcpus_run(struct vm *vm, unsigned int timeout_sec)
+{
+	struct timespec deadline;
+	struct pollfd pfd[2] = {
+		{ .fd = vm->stop_fd, .events = POLLIN },
+		{ .fd = vm->signal_fd, .events = POLLIN },
+	};
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_sec;
+	vcpus_release();
+
+	while (vm_stop_reason(vm) == VM_RUNNING) {
+		int timeout = timeout_sec ? timespec_ms_until(&deadline) : -1;
+		int n = poll(pfd, vm->signal_fd >= 0 ? 2 : 1, timeout);
+
+		if (n == 0 && timeout_sec && timespec_ms_until(&deadline) == 0) {
+			vm_request_stop(vm, VM_STOP_TIMEOUT);
+		} else if (n > 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(vm->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+				vm->stop_signal = si.ssi_signo;
+				vm_request_stop(vm, VM_STOP_SIGNAL);
+			}
+		}
+	}
+	/* Whoever stopped the VM, every vcpu leaves KVM_RUN now. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(vm->vcpus[i]);
+}
+
+void vcpus_destroy(struct vm *vm)
+{
+	vcpus_release();	/* threads parked at the gate must exit too */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = vm->vcpus[i];
+
+		vcpu_kick(vcpu);
+		if (vcpu->thread_started)
+			pthread_join(vcpu->thread, NULL);
+		arch_vcpu_destroy(vcpu);
+		if (vcpu->run)
+			munmap(vcpu->run, vm->vcpu_mmap_size);
+		if (vcpu->fd >= 0)
+			close(vcpu->fd);
+		free(vcpu);
+	}
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+}
