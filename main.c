@@ -205,6 +205,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_HOST_ERROR;
 	}
 
+	log_set_flush_hook((void (*)(void *))term_flush, term);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		unsigned int timeout = 0;
@@ -222,6 +223,7 @@ static int cmd_run(int argc, char **argv)
 		}
 		break;
 	}
+	log_set_flush_hook(NULL, NULL);
 	term_close(term);
 
 	if (r < 0)

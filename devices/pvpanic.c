@@ -15,7 +15,6 @@ void pvpanic_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 		return;
 	}
 	if (data[0] & PVPANIC_PANICKED) {
-		log_error("guest panicked (pvpanic)");
 		vm_request_stop(vcpu->vm, VM_STOP_PANIC);
 	} else if (data[0] & PVPANIC_CRASH_LOADED) {
 		log_info("guest is loading a crash kernel (pvpanic)");

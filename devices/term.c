@@ -57,6 +57,7 @@ struct term {
 	u8 *out_spare;			/* the output thread writes this one */
 	size_t out_len;
 	bool closing;
+	int flushers;			/* term_flush() callers waiting */
 	bool out_broken;
 	struct term_stats stats;
 };
@@ -202,7 +203,7 @@ static void *term_output_thread(void *arg)
 			break;		/* closing, and all written */
 
 		term_deadline(&deadline, TERM_OUT_DELAY_NS);
-		while (!t->closing && t->out_len < TERM_OUT_HIWAT &&
+		while (!t->closing && !t->flushers && t->out_len < TERM_OUT_HIWAT &&
 		       pthread_cond_timedwait(&t->out_ready, &t->out_lock,
 					      &deadline) != ETIMEDOUT)
 			;
@@ -223,6 +224,8 @@ static void *term_output_thread(void *arg)
 
 		pthread_mutex_lock(&t->out_lock);
 		t->out_spare = buf;
+		if (t->flushers)
+			pthread_cond_broadcast(&t->out_space);
 		t->stats.out_writes += nr_writes;
 		if (err) {
 			if (!t->out_broken)
@@ -271,6 +274,21 @@ static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 void term_write(struct term *t, const u8 *buf, size_t len)
 {
 	term_append(t, buf, len, true);
+}
+
+void term_flush(struct term *t)
+{
+	/* The output thread logs its own errors: it must not wait for itself. */
+	if (t->out_fd < 0 || pthread_equal(pthread_self(), t->out_thread))
+		return;
+	pthread_mutex_lock(&t->out_lock);
+	t->flushers++;
+	pthread_cond_signal(&t->out_ready);
+	/* out_spare is NULL while the output thread is writing it */
+	while ((t->out_len || !t->out_spare) && !t->out_broken)
+		pthread_cond_wait(&t->out_space, &t->out_lock);
+	t->flushers--;
+	pthread_mutex_unlock(&t->out_lock);
 }
 
 void term_get_stats(struct term *t, struct term_stats *st)

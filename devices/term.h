@@ -56,6 +56,8 @@ void term_input_ready(struct term *t);
  * Stops input, writes out all pending output, restores the tty and joins
  * both threads. Writers must have stopped calling term_write().
  */
+/* Wait until everything written so far has reached out_fd. */
+void term_flush(struct term *t);
 void term_close(struct term *t);
 /* Async-signal-safe: put every tty we changed back as it was. */
 void term_restore(void);

@@ -7,6 +7,14 @@
 #include "log.h"
 
 bool log_debug_enabled;
+static void (*log_flush_hook)(void *opaque);
+static void *log_flush_opaque;
+
+void log_set_flush_hook(void (*fn)(void *opaque), void *opaque)
+{
+	log_flush_opaque = opaque;
+	log_flush_hook = fn;
+}
 
 /*
  * stderr may be a terminal in raw mode: end lines with \r\n there so they
@@ -19,6 +27,9 @@ static void log_vprint(const char *level, const char *fmt, va_list ap)
 
 	n = snprintf(buf, sizeof(buf), "vmm: %s", level);
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	/* Console output that came first is printed first. */
+	if (log_flush_hook)
+		log_flush_hook(log_flush_opaque);
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';

@@ -15,4 +15,7 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Called before each message, e.g. to flush the guest's console output. */
+void log_set_flush_hook(void (*fn)(void *opaque), void *opaque);
+
 #endif

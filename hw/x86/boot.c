@@ -90,9 +90,9 @@ static int load_bzimage_unpacked(struct vm *vm, struct x86_kernel *k,
 		  payload_format_name(k->bz.payload, k->bz.payload_size), k->name,
 		  k->bz.payload_size, elf_size, now_ms() - t0);
 	/*
-	 * Enter through PVH when the kernel has it: with the same kernel it
-	 * reaches "Linux version" in 0.25 s here against 30-45 s through the
-	 * 64-bit boot_params entry (guest ring 0 is emulated on this host).
+	 * Enter through PVH when the kernel has it: here (guest ring 0 is
+	 * emulated) the Debian cloud kernel reaches "Linux version" in 21 s
+	 * that way against 30-45 s through the 64-bit boot_params entry.
 	 */
 	r = load_elf(vm, k, elf, elf_size, true, entry);
 	free(elf);
@@ -305,8 +305,12 @@ int arch_load_kernel(struct vm *vm)
 	if (r == 0 && m->entry.mode == X86_ENTRY_PVH32) {
 		void *si = gpa_to_hva(vm, X86_PVH_START_INFO_ADDR, 0x1000);
 
+		/* returns the bytes it wrote */
 		r = si ? x86_pvh_start_info_build(si, 0x1000, X86_PVH_START_INFO_ADDR, &info)
 		       : -EFAULT;
+		if (r < 0)
+			log_error("cannot build the PVH start info: %s", strerror(-r));
+		r = r < 0 ? r : 0;
 	} else if (r == 0) {
 		struct boot_params *bp = gpa_to_hva(vm, X86_BOOT_PARAMS_ADDR, sizeof(*bp));
 

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Bad input: each case is one line on stderr, a non-zero exit, within a second.
+. "$(dirname "$0")/../lib.sh"
+
+GUEST=$TOP/guest/build/testguest.bzImage
+head -c 4096 /dev/urandom >"$WORK/random.bin"
+head -c 700 "$GUEST" >"$WORK/truncated.bzImage"
+cp "$GUEST" "$WORK/old.bzImage"
+# boot protocol version lives at 0x206: make it 2.05
+printf '\005\002' | dd of="$WORK/old.bzImage" bs=1 seek=518 conv=notrunc 2>/dev/null
+truncate -s 64M "$WORK/big.initrd"
+
+# bad_input NAME WANT_RC PATTERN ARGS...
+bad_input() {
+	name=$1; want=$2; pat=$3; shift 3
+	start=$(date +%s%N)
+	run_vmm "$WORK/out" "$WORK/err" "$@"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	lines=$(wc -l <"$WORK/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "exit $rc, expected $want: $(head -c 300 "$WORK/err")"
+	elif [ "$lines" != 1 ]; then
+		fail "$name" "expected one line on stderr, got $lines: $(head -c 300 "$WORK/err")"
+	elif ! grep -q -- "$pat" "$WORK/err"; then
+		fail "$name" "message lacks '$pat': $(cat "$WORK/err")"
+	elif [ "$ms" -gt 1000 ]; then
+		fail "$name" "took $ms ms"
+	else
+		pass "$name" "$(cat "$WORK/err")"
+	fi
+}
+
+bad_input cli_missing_kernel 1 "No such file" run -k "$WORK/nonexistent"
+bad_input cli_kernel_is_a_directory 2 "not a regular file" run -k "$WORK"
+bad_input cli_kernel_not_a_kernel 2 "is not a kernel" run -k "$WORK/random.bin"
+: >"$WORK/empty"
+bad_input cli_kernel_empty 2 "is not a kernel" run -k "$WORK/empty"
+bad_input cli_truncated_bzimage 2 "truncated" run -k "$WORK/truncated.bzImage"
+bad_input cli_boot_protocol_too_old 2 "too old" run -k "$WORK/old.bzImage"
+bad_input cli_initrd_larger_than_memory 2 "does not fit" run -m 16 -i "$WORK/big.initrd"
+bad_input cli_initrd_missing 1 "initrd" run -i "$WORK/nonexistent"
+bad_input cli_mem_zero 2 "--mem" run --mem 0
+bad_input cli_mem_absurd 2 "--mem" run --mem 100000000G
+bad_input cli_mem_garbage 2 "--mem" run --mem lots
+bad_input cli_cpus_zero 2 "--cpus" run --cpus 0
+bad_input cli_cpus_above_kvm_max 2 "at most" run --cpus 4096
+bad_input cli_unknown_option 2 "unknown option" run --frobnicate
+bad_input cli_unknown_command 2 "unknown command" frobnicate
+bad_input cli_option_without_value 2 "needs a value" run --kernel
+bad_input cli_timeout_zero 2 "--timeout" run --timeout 0
+bad_input cli_cmdline_too_long 2 "command line" run -p "$(head -c 70000 /dev/zero | tr '\0' x)"
+
+run_vmm "$WORK/out" "$WORK/err" --help
+if [ $rc = 0 ] && grep -q "exit status" "$WORK/out" && grep -q -- "--timeout" "$WORK/out"; then
+	pass cli_help "documents options and exit statuses"
+else
+	fail cli_help "exit $rc"
+fi
+run_vmm "$WORK/out" "$WORK/err" --version
+if [ $rc = 0 ] && grep -q "^vmm [0-9]" "$WORK/out"; then
+	pass cli_version "$(cat "$WORK/out")"
+else
+	fail cli_version "exit $rc"
+fi
