@@ -95,3 +95,6 @@ clean:
 	rm -rf build vmm guest/build
 
 -include $(CORE_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(BUILD)/main.d
+
+$(BUILD)/minloop: tests/bench/minloop.c $(BUILD)/libvmm.a $(EMBED_OBJ)
+	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDLIBS)

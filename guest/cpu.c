@@ -7,20 +7,24 @@ u8 kstacks[MAX_CPUS][KSTACK_SIZE] __attribute__((section(".bss.stacks"), aligned
 u8 istacks[MAX_CPUS][ISTACK_SIZE] __attribute__((section(".bss.stacks"), aligned(16)));
 u8 ustacks[MAX_CPUS][USTACK_SIZE] __attribute__((section(".bss.stacks"), aligned(16)));
 
-/* cpu 0's TSS must be valid before ltr in head.S, so it is initialised data. */
-struct tss tss[MAX_CPUS] __attribute__((aligned(128))) = {
-	[0] = {
-		.rsp0 = (u64)(kstacks[0] + KSTACK_SIZE),
-		.ist = { (u64)(istacks[0] + ISTACK_SIZE) },
-		.iomap_base = sizeof(struct tss),
-	},
+/*
+ * cpu 0's TSS must be valid before ltr in head.S, so it is initialised data;
+ * the APs' are set up by cpu_setup_tss(). The I/O bitmap allows every port:
+ * the CI host ignores IOPL 3 for ring-3 in/out but honours the bitmap.
+ */
+struct tss tss0 __attribute__((aligned(128))) = {
+	.rsp0 = (u64)(kstacks[0] + KSTACK_SIZE),
+	.ist = { (u64)(istacks[0] + ISTACK_SIZE) },
+	.iomap_base = offsetof(struct tss, iomap),
+	.iomap[8192] = 0xff,
 };
+static struct tss tss_ap[MAX_CPUS - 1] __attribute__((aligned(128)));
 
 struct idt_entry idt[256] __attribute__((aligned(16)));
 
 extern u64 gdt[];
 extern const u64 exc_stubs[32];
-extern char irq_timer[], irq_uart[], irq_other[], irq_spurious[], syscall_entry[];
+extern char irq_timer[], irq_uart[], irq_other[], irq_spurious[], ud_gate[];
 
 static void set_gate(int vec, const void *fn, int ist, int dpl)
 {
@@ -42,21 +46,23 @@ void idt_init(void)
 		set_gate(v, irq_other, 0, 0);
 	for (int v = 0; v < 32; v++)
 		set_gate(v, (const void *)exc_stubs[v], v == 8 ? 1 : 0, 0);	/* #DF on IST1 */
+	set_gate(6, ud_gate, 0, 0);		/* #UD doubles as the syscall gate */
 	set_gate(VEC_TIMER, irq_timer, 0, 0);
 	set_gate(VEC_UART, irq_uart, 0, 0);
 	set_gate(VEC_SPURIOUS, irq_spurious, 0, 0);
-	set_gate(VEC_SYSCALL, syscall_entry, 0, 3);
 }
 
-/* Give cpu its TSS and GDT descriptor (Intel SDM 3A 8.2.3); its ring-0 stacks. */
+/* Give AP cpu (>= 1) its TSS and GDT descriptor (Intel SDM 3A 8.2.3). */
 void cpu_setup_tss(int cpu)
 {
-	u64 base = (u64)&tss[cpu];
+	struct tss *t = &tss_ap[cpu - 1];
+	u64 base = (u64)t;
 
-	memset(&tss[cpu], 0, sizeof(tss[cpu]));
-	tss[cpu].rsp0 = (u64)(kstacks[cpu] + KSTACK_SIZE);
-	tss[cpu].ist[0] = (u64)(istacks[cpu] + ISTACK_SIZE);
-	tss[cpu].iomap_base = sizeof(struct tss);
+	memset(t, 0, sizeof(*t));
+	t->rsp0 = (u64)(kstacks[cpu] + KSTACK_SIZE);
+	t->ist[0] = (u64)(istacks[cpu] + ISTACK_SIZE);
+	t->iomap_base = offsetof(struct tss, iomap);
+	t->iomap[8192] = 0xff;
 	gdt[GDT_TSS_INDEX(cpu)] = (sizeof(struct tss) - 1) | (base & 0xffffff) << 16 | 0x89ULL << 40 |
 				  (base & 0xff000000) << 32;
 	gdt[GDT_TSS_INDEX(cpu) + 1] = base >> 32;

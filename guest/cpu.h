@@ -13,6 +13,7 @@ struct tss {
 	u64 reserved2;
 	u16 reserved3;
 	u16 iomap_base;
+	u8 iomap[8192 + 1];	/* 0 = port allowed; the extra byte is the 0xff terminator */
 } __attribute__((packed));
 
 struct idt_entry {
@@ -35,7 +36,7 @@ struct exc_frame {
 extern u8 kstacks[MAX_CPUS][KSTACK_SIZE];
 extern u8 istacks[MAX_CPUS][ISTACK_SIZE];
 extern u8 ustacks[MAX_CPUS][USTACK_SIZE];
-extern struct tss tss[MAX_CPUS];
+extern struct tss tss0;
 
 void idt_init(void);
 void cpu_setup_tss(int cpu);

@@ -37,12 +37,15 @@ typedef _Bool bool;
 /* Interrupt vectors */
 #define VEC_TIMER	0x20
 #define VEC_UART	0x24
-#define VEC_SYSCALL	0x80
 #define VEC_SPURIOUS	0xff
 
-/* int $0x80 functions (rax) */
+/* Gate functions (rdi) for `ud2` in ring 3, see ud_gate in head.S. */
 #define SYS_PARK	1	/* cli; hlt forever */
 #define SYS_TRIPLEFAULT	2	/* lidt with limit 0, then #UD */
+#define SYS_STI		3	/* set IF in the caller's RFLAGS */
+#define SYS_CLI		4	/* clear IF in the caller's RFLAGS */
+#define SYS_IDLE	6	/* sti; hlt; cli in ring 0: returns after an interrupt */
+#define SYS_CPUID	5	/* cpuid in ring 0: eax = leaf, ecx = subleaf */
 
 /* Physical addresses the guest relies on */
 #define LAPIC_BASE	0xfee00000
@@ -54,6 +57,7 @@ typedef _Bool bool;
 
 #ifndef __ASSEMBLER__
 #define barrier() __asm__ __volatile__("" ::: "memory")
+#define offsetof(t, m) __builtin_offsetof(t, m)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline void outb(u16 port, u8 v) { __asm__ __volatile__("outb %0, %1" :: "a"(v), "Nd"(port)); }
@@ -65,17 +69,23 @@ static inline u64 rdtsc(void)
 	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((u64)hi << 32) | lo;
 }
+static inline void syscall0(u64 nr) { __asm__ __volatile__("ud2" :: "D"(nr) : "memory"); }
+/* Through the gate: the CI host faults ring-3 sti/cli even with IOPL 3. */
+static inline void sti(void) { syscall0(SYS_STI); }
+static inline void cli(void) { syscall0(SYS_CLI); }
+/*
+ * CPUID through the gate too: on the CI host a ring-3 cpuid is not
+ * intercepted and returns the physical host's values, not the vmm's.
+ */
 static inline void cpuid(u32 leaf, u32 sub, u32 r[4])
 {
-	__asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			     : "a"(leaf), "c"(sub));
+	__asm__ __volatile__("ud2" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			     : "a"(leaf), "c"(sub), "D"((u64)SYS_CPUID) : "memory");
 }
 static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
-static inline void sti(void) { __asm__ __volatile__("sti" ::: "memory"); }
-static inline void cli(void) { __asm__ __volatile__("cli" ::: "memory"); }
 static inline u32 mmio_read32(u64 a) { return *(volatile u32 *)a; }
 static inline void mmio_write32(u64 a, u32 v) { *(volatile u32 *)a = v; }
-static inline void syscall0(u64 nr) { __asm__ __volatile__("int $0x80" :: "a"(nr) : "memory"); }
+
 
 /* lib.c */
 void *memset(void *d, int c, size_t n);

@@ -41,14 +41,15 @@ $(GUEST_OUT)/mkbzimage: $(GUEST_DIR)/mkbzimage.c
 	@mkdir -p $(GUEST_OUT)
 	$(GUEST_HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-guest/build/testguest.bzImage: $(GUEST_OUT)/mkbzimage $(GUEST_OUT)/setup.bin $(GUEST_OUT)/testguest.bin
+guest/build/testguest.bzImage: $(GUEST_OUT)/mkbzimage $(GUEST_OUT)/setup.bin $(GUEST_OUT)/testguest.bin \
+		| guest-check
 	$(GUEST_OUT)/mkbzimage $(GUEST_OUT)/setup.bin $(GUEST_OUT)/testguest.bin \
 		0x$$(nm $(GUEST_OUT)/testguest.elf | awk '$$3 == "_end" { print $$1 }') $@
 
 # Ring 0 is emulated on the CI host and cannot run these (HOST.md); fail the build if they appear.
 .PHONY: guest-check
 guest-check: $(GUEST_OUT)/testguest.elf
-	@! objdump -d $< | grep -wE 'popcnt|xsave|xsaveopt|xrstor|fxsave|fxrstor|int3|cmpxchg16b|fwait|wait' \
+	@! objdump -d $< | grep -wE 'popcnt|xsave|xsaveopt|xrstor|fxsave|fxrstor|int3|cmpxchg16b|fwait|wait|syscall|sysret' \
 		|| (echo "guest: forbidden instruction" >&2; false)
 
 -include $(GUEST_OBJS:.o=.d)

@@ -112,7 +112,7 @@ ap_user_start:
 	ud2
 
 /* Interrupt handlers: tiny, because every ring-0 instruction is emulated. */
-	.globl irq_timer, irq_uart, irq_other, irq_spurious, syscall_entry
+	.globl irq_timer, irq_uart, irq_other, irq_spurious
 irq_timer:
 	pushq	%rax
 	lock incq irq_count_timer(%rip)
@@ -141,11 +141,45 @@ irq_other:
 irq_spurious:
 	iretq
 
-syscall_entry:
-	cmpq	$SYS_PARK, %rax
+/*
+ * The ring-3 -> ring-0 gate: `ud2` executed in ring 3 with rdi = function.
+ * Not `int n` (the CI host turns a software interrupt in ring 3 into #UD)
+ * and not syscall/sysret (its ring-0 emulator mishandles them); an exception
+ * is delivered the same way everywhere. Any other #UD is a real fault.
+ * Frame: rip, cs, rflags (16(%rsp)), rsp, ss.
+ */
+	.globl ud_gate
+ud_gate:
+	testb	$3, 8(%rsp)
+	jz	exc_6
+	pushq	%rax
+	movq	8(%rsp), %rax
+	cmpw	$0x0b0f, (%rax)		/* ud2 */
+	popq	%rax
+	jne	exc_6
+	addq	$2, (%rsp)
+	cmpq	$SYS_CPUID, %rdi
+	je	5f
+	cmpq	$SYS_STI, %rdi
+	je	3f
+	cmpq	$SYS_CLI, %rdi
+	je	4f
+	cmpq	$SYS_IDLE, %rdi
+	je	7f
+	cmpq	$SYS_PARK, %rdi
 	je	1f
-	cmpq	$SYS_TRIPLEFAULT, %rax
+	cmpq	$SYS_TRIPLEFAULT, %rdi
 	je	2f
+	iretq
+5:	cpuid
+	iretq
+3:	orq	$0x200, 16(%rsp)
+	iretq
+4:	andq	$~0x200, 16(%rsp)
+	iretq
+7:	sti				/* wait for one interrupt */
+	hlt
+	cli
 	iretq
 1:	cli
 	hlt

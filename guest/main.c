@@ -68,8 +68,11 @@ void hang(void)
 {
 	u16 cs;
 
-	cli();
 	__asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+	if (cs & 3)
+		cli();
+	else
+		__asm__ __volatile__("cli");
 	for (;;) {
 		if (cs & 3)
 			cpu_relax();

@@ -4,7 +4,6 @@
 
 #define UART_RBR	0	/* receive buffer (read) / transmit holding (write) */
 #define UART_IER	1
-#define UART_FCR	2
 #define UART_LCR	3
 #define UART_MCR	4
 #define UART_LSR	5
@@ -19,7 +18,7 @@ void serial_init(void)
 	outb(COM1 + 0, 1);
 	outb(COM1 + 1, 0);
 	outb(COM1 + UART_LCR, 0x03);	/* 8N1 */
-	outb(COM1 + UART_FCR, 0x07);	/* 16-byte FIFOs on, cleared */
+	/* FCR untouched: changing FIFO mode flushes input that may already be waiting. */
 	outb(COM1 + UART_MCR, 0x03);	/* DTR, RTS; OUT2 (IRQ gate) off */
 }
 
@@ -46,7 +45,7 @@ void serial_write(const char *s, size_t n)
 	}
 }
 
-/* Same bytes, sent with `rep outsb` in chunks that fit the transmit FIFO. */
+/* Same bytes, sent with `rep outsb` in chunks that fit a 16550 transmit FIFO. */
 void serial_write_outsb(const char *s, size_t n)
 {
 	while (n) {

@@ -112,7 +112,7 @@ int x86_vcpu_setup_cpuid(struct vcpu *vcpu, const struct kvm_cpuid2 *supported)
 	size_t sz = sizeof(*supported) + (supported->nent + 4) * sizeof(supported->entries[0]);
 	struct kvm_cpuid2 *c = calloc(1, sz);
 	bool deadline = kvm_cap(vm, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
-	int r = 0;
+	int tsc_khz, r = 0;
 
 	if (!c)
 		return -ENOMEM;
@@ -128,6 +128,19 @@ int x86_vcpu_setup_cpuid(struct vcpu *vcpu, const struct kvm_cpuid2 *supported)
 				};
 			}
 		}
+	}
+	/*
+	 * Timing leaf 0x40000010 (the VMware/xhyve convention): TSC and LAPIC
+	 * bus frequency in kHz, so guests need not calibrate against the PIT.
+	 */
+	tsc_khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	if (tsc_khz > 0 && cpuid_find(c, 0x40000000, 0) && !cpuid_find(c, 0x40000010, 0)) {
+		struct kvm_cpuid_entry2 *base = cpuid_find(c, 0x40000000, 0);
+
+		base->eax = MAX(base->eax, 0x40000010u);
+		c->entries[c->nent++] = (struct kvm_cpuid_entry2){
+			.function = 0x40000010, .eax = tsc_khz, .ebx = 1000000,
+		};
 	}
 	x86_cpuid_for_vcpu(c, vcpu->id, vm->cfg->nr_cpus, deadline);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0) {

@@ -56,13 +56,52 @@ static size_t com1_rx(void *opaque, const u8 *buf, size_t len)
 	return uart8250_receive(opaque, buf, len);
 }
 
+#define X86_IOAPIC_PINS	24
+
+/*
+ * KVM's default routing sends GSI n to IOAPIC pin n, but on a PC (and in
+ * our MADT and MP table) ISA IRQ0 arrives at IOAPIC pin 2. Route GSI 0 (the
+ * in-kernel PIT) there; every other GSI keeps its PIC and IOAPIC pins.
+ * KVM_SET_GSI_ROUTING replaces the whole table, defaults included.
+ */
+static int x86_irq_routing_init(struct vm *vm)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[16 + X86_IOAPIC_PINS];
+	} rt = { 0 };
+	unsigned int n = 0;
+
+	for (u32 gsi = 0; gsi < 16; gsi++)
+		rt.e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				       gsi % 8 },
+		};
+	for (u32 gsi = 0; gsi < X86_IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;	/* pin 2 belongs to GSI 0 */
+		rt.e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi },
+		};
+	}
+	rt.hdr.nr = n;
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &rt) < 0) {
+		log_error("KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int x86_irqchip_init(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 	if (kvm_require_cap(vm, KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR") < 0 ||
 	    kvm_require_cap(vm, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP") < 0 ||
-	    kvm_require_cap(vm, KVM_CAP_PIT2, "KVM_CAP_PIT2") < 0)
+	    kvm_require_cap(vm, KVM_CAP_PIT2, "KVM_CAP_PIT2") < 0 ||
+	    kvm_require_cap(vm, KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING") < 0)
 		return -ENOTSUP;
 	/* The TSS and identity map must exist before vcpus, outside RAM. */
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, X86_TSS_ADDR) < 0) {
@@ -82,6 +121,8 @@ static int x86_irqchip_init(struct vm *vm)
 		log_error("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -errno;
 	}
+	if (x86_irq_routing_init(vm) < 0)
+		return -ENOTSUP;
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		log_error("KVM_CREATE_PIT2: %s", strerror(errno));
 		return -errno;

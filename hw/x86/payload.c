@@ -51,6 +51,7 @@ static const struct {
 #define LZ4_LEGACY_MAGIC	0x184c2102U
 #define LZ4_LEGACY_BLOCK	(8 * MiB)	/* lz4 -l: fixed uncompressed block */
 #define MIN_ALLOC		(64 * KiB)
+#define MAX_RATIO		32	/* most a size hint is believed */
 
 struct outbuf {
 	u8 *buf;
@@ -315,8 +316,13 @@ int payload_decompress(const u8 *in, size_t len, u8 **out, size_t *out_len,
 			    "payload is %s: boot it with --guest-decompress", name);
 	}
 
-	/* The trailer is a hint only: clamp it, and grow later if it lied. */
+	/*
+	 * The trailer is a hint only: grow later if it lied. Kernels compress
+	 * 3-10x, so a hint far beyond that is not reserved up front.
+	 */
 	hint = fmt == FMT_NONE ? len : get_le32(in + len - 4);
+	if (len < PAYLOAD_MAX_SIZE / MAX_RATIO)
+		hint = MIN(hint, len * MAX_RATIO);
 	ob.cap = MIN(MAX(hint, (size_t)MIN_ALLOC), (size_t)PAYLOAD_MAX_SIZE);
 	ob.buf = malloc(ob.cap);
 	if (!ob.buf)

@@ -57,7 +57,9 @@ static int parse_copy(const u8 *img, size_t size, struct bzimage *bz, const char
 	ret = bzimage_parse(copy, size, bz, why);
 	/* On success everything it points at must be inside the copy. */
 	if (!ret) {
-		if (bz->payload < copy || bz->payload + bz->payload_size > copy + size ||
+		if ((bz->payload && (bz->payload < copy ||
+				     bz->payload + bz->payload_size > copy + size)) ||
+		    (!bz->payload && bz->payload_size) ||
 		    bz->kernel < copy || bz->kernel + bz->kernel_size > copy + size ||
 		    bz->setup_header_len > sizeof(struct setup_header))
 			ret = -1000;
@@ -205,8 +207,14 @@ TEST(bzimage_rejects_payload_outside_kernel)
 	TEST_ASSERT_EQ(bzimage_parse(img, sizeof(img), &bz, &why), -EINVAL);
 
 	put32(img + HDR(payload_offset), 0);
-	put32(img + HDR(payload_length), 0);
+	put32(img + HDR(payload_length), 4);
 	TEST_ASSERT_EQ(bzimage_parse(img, sizeof(img), &bz, &why), -EINVAL);
+	TEST_ASSERT(strstr(why, "too short"), "why: %s", why);
+
+	/* No payload at all: an uncompressed kernel, entered as it is. */
+	put32(img + HDR(payload_length), 0);
+	TEST_ASSERT_EQ(bzimage_parse(img, sizeof(img), &bz, &why), 0);
+	TEST_ASSERT(!bz.payload && !bz.payload_size, "payload %p", (void *)bz.payload);
 }
 
 TEST(bzimage_rejects_bad_layout_fields)
