@@ -98,3 +98,6 @@ clean:
 
 $(BUILD)/minloop: tests/bench/minloop.c $(BUILD)/libvmm.a $(EMBED_OBJ)
 	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDLIBS)
+
+$(BUILD)/stopwatch: tests/bench/stopwatch.c
+	$(CC) $(CFLAGS) -o $@ $<

@@ -51,6 +51,10 @@ int main(int argc, char **argv)
 		case KVM_EXIT_IO: {
 			u8 *data = (u8 *)run + run->io.data_offset;
 
+			if (getenv("MINLOOP_TRACE"))
+				fprintf(stderr, "io %s 0x%x\n", run->io.direction ? "out" : "in",
+					run->io.port);
+
 			if (run->io.direction == KVM_EXIT_IO_OUT) {
 				if (run->io.port == X86_COM1_PORT)
 					fwrite(data, run->io.size, run->io.count, stdout);
