@@ -131,7 +131,7 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
 {
 	int reason, r;
 
-	r = vm_open(vm, cfg, 0);
+	r = vm_open(vm, cfg);
 	if (r < 0)
 		return -EXIT_HOST_ERROR;
 	vm->term = term;

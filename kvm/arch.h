@@ -12,7 +12,7 @@ struct vm;
 struct vcpu;
 struct vm_config;
 
-/* KVM_CREATE_VM machine type (arm64: IPA size). */
+/* KVM_CREATE_VM machine type (arm64: IPA size); kvm_cap() works here. */
 unsigned long arch_vm_type(struct vm *vm);
 /* Before any vcpu: RAM, irqchip, timers, devices. */
 int arch_vm_init(struct vm *vm);
@@ -20,7 +20,10 @@ int arch_vm_init(struct vm *vm);
 int arch_load_kernel(struct vm *vm);
 /* On the vcpu's own thread, after KVM_CREATE_VCPU and the mmap. */
 int arch_vcpu_init(struct vcpu *vcpu);
-/* Once all vcpus exist, before any runs (arm64: GIC CTRL_INIT). */
+/*
+ * Once all vcpus exist (and ran arch_vcpu_init), before any runs: e.g. the
+ * arm64 GIC CTRL_INIT and an FDT that needs every vcpu's MPIDR.
+ */
 int arch_vm_vcpus_created(struct vm *vm);
 /* An exit the common loop does not know. Returns 0 to go on, < 0 to stop. */
 int arch_handle_exit(struct vcpu *vcpu);

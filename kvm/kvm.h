@@ -73,8 +73,8 @@ struct vm {
 	void *arch;			/* hw/<arch>/ private state */
 };
 
-/* Open /dev/kvm, check the API version, create the VM (@type per arch). */
-int vm_open(struct vm *vm, const struct vm_config *cfg, unsigned long type);
+/* Open /dev/kvm, check the API version, create the VM (arch_vm_type()). */
+int vm_open(struct vm *vm, const struct vm_config *cfg);
 void vm_close(struct vm *vm);
 /* KVM_CHECK_EXTENSION on the vm fd where possible; 0 = absent. */
 int kvm_cap(const struct vm *vm, long cap);

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kvm/arch.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
@@ -30,8 +31,9 @@ int kvm_require_cap(const struct vm *vm, long cap, const char *name)
 	return r ? r : -ENOTSUP;
 }
 
-int vm_open(struct vm *vm, const struct vm_config *cfg, unsigned long type)
+int vm_open(struct vm *vm, const struct vm_config *cfg)
 {
+	unsigned long type;
 	int api, r;
 
 	memset(vm, 0, sizeof(*vm));
@@ -66,6 +68,8 @@ int vm_open(struct vm *vm, const struct vm_config *cfg, unsigned long type)
 		return -ENOTSUP;
 	}
 
+	/* The machine type may depend on capabilities (arm64: IPA size). */
+	type = arch_vm_type(vm);
 	vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, type);
 	if (vm->vm_fd < 0) {
 		r = -errno;
@@ -88,6 +92,10 @@ int vm_open(struct vm *vm, const struct vm_config *cfg, unsigned long type)
 
 void vm_close(struct vm *vm)
 {
+	if (vm->bus[BUS_PIO].unhandled || vm->bus[BUS_MMIO].unhandled)
+		log_debug("unhandled accesses: %llu port I/O, %llu MMIO",
+			  (unsigned long long)vm->bus[BUS_PIO].unhandled,
+			  (unsigned long long)vm->bus[BUS_MMIO].unhandled);
 	vm_free_ram(vm);
 	bus_free(&vm->bus[BUS_PIO]);
 	bus_free(&vm->bus[BUS_MMIO]);

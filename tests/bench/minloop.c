@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 
 	config_defaults(&cfg);
 	cfg.cmdline = argc > 1 ? argv[1] : NULL;
-	if (vm_open(&vm, &cfg, 0) || arch_vm_init(&vm) || arch_load_kernel(&vm))
+	if (vm_open(&vm, &cfg) || arch_vm_init(&vm) || arch_load_kernel(&vm))
 		return 1;
 	vcpu.fd = ioctl(vm.vm_fd, KVM_CREATE_VCPU, 0);
 	run = mmap(NULL, vm.vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu.fd, 0);
