@@ -7,12 +7,13 @@ bb=/bin/busybox
 [ -x "$bb" ] && "$bb" --help 2>&1 | grep -q 'static' || bb=$(command -v busybox)
 [ -n "$bb" ] || { echo "mkinitramfs: busybox-static is not installed" >&2; exit 1; }
 ver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo unknown)
-out=$cache/initramfs-busybox-$ver-v1.cpio.gz
+out=$cache/initramfs-busybox-$ver-v2.cpio.gz
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
 	mkdir -p "$tmp/bin" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp"
 	cp "$bb" "$tmp/bin/busybox"
-	for c in sh mount echo cat grep wc poweroff sleep uname; do ln -s busybox "$tmp/bin/$c"; done
+	mknod "$tmp/dev/console" c 5 1	# the kernel opens it before init runs
+	for c in sh mount echo cat grep wc poweroff sleep uname ls ps setsid cttyhack; do ln -s busybox "$tmp/bin/$c"; done
 	cat >"$tmp/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -22,6 +23,10 @@ echo "VMM-INIT: cpus=$(grep -c ^processor /proc/cpuinfo)"
 echo "VMM-INIT: mem=$(grep MemTotal /proc/meminfo)"
 echo "VMM-INIT: cmdline=$(cat /proc/cmdline)"
 echo "VMM-INIT: done"
+# vmm.shell on the command line: an interactive shell first (make demo)
+if grep -q vmm.shell /proc/cmdline; then
+	setsid cttyhack sh -l
+fi
 poweroff -f
 INIT
 	chmod +x "$tmp/init"
