@@ -46,6 +46,7 @@ typedef _Bool bool;
 #define SYS_CLI		4	/* clear IF in the caller's RFLAGS */
 #define SYS_IDLE	6	/* sti; hlt; cli in ring 0: returns after an interrupt */
 #define SYS_CPUID	5	/* cpuid in ring 0: eax = leaf, ecx = subleaf */
+#define SYS_EMULFAIL	7	/* ring 0 cmpxchg16b: the CI host's emulator cannot */
 
 /* Physical addresses the guest relies on */
 #define LAPIC_BASE	0xfee00000

@@ -50,6 +50,7 @@ guest/build/testguest.bzImage: $(GUEST_OUT)/mkbzimage $(GUEST_OUT)/setup.bin $(G
 .PHONY: guest-check
 guest-check: $(GUEST_OUT)/testguest.elf
 	@! objdump -d $< | grep -wE 'popcnt|xsave|xsaveopt|xrstor|fxsave|fxrstor|int3|cmpxchg16b|fwait|wait|syscall|sysret' \
-		|| (echo "guest: forbidden instruction" >&2; false)
+		| grep -v "^ *$$(nm $< | awk '$$3 == "emulfail_insn" { sub(/^0+/, "", $$1); print $$1 }'):" \
+		| grep . || (echo "guest: forbidden instruction" >&2; false)
 
 -include $(GUEST_OBJS:.o=.d)

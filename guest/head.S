@@ -170,6 +170,14 @@ ud_gate:
 	je	1f
 	cmpq	$SYS_TRIPLEFAULT, %rdi
 	je	2f
+	cmpq	$SYS_EMULFAIL, %rdi
+	je	8f
+	iretq
+	/* The one allowed cmpxchg16b (guest.mk checks): it must fail here. */
+	.globl	emulfail_insn
+8:
+emulfail_insn:
+	lock cmpxchg16b emulfail_target(%rip)
 	iretq
 5:	cpuid
 	iretq
@@ -219,6 +227,11 @@ exc_common:
 1:	cli
 	hlt
 	jmp	1b
+
+	.data
+	.balign 16
+emulfail_target:
+	.quad 0, 0
 
 	.section .rodata
 	.balign 8

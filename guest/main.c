@@ -138,6 +138,10 @@ static void do_action(void)
 		do_triplefault();
 	} else if (!strcmp(act, "panic")) {
 		do_panic();
+	} else if (!strcmp(act, "emulfail")) {
+		syscall0(SYS_EMULFAIL);
+		printf("EMULFAIL survived: this host emulates ring 0 fully\n");
+		do_poweroff();
 	} else if (!strcmp(act, "hang")) {
 		hang();
 	} else {

@@ -41,6 +41,17 @@ else
 	fail exit_triple_fault_is_4 "exit $rc: $(head -c 300 "$WORK/e")"
 fi
 
+# A fatal KVM exit: ring-0 cmpxchg16b, which a software nested KVM cannot emulate.
+run_vmm "$WORK/o" "$WORK/e" run -p "vmmtest=cmdline action=emulfail"
+if grep -q "EMULFAIL survived" "$WORK/o"; then
+	skip exit_kvm_internal_error_is_4 "this host runs ring-0 cmpxchg16b natively"
+elif [ $rc = 4 ] && grep -q "internal error.*instruction bytes f0 48 0f c7" "$WORK/e" &&
+     grep -q "rip [0-9a-f]" "$WORK/e"; then
+	pass exit_kvm_internal_error_is_4 "reported with the instruction and registers"
+else
+	fail exit_kvm_internal_error_is_4 "exit $rc: $(head -c 300 "$WORK/e")"
+fi
+
 start=$(date +%s)
 run_vmm "$WORK/o" "$WORK/e" run --timeout 2 -p "vmmtest=cmdline action=hang"
 took=$(( $(date +%s) - start ))
