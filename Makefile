@@ -34,7 +34,7 @@ endif
 all: vmm
 
 vmm: $(BUILD)/vmm
-	cp $< $@
+	cp $< $@.tmp && mv $@.tmp $@
 
 $(BUILD)/vmm: $(BUILD)/main.o $(BUILD)/libvmm.a $(EMBED_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(BUILD)/main.o $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDFLAGS) $(LDLIBS)

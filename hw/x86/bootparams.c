@@ -12,6 +12,7 @@
 #include "hw/x86/bootparams.h"
 #include "hw/x86/bzimage.h"
 #include "hw/x86/layout.h"
+#include "util/why.h"
 
 #define PAGE_SIZE	4096ULL
 #define HDRS_MAGIC	0x53726448	/* "HdrS" */
@@ -20,22 +21,6 @@ _Static_assert(sizeof(struct boot_params) == 4096, "zero page is one page");
 _Static_assert(sizeof(struct hvm_start_info) == 56, "PVH ABI size");
 _Static_assert(sizeof(struct hvm_modlist_entry) == 32, "PVH ABI size");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "PVH ABI size");
-
-static __thread char why_buf[160];
-
-static int fail(const char **why, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(const char **why, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	*why = why_buf;
-	return err;
-}
 
 static bool ram_size_ok(u64 ram_size)
 {
@@ -149,12 +134,12 @@ int x86_initrd_place(u64 ram_size, u64 initrd_size, u32 initrd_addr_max, u64 ker
 	u64 addr;
 
 	if (!initrd_size)
-		return fail(why, -EINVAL, "initrd is empty");
+		return why_fail(why, -EINVAL, "initrd is empty");
 	if (kernel_end > UINT64_MAX - PAGE_SIZE)
-		return fail(why, -EINVAL, "kernel end 0x%llx is bogus",
+		return why_fail(why, -EINVAL, "kernel end 0x%llx is bogus",
 			    (unsigned long long)kernel_end);
 	if (initrd_size > limit || (addr = ALIGN_DOWN(limit - initrd_size, PAGE_SIZE)) < floor)
-		return fail(why, -E2BIG,
+		return why_fail(why, -E2BIG,
 			    "initrd (%llu MiB) does not fit in guest memory (%llu MiB)",
 			    (unsigned long long)((initrd_size + MiB - 1) / MiB),
 			    (unsigned long long)(ram_size / MiB));

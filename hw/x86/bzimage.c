@@ -12,13 +12,12 @@
 #include <string.h>
 
 #include "hw/x86/bzimage.h"
+#include "util/why.h"
 
 #define SECTOR		512
 #define HDR_OFF(f)	(BZIMAGE_SETUP_HDR_OFF + offsetof(struct setup_header, f))
 #define HDRS_MAGIC	0x53726448	/* "HdrS" */
 #define ENTRY64_OFFSET	0x200		/* boot.rst: 64-bit entry = load + 0x200 */
-
-static __thread char why_buf[160];
 
 static u16 get_le16(const u8 *p)
 {
@@ -33,20 +32,6 @@ static u32 get_le32(const u8 *p)
 static u64 get_le64(const u8 *p)
 {
 	return get_le32(p) | (u64)get_le32(p + 4) << 32;
-}
-
-static int fail(const char **why, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(const char **why, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	*why = why_buf;
-	return err;
 }
 
 /* Boot protocol 0x020f reads "2.15": the minor byte is decimal. */
@@ -82,18 +67,18 @@ int bzimage_parse(const u8 *img, size_t size, struct bzimage *out, const char **
 
 	/* Enough to read the magic and the version. */
 	if (size < HDR_OFF(version) + 2)
-		return fail(why, -ENOEXEC, "not a bzImage (only %zu bytes)", size);
+		return why_fail(why, -ENOEXEC, "not a bzImage (only %zu bytes)", size);
 	if (get_le32(img + HDR_OFF(header)) != HDRS_MAGIC)
-		return fail(why, -ENOEXEC, "not a bzImage (no HdrS magic)");
+		return why_fail(why, -ENOEXEC, "not a bzImage (no HdrS magic)");
 	if (get_le16(img + HDR_OFF(boot_flag)) != 0xaa55)
-		return fail(why, -ENOEXEC, "not a bzImage (no 0xAA55 boot signature)");
+		return why_fail(why, -ENOEXEC, "not a bzImage (no 0xAA55 boot signature)");
 	if (size > BZIMAGE_MAX_SIZE)
-		return fail(why, -EINVAL, "kernel image too large (%zu MiB, limit %llu)",
+		return why_fail(why, -EINVAL, "kernel image too large (%zu MiB, limit %llu)",
 			    size >> 20, BZIMAGE_MAX_SIZE >> 20);
 
 	version = get_le16(img + HDR_OFF(version));
 	if (version < BZIMAGE_MIN_VERSION)
-		return fail(why, -EINVAL, "boot protocol %u.%02u too old (need %u.%02u)",
+		return why_fail(why, -EINVAL, "boot protocol %u.%02u too old (need %u.%02u)",
 			    VER_ARGS(version), VER_ARGS(BZIMAGE_MIN_VERSION));
 
 	/* boot.rst: setup_sects == 0 means 4; the boot sector comes on top. */
@@ -102,7 +87,7 @@ int bzimage_parse(const u8 *img, size_t size, struct bzimage *out, const char **
 		sects = 4;
 	setup_size = (sects + 1) * SECTOR;
 	if (setup_size >= size)
-		return fail(why, -EINVAL,
+		return why_fail(why, -EINVAL,
 			    "truncated: setup claims %u sectors but file has %zu bytes",
 			    sects, size);
 	/* From here on the whole setup header (ends at 0x26c) is inside the file. */
@@ -111,15 +96,15 @@ int bzimage_parse(const u8 *img, size_t size, struct bzimage *out, const char **
 
 	/* xloadflags (2.12) says whether there is a 64-bit entry at all. */
 	if (version < 0x020c)
-		return fail(why, -EINVAL,
+		return why_fail(why, -EINVAL,
 			    "no 64-bit entry point (boot protocol %u.%02u has no xloadflags)",
 			    VER_ARGS(version));
 	out->xloadflags = get_le16(img + HDR_OFF(xloadflags));
 	if (!(out->xloadflags & XLF_KERNEL_64))
-		return fail(why, -EINVAL, "not a 64-bit kernel (XLF_KERNEL_64 clear)");
+		return why_fail(why, -EINVAL, "not a 64-bit kernel (XLF_KERNEL_64 clear)");
 	out->loadflags = img[HDR_OFF(loadflags)];
 	if (!(out->loadflags & LOADED_HIGH))
-		return fail(why, -EINVAL, "zImage (kernel not loaded high) not supported");
+		return why_fail(why, -EINVAL, "zImage (kernel not loaded high) not supported");
 
 	/*
 	 * syssize counts 16-byte paragraphs rounded up; a signed kernel carries
@@ -128,7 +113,7 @@ int bzimage_parse(const u8 *img, size_t size, struct bzimage *out, const char **
 	kernel_size = size - setup_size;
 	syssize = get_le32(img + HDR_OFF(syssize));
 	if ((u64)syssize * 16 > kernel_size + 15)
-		return fail(why, -EINVAL,
+		return why_fail(why, -EINVAL,
 			    "truncated: header claims %llu bytes of kernel but file has %llu",
 			    (unsigned long long)syssize * 16,
 			    (unsigned long long)kernel_size);
@@ -144,9 +129,9 @@ int bzimage_parse(const u8 *img, size_t size, struct bzimage *out, const char **
 	pay_len = get_le32(img + HDR_OFF(payload_length));
 	/* No payload (length 0): an uncompressed kernel, entered as it is. */
 	if (pay_len && pay_len < 8)
-		return fail(why, -EINVAL, "payload too short (%u bytes)", pay_len);
+		return why_fail(why, -EINVAL, "payload too short (%u bytes)", pay_len);
 	if ((u64)pay_off + pay_len > kernel_size)
-		return fail(why, -EINVAL,
+		return why_fail(why, -EINVAL,
 			    "payload [%u, +%u) outside the %llu-byte kernel",
 			    pay_off, pay_len, (unsigned long long)kernel_size);
 	out->payload = pay_len ? out->kernel + pay_off : NULL;
@@ -155,25 +140,25 @@ int bzimage_parse(const u8 *img, size_t size, struct bzimage *out, const char **
 	out->load_addr = get_le64(img + HDR_OFF(pref_address));
 	out->init_size = get_le32(img + HDR_OFF(init_size));
 	if (out->load_addr < 0x100000)
-		return fail(why, -EINVAL, "preferred load address 0x%llx below 1 MiB",
+		return why_fail(why, -EINVAL, "preferred load address 0x%llx below 1 MiB",
 			    (unsigned long long)out->load_addr);
 	if (out->load_addr > UINT64_MAX - out->init_size)
-		return fail(why, -EINVAL, "preferred load address 0x%llx overflows",
+		return why_fail(why, -EINVAL, "preferred load address 0x%llx overflows",
 			    (unsigned long long)out->load_addr);
 	if (out->init_size < kernel_size)
-		return fail(why, -EINVAL, "init_size %u smaller than the %llu-byte kernel",
+		return why_fail(why, -EINVAL, "init_size %u smaller than the %llu-byte kernel",
 			    out->init_size, (unsigned long long)kernel_size);
 	out->entry64 = out->load_addr + ENTRY64_OFFSET;
 
 	align = get_le32(img + HDR_OFF(kernel_alignment));
 	out->relocatable = img[HDR_OFF(relocatable_kernel)] != 0;
 	if (align & (align - 1) || (out->relocatable && !align))
-		return fail(why, -EINVAL, "bad kernel_alignment 0x%x", align);
+		return why_fail(why, -EINVAL, "bad kernel_alignment 0x%x", align);
 	out->kernel_alignment = align;
 
 	out->cmdline_size = get_le32(img + HDR_OFF(cmdline_size));
 	if (!out->cmdline_size)
-		return fail(why, -EINVAL, "cmdline_size is 0");
+		return why_fail(why, -EINVAL, "cmdline_size is 0");
 	out->initrd_addr_max = get_le32(img + HDR_OFF(initrd_addr_max));
 	if (!out->initrd_addr_max)
 		out->initrd_addr_max = 0x37ffffff;	/* boot.rst: old kernels */

@@ -13,22 +13,7 @@
 #include "hw/x86/elf.h"
 #include "hw/x86/layout.h"
 #include "kvm/kvm.h"
-
-static __thread char why_buf[160];
-
-static int fail(const char **why, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(const char **why, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	*why = why_buf;
-	return err;
-}
+#include "util/why.h"
 
 /* [off, off + len) inside a buffer of @size bytes, without overflow. */
 static bool in_file(u64 off, u64 len, size_t size)
@@ -45,20 +30,20 @@ static void elf_phdr(const u8 *elf, const Elf64_Ehdr *eh, unsigned int i, Elf64_
 static int elf_check_header(const u8 *elf, size_t size, Elf64_Ehdr *eh, const char **why)
 {
 	if (size < sizeof(*eh) || memcmp(elf, ELFMAG, SELFMAG))
-		return fail(why, -ENOEXEC, "not an ELF file");
+		return why_fail(why, -ENOEXEC, "not an ELF file");
 	memcpy(eh, elf, sizeof(*eh));
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(why, -ENOEXEC, "not a little-endian ELF64 file");
+		return why_fail(why, -ENOEXEC, "not a little-endian ELF64 file");
 	if (eh->e_machine != EM_X86_64)
-		return fail(why, -ENOEXEC, "ELF machine %u is not x86-64", eh->e_machine);
+		return why_fail(why, -ENOEXEC, "ELF machine %u is not x86-64", eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return fail(why, -ENOEXEC, "ELF type %u is not an executable", eh->e_type);
+		return why_fail(why, -ENOEXEC, "ELF type %u is not an executable", eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum ||
 	    eh->e_phnum > ELF_MAX_PHDRS)
-		return fail(why, -EINVAL, "bad ELF program headers (%u of %u bytes)",
+		return why_fail(why, -EINVAL, "bad ELF program headers (%u of %u bytes)",
 			    eh->e_phnum, eh->e_phentsize);
 	if (!in_file(eh->e_phoff, (u64)eh->e_phnum * sizeof(Elf64_Phdr), size))
-		return fail(why, -EINVAL, "ELF program headers outside the file");
+		return why_fail(why, -EINVAL, "ELF program headers outside the file");
 	return 0;
 }
 
@@ -126,16 +111,16 @@ int elf_load(struct vm *vm, const u8 *elf, size_t size, struct elf_kernel *out,
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (!in_file(ph.p_offset, ph.p_filesz, size))
-			return fail(why, -EINVAL, "ELF segment %u outside the file", i);
+			return why_fail(why, -EINVAL, "ELF segment %u outside the file", i);
 		if (ph.p_filesz > ph.p_memsz)
-			return fail(why, -EINVAL, "ELF segment %u: file size > memory size", i);
+			return why_fail(why, -EINVAL, "ELF segment %u: file size > memory size", i);
 		if (__builtin_add_overflow(ph.p_paddr, ph.p_memsz, &end))
-			return fail(why, -EINVAL, "ELF segment %u: address overflows", i);
+			return why_fail(why, -EINVAL, "ELF segment %u: address overflows", i);
 		if (ph.p_paddr < X86_HIMEM_START)
-			return fail(why, -ERANGE, "ELF segment at 0x%llx is below 1 MiB",
+			return why_fail(why, -ERANGE, "ELF segment at 0x%llx is below 1 MiB",
 				    (unsigned long long)ph.p_paddr);
 		if (!gpa_to_hva(vm, ph.p_paddr, ph.p_memsz))
-			return fail(why, -ERANGE,
+			return why_fail(why, -ERANGE,
 				    "ELF segment [0x%llx, 0x%llx) is outside guest RAM",
 				    (unsigned long long)ph.p_paddr, (unsigned long long)end);
 		if (eh.e_entry >= ph.p_paddr && eh.e_entry < end)
@@ -145,9 +130,9 @@ int elf_load(struct vm *vm, const u8 *elf, size_t size, struct elf_kernel *out,
 		nr_load++;
 	}
 	if (!nr_load)
-		return fail(why, -EINVAL, "ELF file has nothing to load");
+		return why_fail(why, -EINVAL, "ELF file has nothing to load");
 	if (!entry_ok)
-		return fail(why, -EINVAL,
+		return why_fail(why, -EINVAL,
 			    "ELF entry 0x%llx is not inside a loaded segment (not physical?)",
 			    (unsigned long long)eh.e_entry);
 

@@ -19,6 +19,7 @@
 #include <zstd.h>
 
 #include "hw/x86/payload.h"
+#include "util/why.h"
 
 enum payload_fmt {
 	FMT_UNKNOWN,
@@ -59,22 +60,6 @@ struct outbuf {
 	size_t cap;
 };
 
-static __thread char why_buf[160];
-
-static int fail(const char **why, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(const char **why, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	*why = why_buf;
-	return err;
-}
-
 static u32 get_le32(const u8 *p)
 {
 	return p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
@@ -110,13 +95,13 @@ static int outbuf_reserve(struct outbuf *ob, size_t need, const char **why)
 	if (ob->cap - ob->len >= need)
 		return 0;
 	if (ob->cap >= PAYLOAD_MAX_SIZE)
-		return fail(why, -EFBIG, "decompressed kernel exceeds %llu MiB",
+		return why_fail(why, -EFBIG, "decompressed kernel exceeds %llu MiB",
 			    PAYLOAD_MAX_SIZE >> 20);
 	cap = MAX(ob->cap * 2, ob->len + MIN(need, (size_t)PAYLOAD_MAX_SIZE));
 	cap = MIN(cap, (size_t)PAYLOAD_MAX_SIZE);
 	p = realloc(ob->buf, cap);
 	if (!p)
-		return fail(why, -ENOMEM, "out of memory decompressing the kernel");
+		return why_fail(why, -ENOMEM, "out of memory decompressing the kernel");
 	ob->buf = p;
 	ob->cap = cap;
 	return 0;
@@ -128,10 +113,10 @@ static int inflate_gzip(const u8 *in, size_t len, struct outbuf *ob, const char 
 	int ret, err = 0;
 
 	if (len > UINT_MAX)
-		return fail(why, -EINVAL, "gzip payload too large");
+		return why_fail(why, -EINVAL, "gzip payload too large");
 	/* 16 + MAX_WBITS: gzip wrapper only, not raw deflate or zlib. */
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-		return fail(why, -ENOMEM, "zlib init failed");
+		return why_fail(why, -ENOMEM, "zlib init failed");
 	zs.next_in = (Bytef *)in;
 	zs.avail_in = len;
 	for (;;) {
@@ -146,9 +131,9 @@ static int inflate_gzip(const u8 *in, size_t len, struct outbuf *ob, const char 
 		if (ret == Z_OK || (ret == Z_BUF_ERROR && !zs.avail_out))
 			continue;
 		if (ret == Z_BUF_ERROR)
-			err = fail(why, -EINVAL, "truncated gzip payload");
+			err = why_fail(why, -EINVAL, "truncated gzip payload");
 		else
-			err = fail(why, -EINVAL, "corrupt gzip payload (%s)",
+			err = why_fail(why, -EINVAL, "corrupt gzip payload (%s)",
 				   zs.msg ? zs.msg : "error");
 		break;
 	}
@@ -167,7 +152,7 @@ static int inflate_xz(const u8 *in, size_t len, struct outbuf *ob, const char **
 	 * not xz stream padding. The memlimit bounds a hostile dictionary size.
 	 */
 	if (lzma_stream_decoder(&xs, 256 * MiB, 0) != LZMA_OK)
-		return fail(why, -ENOMEM, "liblzma init failed");
+		return why_fail(why, -ENOMEM, "liblzma init failed");
 	xs.next_in = in;
 	xs.avail_in = len;
 	for (;;) {
@@ -182,11 +167,11 @@ static int inflate_xz(const u8 *in, size_t len, struct outbuf *ob, const char **
 		if (ret == LZMA_OK || (ret == LZMA_BUF_ERROR && !xs.avail_out))
 			continue;
 		if (ret == LZMA_BUF_ERROR)
-			err = fail(why, -EINVAL, "truncated xz payload");
+			err = why_fail(why, -EINVAL, "truncated xz payload");
 		else if (ret == LZMA_MEM_ERROR || ret == LZMA_MEMLIMIT_ERROR)
-			err = fail(why, -ENOMEM, "xz payload needs too much memory");
+			err = why_fail(why, -ENOMEM, "xz payload needs too much memory");
 		else
-			err = fail(why, -EINVAL, "corrupt xz payload (liblzma error %d)", ret);
+			err = why_fail(why, -EINVAL, "corrupt xz payload (liblzma error %d)", ret);
 		break;
 	}
 	lzma_end(&xs);
@@ -203,11 +188,11 @@ static int inflate_zstd(const u8 *in, size_t len, struct outbuf *ob, const char 
 	/* Decode exactly one frame: the size trailer is not a zstd frame. */
 	zin.size = ZSTD_findFrameCompressedSize(in, len);
 	if (ZSTD_isError(zin.size))
-		return fail(why, -EINVAL, "corrupt or truncated zstd payload (%s)",
+		return why_fail(why, -EINVAL, "corrupt or truncated zstd payload (%s)",
 			    ZSTD_getErrorName(zin.size));
 	dctx = ZSTD_createDCtx();
 	if (!dctx)
-		return fail(why, -ENOMEM, "libzstd init failed");
+		return why_fail(why, -ENOMEM, "libzstd init failed");
 	for (;;) {
 		ZSTD_outBuffer zout;
 
@@ -217,14 +202,14 @@ static int inflate_zstd(const u8 *in, size_t len, struct outbuf *ob, const char 
 		ret = ZSTD_decompressStream(dctx, &zout, &zin);
 		ob->len = zout.pos;
 		if (ZSTD_isError(ret)) {
-			err = fail(why, -EINVAL, "corrupt zstd payload (%s)",
+			err = why_fail(why, -EINVAL, "corrupt zstd payload (%s)",
 				   ZSTD_getErrorName(ret));
 			break;
 		}
 		if (!ret)
 			break;	/* frame complete */
 		if (zin.pos == zin.size && zout.pos < zout.size) {
-			err = fail(why, -EINVAL, "truncated zstd payload");
+			err = why_fail(why, -EINVAL, "truncated zstd payload");
 			break;
 		}
 	}
@@ -256,10 +241,10 @@ static int inflate_lz4(const u8 *in, size_t len, struct outbuf *ob, const char *
 		}
 		pos += 4;
 		if (!csize || csize > (u32)LZ4_COMPRESSBOUND(LZ4_LEGACY_BLOCK))
-			return fail(why, -EINVAL, "corrupt lz4 payload (block size %u)",
+			return why_fail(why, -EINVAL, "corrupt lz4 payload (block size %u)",
 				    csize);
 		if (csize > len - pos)
-			return fail(why, -EINVAL, "truncated lz4 payload");
+			return why_fail(why, -EINVAL, "truncated lz4 payload");
 		/*
 		 * Decode into what the size hint left; only if that is too small
 		 * make room for a whole block and try once more.
@@ -276,15 +261,15 @@ static int inflate_lz4(const u8 *in, size_t len, struct outbuf *ob, const char *
 						(char *)ob->buf + ob->len, csize, room);
 		}
 		if (n < 0 && room < LZ4_LEGACY_BLOCK)
-			return fail(why, -EINVAL, "corrupt lz4 payload (or kernel over %llu MiB)",
+			return why_fail(why, -EINVAL, "corrupt lz4 payload (or kernel over %llu MiB)",
 				    PAYLOAD_MAX_SIZE >> 20);
 		if (n < 0)
-			return fail(why, -EINVAL, "corrupt lz4 payload");
+			return why_fail(why, -EINVAL, "corrupt lz4 payload");
 		ob->len += n;
 		pos += csize;
 	}
 	if (len - pos)
-		return fail(why, -EINVAL, "truncated lz4 payload (%zu stray bytes)",
+		return why_fail(why, -EINVAL, "truncated lz4 payload (%zu stray bytes)",
 			    len - pos);
 	return 0;
 }
@@ -301,18 +286,18 @@ int payload_decompress(const u8 *in, size_t len, u8 **out, size_t *out_len,
 	*out = NULL;
 	*out_len = 0;
 	if (len < 8)
-		return fail(why, -EINVAL, "payload too short (%zu bytes)", len);
+		return why_fail(why, -EINVAL, "payload too short (%zu bytes)", len);
 
 	fmt = payload_detect(in, len, &name);
 	switch (fmt) {
 	case FMT_UNKNOWN:
-		return fail(why, -ENOEXEC,
+		return why_fail(why, -ENOEXEC,
 			    "unknown payload format (magic %02x %02x %02x %02x)",
 			    in[0], in[1], in[2], in[3]);
 	case FMT_BZIP2:
 	case FMT_LZMA:
 	case FMT_LZO:
-		return fail(why, -ENOTSUP,
+		return why_fail(why, -ENOTSUP,
 			    "payload is %s: boot it with --guest-decompress", name);
 	}
 
@@ -326,12 +311,12 @@ int payload_decompress(const u8 *in, size_t len, u8 **out, size_t *out_len,
 	ob.cap = MIN(MAX(hint, (size_t)MIN_ALLOC), (size_t)PAYLOAD_MAX_SIZE);
 	ob.buf = malloc(ob.cap);
 	if (!ob.buf)
-		return fail(why, -ENOMEM, "out of memory decompressing the kernel");
+		return why_fail(why, -ENOMEM, "out of memory decompressing the kernel");
 
 	switch (fmt) {
 	case FMT_NONE:
 		if (len > PAYLOAD_MAX_SIZE) {
-			err = fail(why, -EFBIG, "kernel exceeds %llu MiB",
+			err = why_fail(why, -EFBIG, "kernel exceeds %llu MiB",
 				   PAYLOAD_MAX_SIZE >> 20);
 			break;
 		}
@@ -353,7 +338,7 @@ int payload_decompress(const u8 *in, size_t len, u8 **out, size_t *out_len,
 		break;
 	}
 	if (!err && (ob.len < sizeof(Elf64_Ehdr) || memcmp(ob.buf, ELFMAG, SELFMAG)))
-		err = fail(why, -ENOEXEC, "decompressed %s payload is not an ELF", name);
+		err = why_fail(why, -ENOEXEC, "decompressed %s payload is not an ELF", name);
 	if (err) {
 		free(ob.buf);
 		return err;
