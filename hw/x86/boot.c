@@ -96,6 +96,8 @@ static int load_bzimage_unpacked(struct vm *vm, struct x86_kernel *k,
 	 */
 	r = load_elf(vm, k, elf, elf_size, true, entry);
 	free(elf);
+	/* The initrd must also stay clear of what init_size reserves. */
+	k->kernel_end = MAX(k->kernel_end, k->bz.load_addr + k->bz.init_size);
 	return r;
 }
 
