@@ -76,7 +76,7 @@ deps:
 	@sh tests/deps.sh
 
 check: deps
-	$(MAKE) all unit
+	$(MAKE) all unit $(BUILD)/vcpu_pause
 	@sh tests/run.sh
 
 demo: deps
@@ -97,6 +97,9 @@ clean:
 -include $(CORE_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(BUILD)/main.d
 
 $(BUILD)/minloop: tests/bench/minloop.c $(BUILD)/libvmm.a $(EMBED_OBJ)
+	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDLIBS)
+
+$(BUILD)/vcpu_pause: tests/integration/vcpu_pause.c $(BUILD)/libvmm.a $(EMBED_OBJ)
 	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDLIBS)
 
 $(BUILD)/stopwatch: tests/bench/stopwatch.c

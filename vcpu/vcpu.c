@@ -5,7 +5,8 @@
  *
  * Stopping: vcpu_kick() sets kvm_run.immediate_exit and sends SIGUSR1, so a
  * vcpu either leaves KVM_RUN with EINTR or never enters it again; there is
- * no window in which a stop request can be lost.
+ * no window in which a stop request can be lost. Pausing uses the same kick;
+ * a paused vcpu sleeps on a condition variable, never spins.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -35,18 +36,69 @@ static struct {
 	bool go;
 } gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false };
 
+/* Pause requests: vcpus_pause() waits until every vcpu is out of KVM_RUN. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool requested;
+	unsigned int nr_paused;
+} pause_req = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0 };
+
 static void vcpu_kick_handler(int sig)
 {
 	(void)sig;
 }
 
-void vcpu_kick(struct vcpu *vcpu)
+static void vcpu_interrupt(struct vcpu *vcpu)
 {
-	atomic_store(&vcpu->kicked, true);
 	if (vcpu->run)
 		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (vcpu->thread_started)
 		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	atomic_store(&vcpu->kicked, true);
+	vcpu_interrupt(vcpu);
+}
+
+/* On the vcpu thread, out of KVM_RUN: sleep while a pause is requested. */
+static void vcpu_pause_point(struct vcpu *vcpu)
+{
+	pthread_mutex_lock(&pause_req.lock);
+	if (pause_req.requested) {
+		pause_req.nr_paused++;
+		pthread_cond_broadcast(&pause_req.cond);
+		while (pause_req.requested && !atomic_load(&vcpu->kicked))
+			pthread_cond_wait(&pause_req.cond, &pause_req.lock);
+		pause_req.nr_paused--;
+	}
+	/* Re-arm KVM_RUN unless a stop is pending (its kick must stick). */
+	if (!atomic_load(&vcpu->kicked))
+		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&pause_req.lock);
+}
+
+void vcpus_pause(struct vm *vm)
+{
+	pthread_mutex_lock(&pause_req.lock);
+	pause_req.requested = true;
+	pthread_mutex_unlock(&pause_req.lock);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_interrupt(vm->vcpus[i]);
+	pthread_mutex_lock(&pause_req.lock);
+	while (pause_req.nr_paused < vm->nr_vcpus && vm_stop_reason(vm) == VM_RUNNING)
+		pthread_cond_wait(&pause_req.cond, &pause_req.lock);
+	pthread_mutex_unlock(&pause_req.lock);
+}
+
+void vcpus_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&pause_req.lock);
+	pause_req.requested = false;
+	pthread_cond_broadcast(&pause_req.cond);
+	pthread_mutex_unlock(&pause_req.lock);
 }
 
 static const char *exit_reason_name(u32 reason)
@@ -213,8 +265,10 @@ static void vcpu_loop(struct vcpu *vcpu)
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
 
-			if (err == EINTR || err == EAGAIN)
+			if (err == EINTR || err == EAGAIN) {
+				vcpu_pause_point(vcpu);
 				continue;
+			}
 #ifdef KVM_EXIT_MEMORY_FAULT	/* newer UAPI headers only */
 			if (err == EFAULT && vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
 				log_error("vcpu %u: guest memory fault at 0x%llx size 0x%llx",

@@ -33,7 +33,13 @@ int vcpus_create(struct vm *vm, unsigned int nr);
 void vcpus_run(struct vm *vm, unsigned int timeout_sec);
 /* Join and free every vcpu thread (after vcpus_run or a failed create). */
 void vcpus_destroy(struct vm *vm);
-/* Make the vcpu leave KVM_RUN soon; from any thread. */
+/* Make the vcpu leave KVM_RUN for good (stop); from any thread. */
 void vcpu_kick(struct vcpu *vcpu);
+/*
+ * Take every vcpu out of KVM_RUN and keep it asleep until vcpus_resume();
+ * returns once all are paused (or the VM is stopping). Not from a vcpu.
+ */
+void vcpus_pause(struct vm *vm);
+void vcpus_resume(struct vm *vm);
 
 #endif
