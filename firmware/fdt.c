@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device tree vmm gives a GIC-based guest, written with libfdt's
+ * sequential-write API. Bindings: Documentation/devicetree/bindings/
+ * (arm/cpus.yaml, arm/psci.yaml, timer/arm,arch_timer.yaml,
+ * interrupt-controller/arm,gic*.yaml, serial/8250.yaml, chosen.txt).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libfdt.h>
+#include <stdio.h>
+
+#include "firmware/fdt.h"
+
+#define GIC_PHANDLE		1
+
+/* The GIC's 3-cell interrupt specifier. */
+#define GIC_FDT_SPI		0
+#define GIC_FDT_PPI		1
+#define IRQ_TYPE_LEVEL_HIGH	4
+
+/* Keeps the first libfdt error; every call after it does nothing. */
+struct dtb {
+	void *fdt;
+	int err;
+};
+
+static void dtb_check(struct dtb *d, int r)
+{
+	if (r < 0 && !d->err)
+		d->err = r;
+}
+
+static void dtb_begin(struct dtb *d, const char *name)
+{
+	if (!d->err)
+		dtb_check(d, fdt_begin_node(d->fdt, name));
+}
+
+static void dtb_begin_at(struct dtb *d, const char *name, u64 addr)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s@%" PRIx64, name, addr);
+	dtb_begin(d, buf);
+}
+
+static void dtb_end(struct dtb *d)
+{
+	if (!d->err)
+		dtb_check(d, fdt_end_node(d->fdt));
+}
+
+static void dtb_prop(struct dtb *d, const char *name, const void *val, int len)
+{
+	if (!d->err)
+		dtb_check(d, fdt_property(d->fdt, name, val, len));
+}
+
+static void dtb_u32(struct dtb *d, const char *name, u32 v)
+{
+	fdt32_t c = cpu_to_fdt32(v);
+
+	dtb_prop(d, name, &c, sizeof(c));
+}
+
+static void dtb_u64(struct dtb *d, const char *name, u64 v)
+{
+	fdt64_t c = cpu_to_fdt64(v);
+
+	dtb_prop(d, name, &c, sizeof(c));
+}
+
+static void dtb_str(struct dtb *d, const char *name, const char *s)
+{
+	if (!d->err)
+		dtb_check(d, fdt_property_string(d->fdt, name, s));
+}
+
+/* A string list: pass it with its embedded NULs and its full size. */
+static void dtb_strs(struct dtb *d, const char *name, const char *s, int len)
+{
+	dtb_prop(d, name, s, len);
+}
+
+static void dtb_cells(struct dtb *d, const char *name, const u32 *v, int n)
+{
+	fdt32_t c[16];
+
+	for (int i = 0; i < n; i++)
+		c[i] = cpu_to_fdt32(v[i]);
+	dtb_prop(d, name, c, n * (int)sizeof(c[0]));
+}
+
+/* reg with the root's 2 address and 2 size cells, one or two ranges. */
+static void dtb_reg(struct dtb *d, u64 base0, u64 size0, u64 base1, u64 size1)
+{
+	const u32 v[] = { base0 >> 32, (u32)base0, size0 >> 32, (u32)size0,
+			  base1 >> 32, (u32)base1, size1 >> 32, (u32)size1 };
+
+	dtb_cells(d, "reg", v, size1 ? 8 : 4);
+}
+
+static void dtb_cpus(struct dtb *d, const struct dtb_info *info)
+{
+	bool aff3 = false;
+
+	for (u32 i = 0; i < info->nr_cpus; i++)
+		aff3 |= (info->mpidr[i] >> 32) & 0xff;
+
+	dtb_begin(d, "cpus");
+	/* arm/cpus.yaml: reg is MPIDR's affinity fields; Aff3 needs a second cell. */
+	dtb_u32(d, "#address-cells", aff3 ? 2 : 1);
+	dtb_u32(d, "#size-cells", 0);
+	for (u32 i = 0; i < info->nr_cpus; i++) {
+		u64 hwid = info->mpidr[i] & 0xff00ffffffULL;
+
+		dtb_begin_at(d, "cpu", hwid);
+		dtb_str(d, "device_type", "cpu");
+		dtb_str(d, "compatible", "arm,armv8");
+		dtb_str(d, "enable-method", "psci");
+		if (aff3) {
+			const u32 reg[] = { hwid >> 32, (u32)hwid };
+
+			dtb_cells(d, "reg", reg, 2);
+		} else {
+			dtb_u32(d, "reg", (u32)hwid);
+		}
+		dtb_end(d);
+	}
+	dtb_end(d);
+}
+
+static void dtb_psci(struct dtb *d)
+{
+	static const char compat[] = "arm,psci-1.0\0arm,psci-0.2";
+
+	dtb_begin(d, "psci");
+	dtb_strs(d, "compatible", compat, sizeof(compat));
+	/* KVM implements PSCI as hypercalls (api.rst KVM_ARM_VCPU_PSCI_0_2). */
+	dtb_str(d, "method", "hvc");
+	dtb_end(d);
+}
+
+/* On GICv2 a PPI names the cpus it reaches (a mask in flags bits 8-15). */
+static u32 ppi_flags(const struct dtb_info *info)
+{
+	if (info->gic_version == 2)
+		return IRQ_TYPE_LEVEL_HIGH | ((1u << info->nr_cpus) - 1) << 8;
+	return IRQ_TYPE_LEVEL_HIGH;
+}
+
+static void dtb_timer(struct dtb *d, const struct dtb_info *info)
+{
+	u32 f = ppi_flags(info);
+	const u32 irqs[] = {
+		GIC_FDT_PPI, DTB_TIMER_PPI_SEC, f, GIC_FDT_PPI, DTB_TIMER_PPI_PHYS, f,
+		GIC_FDT_PPI, DTB_TIMER_PPI_VIRT, f, GIC_FDT_PPI, DTB_TIMER_PPI_HYP, f,
+	};
+
+	dtb_begin(d, "timer");
+	dtb_str(d, "compatible", "arm,armv8-timer");
+	dtb_cells(d, "interrupts", irqs, ARRAY_SIZE(irqs));
+	dtb_prop(d, "always-on", NULL, 0);
+	dtb_end(d);
+}
+
+static void dtb_gic(struct dtb *d, const struct dtb_info *info)
+{
+	dtb_begin_at(d, "intc", info->gic_dist_base);
+	if (info->gic_version == 3) {
+		dtb_str(d, "compatible", "arm,gic-v3");
+		dtb_u32(d, "#redistributor-regions", 1);
+	} else {
+		dtb_str(d, "compatible", "arm,cortex-a15-gic");
+	}
+	dtb_u32(d, "#interrupt-cells", 3);
+	/* No children, but dtc wants address cells on interrupt providers. */
+	dtb_u32(d, "#address-cells", 2);
+	dtb_u32(d, "#size-cells", 2);
+	dtb_prop(d, "interrupt-controller", NULL, 0);
+	dtb_reg(d, info->gic_dist_base, info->gic_dist_size, info->gic_cpu_base,
+		info->gic_cpu_size);
+	dtb_u32(d, "phandle", GIC_PHANDLE);
+	dtb_end(d);
+}
+
+static void dtb_devices(struct dtb *d, const struct dtb_info *info)
+{
+	const u32 uart_irq[] = { GIC_FDT_SPI, info->uart_spi, IRQ_TYPE_LEVEL_HIGH };
+
+	dtb_begin_at(d, "serial", info->uart_base);
+	dtb_str(d, "compatible", "ns16550a");
+	dtb_reg(d, info->uart_base, info->uart_size, 0, 0);
+	dtb_cells(d, "interrupts", uart_irq, ARRAY_SIZE(uart_irq));
+	dtb_u32(d, "clock-frequency", info->uart_clock);
+	dtb_u32(d, "reg-shift", 0);
+	dtb_u32(d, "reg-io-width", 1);
+	dtb_end(d);
+
+	if (info->pvpanic_size) {
+		dtb_begin_at(d, "pvpanic", info->pvpanic_base);
+		dtb_str(d, "compatible", "qemu,pvpanic-mmio");
+		dtb_reg(d, info->pvpanic_base, info->pvpanic_size, 0, 0);
+		dtb_end(d);
+	}
+}
+
+static void dtb_chosen(struct dtb *d, const struct dtb_info *info)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/serial@%" PRIx64, info->uart_base);
+	dtb_begin(d, "chosen");
+	if (info->cmdline)
+		dtb_str(d, "bootargs", info->cmdline);
+	dtb_str(d, "stdout-path", path);
+	if (info->initrd_end > info->initrd_start) {
+		dtb_u64(d, "linux,initrd-start", info->initrd_start);
+		dtb_u64(d, "linux,initrd-end", info->initrd_end);
+	}
+	if (info->rng_seed_len)
+		dtb_prop(d, "rng-seed", info->rng_seed, (int)info->rng_seed_len);
+	dtb_end(d);
+
+	dtb_begin(d, "aliases");
+	dtb_str(d, "serial0", path);
+	dtb_end(d);
+}
+
+int dtb_build(void *buf, size_t size, const struct dtb_info *info)
+{
+	static const char compat[] = "linux,dummy-virt";
+	struct dtb d = { .fdt = buf };
+
+	if (!info->nr_cpus || !info->mpidr ||
+	    (info->gic_version != 2 && info->gic_version != 3) ||
+	    (info->gic_version == 2 && info->nr_cpus > 8) || size > INT32_MAX)
+		return -EINVAL;
+
+	dtb_check(&d, fdt_create(buf, (int)size));
+	if (!d.err)
+		dtb_check(&d, fdt_finish_reservemap(buf));
+	dtb_begin(&d, "");
+	dtb_u32(&d, "#address-cells", 2);
+	dtb_u32(&d, "#size-cells", 2);
+	dtb_strs(&d, "compatible", compat, sizeof(compat));
+	dtb_str(&d, "model", "vmm");
+	dtb_u32(&d, "interrupt-parent", GIC_PHANDLE);
+
+	dtb_begin_at(&d, "memory", info->ram_base);
+	dtb_str(&d, "device_type", "memory");
+	dtb_reg(&d, info->ram_base, info->ram_size, 0, 0);
+	dtb_end(&d);
+
+	dtb_cpus(&d, info);
+	dtb_psci(&d);
+	dtb_timer(&d, info);
+	dtb_gic(&d, info);
+	dtb_devices(&d, info);
+	dtb_chosen(&d, info);
+	dtb_end(&d);
+	if (!d.err)
+		dtb_check(&d, fdt_finish(buf));
+
+	if (d.err)
+		return d.err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;
+	return (int)fdt_totalsize(buf);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_FIRMWARE_FDT_H
+#define VMM_FIRMWARE_FDT_H
+
+#include "util/types.h"
+
+/*
+ * The flattened device tree that describes a GIC-based machine to Linux
+ * (Documentation/devicetree/bindings; Documentation/arm64/booting.rst).
+ * Pure: it writes a blob from the facts below and knows nothing of KVM.
+ */
+
+#define DTB_MAX_SIZE		(64 * KiB)	/* what the builder may need */
+
+/* Arch timer PPIs (interrupt id - 16), in the binding's order. */
+#define DTB_TIMER_PPI_SEC	13
+#define DTB_TIMER_PPI_PHYS	14
+#define DTB_TIMER_PPI_VIRT	11
+#define DTB_TIMER_PPI_HYP	10
+
+struct dtb_info {
+	u64 ram_base, ram_size;
+
+	u32 nr_cpus;
+	const u64 *mpidr;		/* MPIDR_EL1 of each cpu, nr_cpus of them */
+
+	u32 gic_version;		/* 2 or 3 */
+	u64 gic_dist_base, gic_dist_size;
+	/* v3: the redistributor region; v2: the CPU interface. */
+	u64 gic_cpu_base, gic_cpu_size;
+
+	u64 uart_base, uart_size;	/* an ns16550a with byte-wide registers */
+	u32 uart_spi;			/* SPI number (interrupt id - 32) */
+	u32 uart_clock;			/* Hz */
+
+	u64 pvpanic_base, pvpanic_size;	/* size 0: no pvpanic-mmio node */
+
+	const char *cmdline;		/* NULL: no bootargs */
+	u64 initrd_start, initrd_end;	/* equal: no initrd */
+	const u8 *rng_seed;		/* optional /chosen/rng-seed */
+	size_t rng_seed_len;
+};
+
+/*
+ * Write the blob into buf. Returns its size, -ENOSPC if @size is too small,
+ * -EINVAL for impossible facts (no cpus, GIC version, > 8 cpus on GICv2).
+ */
+int dtb_build(void *buf, size_t size, const struct dtb_info *info);
+
+#endif

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel GIC through the KVM device API
+ * (Documentation/virt/kvm/devices/arm-vgic-v3.rst, arm-vgic.rst).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hw/arm64/layout.h"
+#include "hw/arm64/machine.h"
+#include "kvm/kvm.h"
+#include "util/log.h"
+
+static int gic_set_attr(struct arm64_machine *m, u32 group, u64 attr, void *val,
+			const char *what)
+{
+	struct kvm_device_attr a = {
+		.group = group,
+		.attr = attr,
+		.addr = (u64)(unsigned long)val,
+	};
+
+	if (ioctl(m->gic_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+		int err = -errno;
+
+		log_error("GICv%u: cannot set %s: %s", m->gic_version, what, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+int arm64_gic_create(struct vm *vm, struct arm64_machine *m, unsigned int nr_cpus)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+	u64 dist = ARM64_GIC_DIST_BASE, cpu;
+	u32 nr_irqs = ARM64_GIC_NR_IRQS;
+	int r;
+
+	m->gic_version = 3;
+	if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+		int err3 = errno;
+
+		cd = (struct kvm_create_device){ .type = KVM_DEV_TYPE_ARM_VGIC_V2 };
+		if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+			log_error("cannot create an in-kernel GIC: v3: %s, v2: %s",
+				  strerror(err3), strerror(errno));
+			return -ENOTSUP;
+		}
+		m->gic_version = 2;
+		log_debug("no in-kernel GICv3 (%s): using GICv2", strerror(err3));
+	}
+	m->gic_fd = cd.fd;
+
+	if (m->gic_version == 3) {
+		/* One contiguous redistributor region: 128 KiB per vcpu. */
+		if (nr_cpus * ARM64_GIC_REDIST_SIZE >
+		    ARM64_GIC_REDIST_LIMIT - ARM64_GIC_REDIST_BASE) {
+			log_error("--cpus %u: the GICv3 redistributor space holds at most %llu",
+				  nr_cpus, (ARM64_GIC_REDIST_LIMIT - ARM64_GIC_REDIST_BASE) /
+				  ARM64_GIC_REDIST_SIZE);
+			return -EINVAL;
+		}
+		cpu = ARM64_GIC_REDIST_BASE;
+		r = gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST,
+				 &dist, "the distributor address");
+		if (!r)
+			r = gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_ADDR,
+					 KVM_VGIC_V3_ADDR_TYPE_REDIST, &cpu,
+					 "the redistributor address");
+	} else {
+		/* The GICv2 architecture has 8 cpu interfaces. */
+		if (nr_cpus > 8) {
+			log_error("--cpus %u: this host's GICv2 serves at most 8 vcpus", nr_cpus);
+			return -EINVAL;
+		}
+		cpu = ARM64_GIC_CPU_BASE;
+		r = gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST,
+				 &dist, "the distributor address");
+		if (!r)
+			r = gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU,
+					 &cpu, "the CPU interface address");
+	}
+	if (!r)
+		r = gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs,
+				 "the number of interrupts");
+	return r;
+}
+
+int arm64_gic_finalize(struct arm64_machine *m)
+{
+	/* arm-vgic-v3.rst: CTRL_INIT once all vcpus are created. */
+	return gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
+			    NULL, "CTRL_INIT");
+}
+
+void arm64_gic_destroy(struct arm64_machine *m)
+{
+	if (m->gic_fd >= 0)
+		close(m->gic_fd);
+	m->gic_fd = -1;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_HW_ARM64_IMAGE_H
+#define VMM_HW_ARM64_IMAGE_H
+
+#include "util/types.h"
+
+/*
+ * The arm64 kernel Image header (Documentation/arm64/booting.rst) and
+ * Image.gz unpacking. Pure: no KVM, no guest memory; host-testable.
+ */
+
+#define IMAGE_FLAG_BE		(1u << 0)
+#define IMAGE_FLAG_PAGE_SHIFT	1	/* 2 bits: 0 any, 1 4K, 2 16K, 3 64K */
+#define IMAGE_FLAG_ANYWHERE	(1u << 3)
+
+struct arm64_image {
+	u64 text_offset;	/* from a 2 MiB-aligned base */
+	u64 image_size;		/* memory the kernel needs from its start */
+	u64 flags;
+};
+
+/*
+ * 0, or -ENOEXEC (no Image magic) / -EINVAL (an Image vmm cannot boot:
+ * big-endian, pre-3.17, odd text_offset) with a reason in *why.
+ */
+int arm64_image_parse(const u8 *img, size_t size, struct arm64_image *out,
+		      const char **why);
+
+static inline bool arm64_is_gzip(const u8 *p, size_t size)
+{
+	return size >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+/*
+ * Unpack a gzip member into a new buffer of at most @max bytes: 0, or
+ * -EINVAL (corrupt, truncated), -E2BIG (over @max), -ENOMEM with *why.
+ */
+int arm64_gunzip(const u8 *in, size_t in_len, size_t max, u8 **out, size_t *out_len,
+		 const char **why);
+
+#endif

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The arm64 machine: RAM from 2 GiB, an in-kernel GIC, PSCI vcpus, an 8250
+ * UART and pvpanic on MMIO, described to the guest by an FDT. Implements
+ * the arch hooks of kvm/arch.h in the order KVM requires.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "devices/pvpanic.h"
+#include "devices/term.h"
+#include "devices/uart8250.h"
+#include "hw/arm64/layout.h"
+#include "hw/arm64/machine.h"
+#include "kvm/arch.h"
+#include "kvm/kvm.h"
+#include "util/log.h"
+#include "vcpu/vcpu.h"
+
+#define ARM64_CORE_REG(x)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
+				 KVM_REG_ARM_CORE_REG(x))
+#define ARM64_MPIDR_EL1		ARM64_SYS_REG(3, 0, 0, 0, 5)
+/* EL1 with SP_EL1, D, A, I and F masked: booting.rst's entry state. */
+#define ARM64_BOOT_PSTATE	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
+#define ARM64_IPA_MIN		32
+
+/* What Linux prints first when it panics (kernel/panic.c). */
+static const char panic_pattern[] = "Kernel panic - not syncing";
+
+static u64 ram_end(const struct vm_config *cfg)
+{
+	return ARM64_RAM_BASE + cfg->ram_size;
+}
+
+unsigned long arch_vm_type(struct vm *vm)
+{
+	int limit = kvm_cap(vm, KVM_CAP_ARM_VM_IPA_SIZE);
+	unsigned int bits = ARM64_IPA_MIN;
+
+	while (bits < 64 && (1ULL << bits) < ram_end(vm->cfg))
+		bits++;
+	/* No capability: the host only knows the 40-bit default (type 0). */
+	if (!limit) {
+		if (bits > 40)
+			log_error("guest RAM ends at 0x%llx, beyond this KVM's 40-bit IPA space",
+				  (unsigned long long)ram_end(vm->cfg));
+		return 0;
+	}
+	if ((int)bits > limit)
+		log_error("guest RAM ends at 0x%llx: needs a %u-bit IPA space, KVM allows %d",
+			  (unsigned long long)ram_end(vm->cfg), bits, limit);
+	/* At least KVM's 40-bit default where the host has it: the well-trodden size. */
+	bits = MAX(bits, (unsigned int)MIN(40, limit));
+	log_debug("IPA space: %u bits (KVM allows %d)", bits, limit);
+	return KVM_VM_TYPE_ARM_IPA_SIZE(bits);
+}
+
+const char *arch_default_cmdline(const struct vm_config *cfg)
+{
+	/*
+	 * The 8250 on MMIO is ttyS0, and earlycon shows output before its
+	 * driver binds. panic=-1 turns a panic into a PSCI reset; vmm has
+	 * already seen the panic line on the console (or the pvpanic device)
+	 * by then and exits with the panic status instead of rebooting.
+	 */
+	(void)cfg;
+	return "console=ttyS0 earlycon=uart8250,mmio,0x9000000 panic=-1";
+}
+
+static void uart_irq_set(void *opaque, int level)
+{
+	irq_line_set(opaque, arm64_spi_irq(ARM64_UART_SPI), level);
+}
+
+/*
+ * Debian's arm64 kernels have no pvpanic driver (CONFIG_PVPANIC is off), so
+ * the console is the one place a panic shows: at the end of the panic line
+ * the VM stops as panicked (the reset panic=-1 asks for would look like a
+ * reboot). Output after that line (the stack dump, hidden by `quiet`
+ * anyway) is not shown. Guest printk output is serialised by the console
+ * lock, so vcpus do not interleave here.
+ */
+static void panic_watch(struct vm *vm, struct arm64_machine *m, const u8 *buf,
+			size_t len)
+{
+	const size_t plen = sizeof(panic_pattern) - 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if (m->panic_seen) {
+			if (buf[i] == '\n') {
+				vm_request_stop(vm, VM_STOP_PANIC);
+				return;
+			}
+			continue;
+		}
+		if (buf[i] == (u8)panic_pattern[m->panic_match])
+			m->panic_match++;
+		else
+			m->panic_match = buf[i] == (u8)panic_pattern[0];
+		if (m->panic_match == plen)
+			m->panic_seen = true;
+	}
+}
+
+static void uart_out(void *opaque, const u8 *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	if (vm->term)
+		term_write(vm->term, buf, len);
+	panic_watch(vm, vm->arch, buf, len);
+}
+
+static size_t uart_rx(void *opaque, const u8 *buf, size_t len)
+{
+	return uart8250_receive(opaque, buf, len);
+}
+
+int arch_vm_init(struct vm *vm)
+{
+	struct arm64_machine *m = calloc(1, sizeof(*m));
+	unsigned int nr = vm->cfg->nr_cpus;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->gic_fd = -1;
+	vm->arch = m;
+	m->mpidr = calloc(nr, sizeof(*m->mpidr));
+	if (!m->mpidr)
+		return -ENOMEM;
+
+	if (kvm_require_cap(vm, KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2") < 0 ||
+	    kvm_require_cap(vm, KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG") < 0 ||
+	    kvm_require_cap(vm, KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL") < 0)
+		return -ENOTSUP;
+	/* api.rst 4.83: the target every vcpu is initialised with. */
+	if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &m->target) < 0) {
+		log_error("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+		return -errno;
+	}
+
+	r = vm_add_ram(vm, ARM64_RAM_BASE, vm->cfg->ram_size);
+	if (r < 0) {
+		log_error("cannot map %llu MiB of guest RAM at 0x%llx: %s",
+			  (unsigned long long)(vm->cfg->ram_size >> 20),
+			  (unsigned long long)ARM64_RAM_BASE, strerror(-r));
+		return r;
+	}
+
+	/* The GIC exists before the vcpus: they attach to it when created. */
+	r = arm64_gic_create(vm, m, nr);
+	if (r < 0)
+		return r;
+
+	m->uart = uart8250_create((struct uart_irq){ uart_irq_set, vm },
+				  (struct uart_out){ uart_out, vm });
+	if (!m->uart)
+		return -ENOMEM;
+	r = bus_register(vm, BUS_MMIO, ARM64_UART_BASE, UART_NR_REGS, uart8250_io,
+			 m->uart, "uart");
+	if (r < 0)
+		return r;
+	vm->console_rx = uart_rx;
+	vm->console_opaque = m->uart;
+
+	return bus_register(vm, BUS_MMIO, ARM64_PVPANIC_BASE, ARM64_PVPANIC_SIZE,
+			    pvpanic_io, NULL, "pvpanic");
+}
+
+static int reg_get(struct vcpu *vcpu, u64 id, u64 *val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (u64)(unsigned long)val };
+
+	return ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+static int reg_set(struct vcpu *vcpu, u64 id, u64 val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (u64)(unsigned long)&val };
+
+	return ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+/* booting.rst: x0 = FDT address, x1-x3 = 0 (as reset leaves them), MMU off. */
+static int vcpu_boot_regs(struct vcpu *vcpu, const struct arm64_machine *m)
+{
+	int r;
+
+	r = reg_set(vcpu, ARM64_CORE_REG(regs.pstate), ARM64_BOOT_PSTATE);
+	if (!r)
+		r = reg_set(vcpu, ARM64_CORE_REG(regs.regs[0]), m->fdt_gpa);
+	if (!r)
+		r = reg_set(vcpu, ARM64_CORE_REG(regs.pc), m->entry);
+	if (r < 0)
+		log_error("vcpu 0: KVM_SET_ONE_REG: %s", strerror(-r));
+	return r;
+}
+
+int arch_vcpu_init(struct vcpu *vcpu)
+{
+	struct arm64_machine *m = vcpu->vm->arch;
+	struct kvm_vcpu_init init = m->target;
+	int r;
+
+	/*
+	 * PSCI 0.2 for cpu on/off and system off/reset; secondaries wait
+	 * powered off for PSCI CPU_ON. No SVE (it needs KVM_ARM_VCPU_FINALIZE),
+	 * no pointer auth, no PMU.
+	 */
+	memset(init.features, 0, sizeof(init.features));
+	init.features[0] = 1u << KVM_ARM_VCPU_PSCI_0_2;
+	if (vcpu->id)
+		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+	if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+		log_error("vcpu %u: KVM_ARM_VCPU_INIT: %s", vcpu->id, strerror(errno));
+		return -errno;
+	}
+	/* KVM assigns the MPIDR; the FDT's cpu nodes must name it. */
+	r = reg_get(vcpu, ARM64_MPIDR_EL1, &m->mpidr[vcpu->id]);
+	if (r < 0) {
+		log_error("vcpu %u: cannot read MPIDR_EL1: %s", vcpu->id, strerror(-r));
+		return r;
+	}
+	return vcpu->id == 0 ? vcpu_boot_regs(vcpu, m) : 0;
+}
+
+int arch_vm_vcpus_created(struct vm *vm)
+{
+	int r = arm64_gic_finalize(vm->arch);
+
+	return r < 0 ? r : arm64_write_fdt(vm);
+}
+
+int arch_handle_exit(struct vcpu *vcpu)
+{
+	return -1;
+}
+
+void arch_vcpu_dump(struct vcpu *vcpu)
+{
+	u64 pc = 0, sp = 0, sp_el1 = 0, pstate = 0, x[31] = { 0 };
+	int r;
+
+	r = reg_get(vcpu, ARM64_CORE_REG(regs.pc), &pc);
+	if (!r)
+		r = reg_get(vcpu, ARM64_CORE_REG(regs.sp), &sp);
+	if (!r)
+		r = reg_get(vcpu, ARM64_CORE_REG(sp_el1), &sp_el1);
+	if (!r)
+		r = reg_get(vcpu, ARM64_CORE_REG(regs.pstate), &pstate);
+	/* regs.regs[] are consecutive u64s: 2 core-register units apart. */
+	for (int i = 0; i < 31 && !r; i++)
+		r = reg_get(vcpu, ARM64_CORE_REG(regs.regs[0]) + 2 * i, &x[i]);
+	if (r < 0) {
+		log_error("vcpu %u: cannot read registers: %s", vcpu->id, strerror(-r));
+		return;
+	}
+	fprintf(stderr, " vcpu %u registers:\n"
+		"  pc %016llx sp_el1 %016llx sp_el0 %016llx pstate %08llx (EL%llu)\n",
+		vcpu->id, (unsigned long long)pc, (unsigned long long)sp_el1,
+		(unsigned long long)sp, (unsigned long long)pstate,
+		(unsigned long long)(pstate >> 2) & 3);
+	for (int i = 0; i < 31; i += 4) {
+		fprintf(stderr, " ");
+		for (int j = i; j < i + 4 && j < 31; j++)
+			fprintf(stderr, " x%-2d %016llx", j, (unsigned long long)x[j]);
+		fprintf(stderr, "\n");
+	}
+}
+
+void arch_vcpu_destroy(struct vcpu *vcpu)
+{
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	struct arm64_machine *m = vm->arch;
+
+	if (!m)
+		return;
+	vm->console_rx = NULL;
+	arm64_gic_destroy(m);
+	if (m->uart)
+		uart8250_destroy(m->uart);
+	free(m->mpidr);
+	free(m->cmdline);
+	free(m);
+	vm->arch = NULL;
+}

@@ -1,0 +1,182 @@
+#!/bin/sh
+# arm64 end to end: a real Debian arm64 Linux under vmm-arm64, nested in QEMU.
+# QEMU (TCG, emulated EL2) boots Debian's arm64 kernel with an initramfs whose
+# init runs vmm-arm64 with each configuration (tests/e2e-arm64/mkinitramfs.sh):
+# boot1/boot2 (1 and 2 vcpus, poweroff), panic, hang (--timeout 20). The serial
+# log is then checked. Alone: `make e2e-arm64` or `sh tests/integration/arm64.sh`
+# (exit status 1 when something failed). Environment: VMM_ARM64 (use this
+# binary, do not build), VMM_CACHE, E2E_QEMU_TIMEOUT (hard limit, 300 s),
+# E2E_LOG (keep the serial log there; default $WORK/arm64-serial.log).
+. "$(dirname "$0")/../lib.sh"
+E2E=$TOP/tests/e2e-arm64
+QEMU_TIMEOUT=${E2E_QEMU_TIMEOUT:-300}
+LOG=${E2E_LOG:-$WORK/arm64-serial.log}
+TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
+arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_log_clean"
+nfail=0
+fail_() { fail "$@"; nfail=$((nfail + 1)); }
+skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
+fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- prerequisites: every missing piece is a one-line skip -------------------
+command -v qemu-system-aarch64 >/dev/null ||
+	skip_all "qemu-system-aarch64 is not installed (Debian package qemu-system-arm)"
+t0=$(now_ms)
+if [ -n "$VMM_ARM64" ]; then
+	[ -f "$VMM_ARM64" ] || skip_all "VMM_ARM64=$VMM_ARM64 does not exist"
+else
+	VMM_ARM64=$TOP/vmm-arm64
+	# A build that fails is a failure: make deps installs everything it needs.
+	if ! make -C "$TOP" ARCH=arm64 >"$WORK/build.log" 2>&1; then
+		fail_all "cannot build vmm-arm64 (make ARCH=arm64): $(grep -m 1 -E 'error|Error|No rule' "$WORK/build.log" || tail -n 1 "$WORK/build.log")"
+	fi
+	[ -f "$VMM_ARM64" ] || fail_all "make ARCH=arm64 did not produce $VMM_ARM64"
+fi
+# An arm64 (e_machine 183) ELF, statically linked (it runs from a busybox initramfs).
+[ "$(od -An -tx1 -j 18 -N 2 "$VMM_ARM64" | tr -d ' \n')" = b700 ] ||
+	skip_all "$VMM_ARM64 is not an arm64 ELF executable"
+has_interp() {	# ELF program headers: is there a PT_INTERP (3)?
+	off=$(od -An -tu8 -j 32 -N 8 "$1" | tr -d ' ')
+	size=$(od -An -tu2 -j 54 -N 2 "$1" | tr -d ' ')
+	num=$(od -An -tu2 -j 56 -N 2 "$1" | tr -d ' ')
+	i=0
+	while [ "$i" -lt "$num" ]; do
+		[ "$(od -An -tu4 -j $((off + i * size)) -N 4 "$1" | tr -d ' ')" = 3 ] && return 0
+		i=$((i + 1))
+	done
+	return 1
+}
+if has_interp "$VMM_ARM64"; then
+	skip_all "$VMM_ARM64 is dynamically linked; it must be static to run in the outer initramfs"
+fi
+t_build=$(( $(now_ms) - t0 ))
+
+t0=$(now_ms)
+if ! vars=$(sh "$E2E/fetch.sh" 2>"$WORK/fetch.err"); then
+	skip_all "cannot fetch Debian's arm64 kernel/busybox: $(head -n 1 "$WORK/fetch.err")"
+fi
+eval "$vars"
+t_fetch=$(( $(now_ms) - t0 ))
+t0=$(now_ms)
+if ! imgs=$(KERNEL=$KERNEL MODULES=$MODULES BUSYBOX=$BUSYBOX VMM_ARM64=$VMM_ARM64 \
+		sh "$E2E/mkinitramfs.sh" "$WORK/img" 2>"$WORK/mkinitramfs.err"); then
+	for t in $TESTS; do fail_ "$t" "cannot build the initramfs images: $(tail -n 1 "$WORK/mkinitramfs.err")"; done
+	exit 1
+fi
+eval "$imgs"
+t_img=$(( $(now_ms) - t0 ))
+
+# --- the run -----------------------------------------------------------------
+t0=$(now_ms)
+timeout -k 5 "$QEMU_TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+	-cpu max,pauth-impdef=on -smp 2 -m 1024 -accel tcg -nographic -no-reboot \
+	-kernel "$KERNEL" -initrd "$OUTER" -append 'console=ttyAMA0 panic=-1' \
+	</dev/null >"$LOG.raw" 2>&1
+qrc=$?
+t_qemu=$(( $(now_ms) - t0 ))
+tr -d '\r' <"$LOG.raw" >"$LOG" && rm -f "$LOG.raw"
+where="serial log $LOG"
+if [ -z "$E2E_LOG" ]; then	# $WORK goes away: keep a copy for a post-mortem
+	cp "$LOG" "${TMPDIR:-/tmp}/vmm-e2e-arm64.log" 2>/dev/null &&
+		where="serial log ${TMPDIR:-/tmp}/vmm-e2e-arm64.log"
+fi
+[ $qrc = 124 ] || [ $qrc = 137 ] && echo "arm64: QEMU hit the ${QEMU_TIMEOUT}s limit" &&
+	tail -n 5 "$LOG" | sed 's/^/    /'
+
+# seg NAME: the log of one run, from "OUTER: run NAME start" to its exit line.
+seg() {
+	sed -n "/^OUTER: run $1 start\$/,/^OUTER: run $1 exit=/p" "$LOG"
+}
+# field NAME KEY: value of "OUTER: run NAME KEY=..." (exit, ms, up_ms).
+field() {
+	sed -n "s/^OUTER: run $1 .*\\<$2=\\([^ ]*\\).*/\\1/p" "$LOG" | head -n 1
+}
+inner() {	# inner NAME KEY: value of "INNER: KEY=..." in that run
+	seg "$1" | sed -n "s/^.*INNER: $2=//p" | head -n 1
+}
+summary() {	# what a run showed, for failure details
+	s=$(seg "$1" | grep -E 'INNER:|OUTER:|vmm' | tr '\n' ';' | cut -c 1-400)
+	[ -n "$s" ] || s="run $1 never started"
+	echo "$s ($where)"
+}
+
+if grep -q '^OUTER: kvm=yes' "$LOG"; then
+	pass arm64_outer_kvm "/dev/kvm in the outer guest"
+else
+	fail_ arm64_outer_kvm "no 'OUTER: kvm=yes': $(grep -m 1 '^OUTER: kvm' "$LOG" || tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
+fi
+
+for n in 1 2; do
+	name=boot$n
+	rc=$(field $name exit)
+	if ! seg $name | grep -q 'INNER: up'; then
+		fail_ arm64_inner_boot_${n}cpu "no 'INNER: up', vmm exit ${rc:-none}: $(summary $name)"
+	elif [ "$(inner $name cpus)" != $n ]; then
+		fail_ arm64_inner_boot_${n}cpu "inner saw cpus=$(inner $name cpus), expected $n: $(summary $name)"
+	elif [ "$(inner $name action)" != poweroff ] || [ "$rc" != 0 ]; then
+		fail_ arm64_inner_boot_${n}cpu "vmm exit ${rc:-none} after poweroff, expected 0: $(summary $name)"
+	else
+		pass arm64_inner_boot_${n}cpu "userspace with $n vcpu(s) in $(field $name up_ms) ms, powered off, exit 0 after $(field $name ms) ms"
+	fi
+done
+
+# 256 MiB of RAM: Debian's kernel reports ~229000 kB (measured under QEMU).
+bad=""
+for name in boot1 boot2; do
+	kb=$(inner $name mem_kb)
+	case $kb in ''|*[!0-9]*) bad="$bad $name:mem_kb='$kb'"; continue ;; esac
+	[ "$kb" -gt 180000 ] && [ "$kb" -le 262144 ] || bad="$bad $name:mem_kb=$kb"
+done
+if [ -z "$bad" ]; then
+	pass arm64_inner_mem "MemTotal $(inner boot1 mem_kb)/$(inner boot2 mem_kb) kB with -m 256"
+else
+	fail_ arm64_inner_mem "MemTotal not plausible for 256 MiB (180000..262144 kB):$bad ($where)"
+fi
+
+bad=""
+for name in boot1 boot2; do
+	want="quiet inner.action=poweroff inner.run=$name"
+	case "$(inner $name cmdline)" in
+	*"$want"*) ;;
+	*) bad="$bad $name: got '$(inner $name cmdline)', want '...$want...';" ;;
+	esac
+done
+if [ -z "$bad" ]; then
+	pass arm64_inner_cmdline "$(inner boot1 cmdline)"
+else
+	fail_ arm64_inner_cmdline "$bad ($where)"
+fi
+
+rc=$(field panic exit)
+if [ "$rc" = 3 ]; then
+	pass arm64_inner_panic "exit 3 after $(field panic ms) ms"
+else
+	why=""
+	grep -q 'pvpanic' "$WORK/mkinitramfs.err" 2>/dev/null &&
+		why=" (Debian's arm64 kernel has no pvpanic driver: CONFIG_PVPANIC is not set)"
+	fail_ arm64_inner_panic "vmm exit ${rc:-none}, expected 3 for a guest panic$why: $(summary panic)"
+fi
+
+rc=$(field hang exit)
+if [ "$rc" = 124 ] && seg hang | grep -q 'INNER: action=hang'; then
+	pass arm64_inner_hang_timeout "exit 124 after $(field hang ms) ms (--timeout 20)"
+else
+	fail_ arm64_inner_hang_timeout "vmm exit ${rc:-none}, expected 124 after the inner hung: $(summary hang)"
+fi
+
+pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
+if ! grep -q '^OUTER: done' "$LOG"; then
+	fail_ arm64_log_clean "the outer init never finished (QEMU exit $qrc after $t_qemu ms): $(tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
+elif grep -Eq "$pat" "$LOG"; then
+	fail_ arm64_log_clean "$(grep -E -m 3 "$pat" "$LOG" | tr '\n' ' ') ($where)"
+else
+	pass arm64_log_clean "no oops/BUG/WARNING/RCU stall/KVM internal error in $(wc -l <"$LOG") lines"
+fi
+
+echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
+echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
+for name in boot1 boot2 panic hang; do
+	echo "arm64 phases: run $name: inner up $(field $name up_ms) ms, vmm exit $(field $name exit) after $(field $name ms) ms"
+done
+[ $nfail = 0 ]

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Device tree builder tests. Each blob is decoded back twice: by dtc
+ * (Debian's device-tree-compiler, an independent parser that also lints
+ * the tree) and by libfdt lookups for exact values.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <unistd.h>
+
+#include "firmware/fdt.h"
+#include "test.h"
+
+static u8 blob[DTB_MAX_SIZE];
+static char dts[32 * 1024];
+static u64 mpidr[8] = { 0x80000000, 0x80000001, 0x80000002, 0x80000003,
+			0x80000004, 0x80000005, 0x80000006, 0x80000007 };
+
+static struct dtb_info info_v3(u32 nr_cpus)
+{
+	return (struct dtb_info){
+		.ram_base = 0x80000000, .ram_size = 256 * MiB,
+		.nr_cpus = nr_cpus, .mpidr = mpidr,
+		.gic_version = 3,
+		.gic_dist_base = 0x08000000, .gic_dist_size = 0x10000,
+		.gic_cpu_base = 0x0c000000, .gic_cpu_size = nr_cpus * 0x20000ULL,
+		.uart_base = 0x09000000, .uart_size = 0x1000, .uart_spi = 1,
+		.uart_clock = 1843200,
+		.pvpanic_base = 0x09001000, .pvpanic_size = 2,
+		.cmdline = "console=ttyS0 quiet",
+		.initrd_start = 0x8f000000, .initrd_end = 0x8f100000,
+	};
+}
+
+static struct dtb_info info_v2(u32 nr_cpus)
+{
+	struct dtb_info i = info_v3(nr_cpus);
+
+	i.gic_version = 2;
+	i.gic_dist_size = 0x1000;
+	i.gic_cpu_base = 0x08010000;
+	i.gic_cpu_size = 0x2000;
+	return i;
+}
+
+/* dtc -I dtb -O dts of the blob into dts[] (stderr too); its exit status. */
+static int decode(const u8 *p, int len)
+{
+	char path[] = "/tmp/vmm-test-fdt-XXXXXX", cmd[128];
+	int fd = mkstemp(path), status;
+	size_t n = 0;
+	FILE *f;
+
+	if (fd < 0 || write(fd, p, len) != len)
+		return -1;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts -o - %s 2>&1", path);
+	f = popen(cmd, "r");
+	if (f) {
+		n = fread(dts, 1, sizeof(dts) - 1, f);
+		status = pclose(f);
+	} else {
+		status = -1;
+	}
+	dts[n] = 0;
+	unlink(path);
+	return status;
+}
+
+#define ASSERT_DTS_HAS(s) \
+	TEST_ASSERT(strstr(dts, s), "dtc output lacks '%s':\n%s", s, dts)
+#define ASSERT_DTS_LACKS(s) \
+	TEST_ASSERT(!strstr(dts, s), "dtc output has '%s':\n%s", s, dts)
+
+static u32 prop_u32(const void *fdt, const char *path, const char *name, int idx)
+{
+	int off = fdt_path_offset(fdt, path), len;
+	const fdt32_t *v = off < 0 ? NULL : fdt_getprop(fdt, off, name, &len);
+
+	return v && (idx + 1) * 4 <= len ? fdt32_to_cpu(v[idx]) : 0xdeadbeef;
+}
+
+TEST(fdt_gicv3_machine_decodes_with_dtc_cleanly)
+{
+	struct dtb_info i = info_v3(2);
+	int n = dtb_build(blob, sizeof(blob), &i);
+
+	TEST_ASSERT(n > 0 && n < (int)sizeof(blob), "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	/* dtc's checks print "Warning (...)" for a malformed tree. */
+	ASSERT_DTS_LACKS("Warning");
+	ASSERT_DTS_HAS("#address-cells = <0x02>;");
+	ASSERT_DTS_HAS("memory@80000000 {");
+	ASSERT_DTS_HAS("reg = <0x00 0x80000000 0x00 0x10000000>;");
+	ASSERT_DTS_HAS("cpu@0 {");
+	ASSERT_DTS_HAS("cpu@1 {");
+	ASSERT_DTS_LACKS("cpu@2 {");
+	ASSERT_DTS_HAS("enable-method = \"psci\";");
+	ASSERT_DTS_HAS("compatible = \"arm,psci-1.0\\0arm,psci-0.2\";");
+	ASSERT_DTS_HAS("method = \"hvc\";");
+	ASSERT_DTS_HAS("compatible = \"arm,armv8-timer\";");
+	ASSERT_DTS_HAS("interrupts = <0x01 0x0d 0x04 0x01 0x0e 0x04 0x01 0x0b 0x04 0x01 0x0a 0x04>;");
+	ASSERT_DTS_HAS("intc@8000000 {");
+	ASSERT_DTS_HAS("compatible = \"arm,gic-v3\";");
+	ASSERT_DTS_HAS("#interrupt-cells = <0x03>;");
+	ASSERT_DTS_HAS("interrupt-controller;");
+	ASSERT_DTS_HAS("reg = <0x00 0x8000000 0x00 0x10000 0x00 0xc000000 0x00 0x40000>;");
+	ASSERT_DTS_HAS("serial@9000000 {");
+	ASSERT_DTS_HAS("compatible = \"ns16550a\";");
+	ASSERT_DTS_HAS("interrupts = <0x00 0x01 0x04>;");
+	ASSERT_DTS_HAS("clock-frequency = <0x1c2000>;");
+	ASSERT_DTS_HAS("reg-shift = <0x00>;");
+	ASSERT_DTS_HAS("reg-io-width = <0x01>;");
+	ASSERT_DTS_HAS("compatible = \"qemu,pvpanic-mmio\";");
+	ASSERT_DTS_HAS("reg = <0x00 0x9001000 0x00 0x02>;");
+	ASSERT_DTS_HAS("bootargs = \"console=ttyS0 quiet\";");
+	ASSERT_DTS_HAS("stdout-path = \"/serial@9000000\";");
+	ASSERT_DTS_HAS("linux,initrd-start = <0x00 0x8f000000>;");
+	ASSERT_DTS_HAS("linux,initrd-end = <0x00 0x8f100000>;");
+	ASSERT_DTS_HAS("serial0 = \"/serial@9000000\";");
+}
+
+TEST(fdt_every_interrupt_goes_to_the_gic)
+{
+	struct dtb_info i = info_v3(1);
+	int n = dtb_build(blob, sizeof(blob), &i);
+	int gic;
+
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(fdt_check_header(blob), 0);
+	gic = fdt_path_offset(blob, "/intc@8000000");
+	TEST_ASSERT(gic >= 0, "no GIC node: %d", gic);
+	TEST_ASSERT_EQ(prop_u32(blob, "/", "interrupt-parent", 0), fdt_get_phandle(blob, gic));
+	TEST_ASSERT(fdt_get_phandle(blob, gic) != 0, "the GIC has no phandle");
+}
+
+TEST(fdt_cpu_reg_is_the_mpidr_affinity)
+{
+	u64 saved[3] = { mpidr[0], mpidr[1], mpidr[2] };
+	struct dtb_info i = info_v3(3);
+	int n;
+
+	/* Aff1 and Aff2 count too; bit 31 (RES1) and the MT/U bits do not. */
+	mpidr[0] = 0x80000000;
+	mpidr[1] = 0x80000100;
+	mpidr[2] = 0xc0010203;
+	n = dtb_build(blob, sizeof(blob), &i);
+	memcpy(mpidr, saved, sizeof(saved));
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus", "#address-cells", 0), 1);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus/cpu@0", "reg", 0), 0);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus/cpu@100", "reg", 0), 0x100);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus/cpu@10203", "reg", 0), 0x10203);
+}
+
+TEST(fdt_aff3_needs_two_address_cells)
+{
+	u64 saved = mpidr[1];
+	struct dtb_info i = info_v3(2);
+	int n;
+
+	mpidr[1] = 0x0100000000ULL | 0x80000000;
+	n = dtb_build(blob, sizeof(blob), &i);
+	mpidr[1] = saved;
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus", "#address-cells", 0), 2);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus/cpu@100000000", "reg", 0), 1);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus/cpu@100000000", "reg", 1), 0);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("Warning");
+}
+
+TEST(fdt_gicv2_machine_masks_ppis_to_its_cpus)
+{
+	struct dtb_info i = info_v2(4);
+	int n = dtb_build(blob, sizeof(blob), &i);
+
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("Warning");
+	ASSERT_DTS_HAS("compatible = \"arm,cortex-a15-gic\";");
+	ASSERT_DTS_LACKS("arm,gic-v3");
+	ASSERT_DTS_HAS("reg = <0x00 0x8000000 0x00 0x1000 0x00 0x8010000 0x00 0x2000>;");
+	/* arm,gic.yaml: PPI flags bits 8-15 are the target cpu mask. */
+	ASSERT_DTS_HAS("interrupts = <0x01 0x0d 0xf04 0x01 0x0e 0xf04 0x01 0x0b 0xf04 0x01 0x0a 0xf04>;");
+}
+
+TEST(fdt_optional_nodes_are_left_out)
+{
+	struct dtb_info i = info_v3(1);
+	int n;
+
+	i.pvpanic_size = 0;
+	i.initrd_start = i.initrd_end = 0;
+	i.cmdline = NULL;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("pvpanic");
+	ASSERT_DTS_LACKS("linux,initrd");
+	ASSERT_DTS_LACKS("bootargs");
+	ASSERT_DTS_HAS("stdout-path");
+}
+
+TEST(fdt_rng_seed_is_passed_through)
+{
+	static const u8 seed[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct dtb_info i = info_v3(1);
+	int n, off, len;
+	const u8 *v;
+
+	i.rng_seed = seed;
+	i.rng_seed_len = sizeof(seed);
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	off = fdt_path_offset(blob, "/chosen");
+	v = fdt_getprop(blob, off, "rng-seed", &len);
+	TEST_ASSERT(v && len == 8 && !memcmp(v, seed, 8), "rng-seed len %d", len);
+}
+
+TEST(fdt_long_cmdline_survives_intact)
+{
+	static char line[2048];
+	struct dtb_info i = info_v3(1);
+	int n, len;
+	const char *v;
+
+	memset(line, 'a', sizeof(line) - 1);
+	i.cmdline = line;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	v = fdt_getprop(blob, fdt_path_offset(blob, "/chosen"), "bootargs", &len);
+	TEST_ASSERT(v && len == (int)sizeof(line) && !strcmp(v, line), "bootargs len %d", len);
+}
+
+TEST(fdt_small_buffer_is_enospc)
+{
+	struct dtb_info i = info_v3(2);
+
+	TEST_ASSERT_EQ(dtb_build(blob, 256, &i), -ENOSPC);
+}
+
+TEST(fdt_max_cpus_fit_in_the_buffer)
+{
+	static u64 many[512];
+	struct dtb_info i = info_v3(512);
+	int n;
+
+	for (u32 c = 0; c < 512; c++)	/* KVM's MPIDR: Aff0 0-15, Aff1 the rest */
+		many[c] = 0x80000000 | (c & 0xf) | (c >> 4) << 8;
+	i.mpidr = many;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0 && n <= (int)DTB_MAX_SIZE, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(prop_u32(blob, "/cpus/cpu@1f0f", "reg", 0), 0x1f0f);
+}
+
+TEST(fdt_impossible_machines_are_einval)
+{
+	struct dtb_info i = info_v3(1);
+
+	i.nr_cpus = 0;
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+	i = info_v3(1);
+	i.gic_version = 4;
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+	i = info_v2(8);
+	TEST_ASSERT(dtb_build(blob, sizeof(blob), &i) > 0, "8 cpus fit GICv2");
+	i = info_v2(8);
+	i.nr_cpus = 9;
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+}
