@@ -23,7 +23,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: vmm run [options]        boot a guest (the built-in test guest without --kernel)\n"
+"usage: vmm run [options]        boot a guest (x86: the built-in test guest without --kernel)\n"
 "       vmm --help | --version\n"
 "\n"
 "options of run:\n"
@@ -45,7 +45,7 @@ static void usage(FILE *f)
 "    0  the guest powered off (or rebooted, with --no-reboot), or Ctrl-A x\n"
 "    1  vmm failed on the host (cannot open /dev/kvm, a file, ...)\n"
 "    2  bad usage or bad input (unknown option, not a kernel, ...)\n"
-"    3  the guest panicked (pvpanic)\n"
+"    3  the guest panicked (pvpanic, or Linux's panic line on the console)\n"
 "    4  the guest crashed: triple fault or a fatal KVM exit\n"
 "  124  --timeout expired\n"
 "  128+N  vmm was stopped by signal N (e.g. 143 for SIGTERM)\n");

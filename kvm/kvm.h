@@ -4,6 +4,7 @@
 
 #include <stdatomic.h>
 
+#include "devices/console.h"
 #include "kvm/bus.h"
 #include "kvm/config.h"
 #include "util/types.h"
@@ -67,6 +68,7 @@ struct vm {
 
 	/* The console: main owns the terminal, the machine the device on it. */
 	struct term *term;
+	struct panic_watch panic_watch;
 	size_t (*console_rx)(void *opaque, const u8 *buf, size_t len);
 	void *console_opaque;
 

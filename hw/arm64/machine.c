@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "devices/console.h"
 #include "devices/pvpanic.h"
-#include "devices/term.h"
 #include "devices/uart8250.h"
 #include "hw/arm64/layout.h"
 #include "hw/arm64/machine.h"
@@ -27,9 +27,6 @@
 /* EL1 with SP_EL1, D, A, I and F masked: booting.rst's entry state. */
 #define ARM64_BOOT_PSTATE	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
 #define ARM64_IPA_MIN		32
-
-/* What Linux prints first when it panics (kernel/panic.c). */
-static const char panic_pattern[] = "Kernel panic - not syncing";
 
 static u64 ram_end(const struct vm_config *cfg)
 {
@@ -76,43 +73,10 @@ static void uart_irq_set(void *opaque, int level)
 	irq_line_set(opaque, arm64_spi_irq(ARM64_UART_SPI), level);
 }
 
-/*
- * Debian's arm64 kernels have no pvpanic driver (CONFIG_PVPANIC is off), so
- * the console is the one place a panic shows: at the end of the panic line
- * the VM stops as panicked (the reset panic=-1 asks for would look like a
- * reboot). Output after that line (the stack dump, hidden by `quiet`
- * anyway) is not shown. Guest printk output is serialised by the console
- * lock, so vcpus do not interleave here.
- */
-static void panic_watch(struct vm *vm, struct arm64_machine *m, const u8 *buf,
-			size_t len)
-{
-	const size_t plen = sizeof(panic_pattern) - 1;
-
-	for (size_t i = 0; i < len; i++) {
-		if (m->panic_seen) {
-			if (buf[i] == '\n') {
-				vm_request_stop(vm, VM_STOP_PANIC);
-				return;
-			}
-			continue;
-		}
-		if (buf[i] == (u8)panic_pattern[m->panic_match])
-			m->panic_match++;
-		else
-			m->panic_match = buf[i] == (u8)panic_pattern[0];
-		if (m->panic_match == plen)
-			m->panic_seen = true;
-	}
-}
-
+/* Debian's arm64 kernels have no pvpanic driver: console_write() watches. */
 static void uart_out(void *opaque, const u8 *buf, size_t len)
 {
-	struct vm *vm = opaque;
-
-	if (vm->term)
-		term_write(vm->term, buf, len);
-	panic_watch(vm, vm->arch, buf, len);
+	console_write(opaque, buf, len);
 }
 
 static size_t uart_rx(void *opaque, const u8 *buf, size_t len)

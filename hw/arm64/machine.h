@@ -23,9 +23,6 @@ struct arm64_machine {
 	u64 initrd_start, initrd_end;
 	char *cmdline;
 
-	/* The console text is watched for the kernel's panic line. */
-	unsigned int panic_match;	/* bytes of the pattern matched so far */
-	bool panic_seen;
 };
 
 /* KVM_IRQ_LINE's irq field for an SPI (api.rst 4.25, arm64). */

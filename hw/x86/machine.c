@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "devices/term.h"
+#include "devices/console.h"
 #include "devices/uart8250.h"
 #include "hw/x86/bootparams.h"
 #include "hw/x86/cpu.h"
@@ -45,10 +45,7 @@ static void com1_irq_set(void *opaque, int level)
 
 static void com1_out(void *opaque, const u8 *buf, size_t len)
 {
-	struct vm *vm = opaque;
-
-	if (vm->term)
-		term_write(vm->term, buf, len);
+	console_write(opaque, buf, len);
 }
 
 static size_t com1_rx(void *opaque, const u8 *buf, size_t len)

@@ -32,6 +32,11 @@ run_vmm "$WORK/o" "$WORK/e" run --no-reboot -p "vmmtest=cmdline action=reset"
 expect_rc exit_reset_with_no_reboot_is_0 0 "$WORK/e"
 run_vmm "$WORK/o" "$WORK/e" run -p "vmmtest=cmdline action=panic"
 expect_rc exit_panic_is_3 3 "$WORK/e"
+# A kernel without a pvpanic driver: its panic line on the console is enough.
+printf 'echo Kernel panic - not syncing: said by the guest shell\n' |
+	timeout 30 "$VMM" run >"$WORK/o" 2>"$WORK/e"
+rc=$?
+expect_rc exit_console_panic_line_is_3 3 "$WORK/e"
 run_vmm "$WORK/o" "$WORK/e" run -c 2 -p "vmmtest=acpi expect_cpus=3"
 expect_rc exit_failed_guest_test_is_3 3 "$WORK/e"
 run_vmm "$WORK/o" "$WORK/e" run -p "vmmtest=cmdline action=triplefault"

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "devices/console.h"
+#include "devices/term.h"
+#include "kvm/kvm.h"
+
+/* kernel/panic.c */
+static const char panic_pattern[] = "Kernel panic - not syncing";
+
+bool panic_watch_feed(struct panic_watch *w, const u8 *buf, size_t len)
+{
+	const unsigned int plen = sizeof(panic_pattern) - 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if (w->seen) {
+			if (buf[i] == '\n')
+				return true;
+			continue;
+		}
+		/* The pattern has no repeated prefix: a mismatch restarts it. */
+		if (buf[i] == (u8)panic_pattern[w->match])
+			w->match++;
+		else
+			w->match = buf[i] == (u8)panic_pattern[0];
+		if (w->match == plen)
+			w->seen = true;
+	}
+	return false;
+}
+
+void console_write(struct vm *vm, const u8 *buf, size_t len)
+{
+	if (vm_stop_reason(vm) == VM_STOP_PANIC)
+		return;
+	if (vm->term)
+		term_write(vm->term, buf, len);
+	/* Guest printk is serialised by its console lock: one writer at a time. */
+	if (panic_watch_feed(&vm->panic_watch, buf, len))
+		vm_request_stop(vm, VM_STOP_PANIC);
+}
