@@ -118,6 +118,12 @@ check: deps
 	$(MAKE) all unit $(BUILD)/vcpu_pause
 	@sh tests/run.sh
 
+# libFuzzer targets (clang): a bounded run is part of the test runner.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 300
+fuzz:
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 demo: deps
 	$(MAKE) all
 	@sh guest/demo.sh
@@ -134,6 +140,7 @@ clean:
 	rm -rf build vmm guest/build
 
 -include $(CORE_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(BUILD)/main.d
+-include $(UNIT_BINS:=.d) $(ASAN_BINS:=.d)
 
 $(BUILD)/minloop: tests/bench/minloop.c $(BUILD)/libvmm.a $(EMBED_OBJ)
 	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDLIBS)

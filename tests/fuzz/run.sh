@@ -1,0 +1,58 @@
+#!/bin/sh
+# Build and run the libFuzzer targets for a time budget each.
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]     (default 60 s, every target)
+# Needs Debian clang and libclang-rt-14-dev (the fuzzer runtime). Corpora
+# live in build/<arch>/fuzz/corpus-<target>, seeded from tests/fuzz/seeds/<target>
+# (hand-made valid requests); crashes are left in
+# build/<arch>/fuzz/ (crash-*) and make the script fail.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+BUDGET=${1:-60}
+[ $# -gt 0 ] && shift
+ARCH=${ARCH:-$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')}
+OUT=build/$ARCH/fuzz
+CLANG=${CLANG:-clang}
+CFLAGS="-std=gnu11 -O1 -g -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+
+# Each target and the sources it links.
+srcs() {
+	case $1 in
+	fuzz_virtqueue) echo devices/virtio/virtqueue.c kvm/mem.c ;;
+	fuzz_virtio_blk) echo devices/virtio/blk.c devices/virtio/virtio.c \
+		devices/virtio/virtqueue.c kvm/mem.c util/why.c util/log.c -laio ;;
+	*) return 1 ;;
+	esac
+}
+
+targets=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|.*/||; s|\.c$||')}
+if ! command -v "$CLANG" >/dev/null; then
+	echo "SKIP fuzz: $CLANG not found (apt-get install clang libclang-rt-14-dev)"
+	exit 0
+fi
+mkdir -p "$OUT"
+status=0
+for t in $targets; do
+	s=$(srcs "$t") || { echo "unknown fuzz target $t"; exit 2; }
+	# shellcheck disable=SC2086
+	$CLANG $CFLAGS -o "$OUT/$t" "tests/fuzz/$t.c" $s || exit 1
+	mkdir -p "$OUT/corpus-$t"
+	log=$OUT/$t.log
+	seeds=$TOP/tests/fuzz/seeds/$t
+	[ -d "$seeds" ] || seeds=
+	# New inputs go to the first directory; the seeds are only read.
+	(cd "$OUT" && ./"$t" -max_total_time="$BUDGET" -print_final_stats=1 \
+		-max_len=70000 "corpus-$t" $seeds) >"$log" 2>&1
+	r=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
+	if [ $r = 0 ]; then
+		echo "ok fuzz/$t: ${execs:-?} runs in ${BUDGET}s (${rate:-?}/s), $cov"
+	else
+		echo "FAIL fuzz/$t (exit $r): see $log"
+		grep -m 5 -E 'ERROR|SUMMARY|runtime error' "$log" | sed 's/^/    /'
+		status=1
+	fi
+done
+exit $status

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk over virtio-mmio against a temporary image file, driven by a
+ * fake guest: data round trips checked against the file itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_mmio.h>
+
+#include "devices/virtio/blk.h"
+#include "devices/virtio/mmio.h"
+#include "test.h"
+#include "virtio_guest.h"
+
+#define BASE		0xd0000000ULL
+#define QSIZE		VIRTIO_BLK_QUEUE_SIZE
+#define SECTORS		2048ULL			/* a 1 MiB image */
+#define S_ALL		(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
+			 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK)
+
+static struct guest g;
+static struct virtio_mmio *m;
+static struct virtio_blk *blk;
+static char path[64];
+static int file_fd = -1;
+
+static void w32(u64 off, u32 val)
+{
+	bus_access(&g.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&val, 4, true);
+}
+
+static u32 r32(u64 off)
+{
+	u32 v = 0;
+
+	bus_access(&g.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&v, 4, false);
+	return v;
+}
+
+static u8 pattern(u64 off)
+{
+	return (u8)(off * 7 + (off >> 9) * 13 + 1);
+}
+
+static void make_image(void)
+{
+	static u8 buf[SECTORS * 512];
+
+	snprintf(path, sizeof(path), "/tmp/vmm-blk-test-XXXXXX");
+	file_fd = mkstemp(path);
+	for (u64 i = 0; i < sizeof(buf); i++)
+		buf[i] = pattern(i);
+	if (pwrite(file_fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+		abort();
+}
+
+/* Accept everything the device offers, like Linux mostly does. */
+static u32 driver_init(void)
+{
+	u32 f[2];
+
+	w32(VIRTIO_MMIO_STATUS, 0);
+	memset(g.ram, 0, 0x100000);
+	g.avail_idx = 0;
+	w32(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	w32(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	for (u32 i = 0; i < 2; i++) {
+		w32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, i);
+		f[i] = r32(VIRTIO_MMIO_DEVICE_FEATURES);
+		w32(VIRTIO_MMIO_DRIVER_FEATURES_SEL, i);
+		w32(VIRTIO_MMIO_DRIVER_FEATURES, f[i]);
+	}
+	w32(VIRTIO_MMIO_STATUS, S_ALL & ~VIRTIO_CONFIG_S_DRIVER_OK);
+	w32(VIRTIO_MMIO_QUEUE_SEL, 0);
+	w32(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	w32(VIRTIO_MMIO_QUEUE_DESC_LOW, g.desc);
+	w32(VIRTIO_MMIO_QUEUE_AVAIL_LOW, g.avail);
+	w32(VIRTIO_MMIO_QUEUE_USED_LOW, g.used);
+	w32(VIRTIO_MMIO_QUEUE_READY, 1);
+	w32(VIRTIO_MMIO_STATUS, S_ALL);
+	return r32(VIRTIO_MMIO_STATUS);
+}
+
+static const char *start_opts(const char *extra)
+{
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	char arg[160];
+	int err = 0;
+
+	make_image();
+	snprintf(arg, sizeof(arg), "%s%s", path, extra);
+	if (virtio_blk_parse_opts(arg, &o, &why) < 0)
+		return why;
+	blk = virtio_blk_create(&o, &err, &why);
+	if (!blk)
+		return why;
+	guest_init(&g, QSIZE);
+	m = virtio_mmio_create(&g.vm, BASE, 5, &virtio_blk_ops, blk, &err);
+	if (!m)
+		return "mmio create";
+	if (driver_init() != S_ALL)
+		return "driver init";
+	return NULL;
+}
+
+static void stop(void)
+{
+	virtio_mmio_destroy(m);
+	virtio_blk_destroy(blk);
+	m = NULL;
+	blk = NULL;
+	guest_free(&g);
+	close(file_fd);
+	unlink(path);
+}
+
+/*
+ * Queue one request (not yet kicked): header, optional data, status.
+ * @dev_writes: the data buffer is device-writable (IN, GET_ID).
+ */
+struct req {
+	u16 head;
+	u64 data;
+	u64 status;
+};
+
+static u16 next_desc;
+
+static struct req req_queue(u32 type, u64 sector, const void *data, u32 len,
+			    bool dev_writes)
+{
+	struct req r = { .head = next_desc };
+	u64 hdr = guest_alloc(&g, 16);
+	struct virtio_blk_outhdr *h = guest_ptr(&g, hdr);
+	struct seg s[3];
+	unsigned int n = 0;
+
+	h->type = type;
+	h->ioprio = 0;
+	h->sector = sector;
+	s[n++] = (struct seg){ hdr, 16, false };
+	if (len) {
+		r.data = guest_alloc(&g, len);
+		if (data)
+			memcpy(guest_ptr(&g, r.data), data, len);
+		else
+			memset(guest_ptr(&g, r.data), 0xee, len);
+		s[n++] = (struct seg){ r.data, len, dev_writes };
+	}
+	r.status = guest_alloc(&g, 1);
+	*(u8 *)guest_ptr(&g, r.status) = 0xff;
+	s[n++] = (struct seg){ r.status, 1, true };
+	guest_chain(&g, r.head, s, n);
+	next_desc = (next_desc + n) % QSIZE;
+	guest_publish(&g, r.head);
+	return r;
+}
+
+/* One request, waited for; returns the status byte (0xff: no answer). */
+static u8 req_do(u32 type, u64 sector, void *data, u32 len, bool dev_writes)
+{
+	u16 want = guest_used_idx(&g) + 1;
+	struct req r = req_queue(type, sector, data, len, dev_writes);
+
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	if (!guest_wait_used(&g, want))
+		return 0xff;
+	if (dev_writes && len && data)
+		memcpy(data, guest_ptr(&g, r.data), len);
+	return *(u8 *)guest_ptr(&g, r.status);
+}
+
+static bool file_matches(u64 off, const void *buf, u64 len)
+{
+	u8 tmp[65536];
+
+	if (len > sizeof(tmp) || pread(file_fd, tmp, len, off) != (ssize_t)len)
+		return false;
+	return !memcmp(tmp, buf, len);
+}
+
+static bool file_is_pattern(u64 off, u64 len)
+{
+	u8 tmp[65536];
+
+	if (len > sizeof(tmp) || pread(file_fd, tmp, len, off) != (ssize_t)len)
+		return false;
+	for (u64 i = 0; i < len; i++)
+		if (tmp[i] != pattern(off + i))
+			return false;
+	return true;
+}
+
+TEST(blk_parses_disk_options)
+{
+	struct virtio_blk_opts o;
+	const char *why;
+
+	TEST_ASSERT_EQ(virtio_blk_parse_opts("a.img,ro,serial=abc,direct", &o, &why), 0);
+	TEST_ASSERT(!strcmp(o.path, "a.img") && o.ro && o.direct &&
+		    !strcmp(o.serial, "abc"), "parsed wrong");
+	TEST_ASSERT_EQ(virtio_blk_parse_opts("/dev/vdb", &o, &why), 0);
+	TEST_ASSERT(!o.ro && !o.direct && !o.serial[0], "defaults");
+	TEST_ASSERT_EQ(virtio_blk_parse_opts("", &o, &why), -EINVAL);
+	TEST_ASSERT_EQ(virtio_blk_parse_opts(",ro", &o, &why), -EINVAL);
+	TEST_ASSERT_EQ(virtio_blk_parse_opts("a.img,rw", &o, &why), -EINVAL);
+	TEST_ASSERT(strstr(why, "'rw'"), "why: %s", why);
+	TEST_ASSERT_EQ(virtio_blk_parse_opts("a.img,serial=123456789012345678901", &o, &why),
+		       -EINVAL);
+	TEST_ASSERT_EQ(virtio_blk_parse_opts("a.img,serial=12345678901234567890", &o, &why), 0);
+}
+
+TEST(blk_config_reports_capacity_and_limits)
+{
+	const char *e = start_opts("");
+	u32 f;
+
+	TEST_ASSERT(!e, "%s", e);
+	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_CONFIG), SECTORS);
+	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_CONFIG + 4), 0);
+	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_CONFIG + 12), QSIZE - 2);		/* seg_max */
+	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_CONFIG + 20), 512);		/* blk_size */
+	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_CONFIG + 32) >> 16, 1);		/* num_queues */
+	TEST_ASSERT(r32(VIRTIO_MMIO_CONFIG + 36) > 0, "max_discard_sectors");
+	w32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	f = r32(VIRTIO_MMIO_DEVICE_FEATURES);
+	TEST_ASSERT(f & (1u << VIRTIO_BLK_F_FLUSH), "FLUSH");
+	TEST_ASSERT(f & (1u << VIRTIO_BLK_F_DISCARD), "DISCARD");
+	TEST_ASSERT(f & (1u << VIRTIO_BLK_F_WRITE_ZEROES), "WRITE_ZEROES");
+	TEST_ASSERT(!(f & (1u << VIRTIO_BLK_F_RO)), "RO");
+	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_QUEUE_NUM_MAX), QSIZE);
+	stop();
+}
+
+TEST(blk_write_then_read_round_trip)
+{
+	const char *e = start_opts("");
+	u8 w[4096], r[4096];
+
+	TEST_ASSERT(!e, "%s", e);
+	for (int i = 0; i < 4096; i++)
+		w[i] = i * 31 + 5;
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, 8, w, sizeof(w), false), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_matches(8 * 512, w, sizeof(w)), "file content");
+	TEST_ASSERT(file_is_pattern(0, 8 * 512) && file_is_pattern(16 * 512, 512),
+		    "neighbours touched");
+	memset(r, 0, sizeof(r));
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 8, r, sizeof(r), true), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(!memcmp(r, w, sizeof(w)), "read back");
+	TEST_ASSERT_EQ(guest_used(&g)->ring[1].len, 4097);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, SECTORS - 1, r, 512, true), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_matches((SECTORS - 1) * 512, r, 512), "last sector");
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false), VIRTIO_BLK_S_OK);
+	stop();
+}
+
+TEST(blk_header_and_data_split_across_descriptors)
+{
+	const char *e = start_opts("");
+	u64 hdr = 0x300000, d1 = 0x301000, d2 = 0x302000, st = 0x303000;
+	struct virtio_blk_outhdr *h = guest_ptr(&g, hdr);
+	struct seg s[] = { { hdr, 7, false }, { hdr + 7, 9, false },
+			   { d1, 100, true }, { d2, 412, true }, { st, 1, true } };
+
+	TEST_ASSERT(!e, "%s", e);
+	h->type = VIRTIO_BLK_T_IN;
+	h->sector = 3;
+	guest_chain(&g, 0, s, 5);
+	guest_publish(&g, 0);
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	TEST_ASSERT(guest_wait_used(&g, 1), "no answer");
+	TEST_ASSERT_EQ(*(u8 *)guest_ptr(&g, st), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_matches(3 * 512, guest_ptr(&g, d1), 100), "part 1");
+	TEST_ASSERT(file_matches(3 * 512 + 100, guest_ptr(&g, d2), 412), "part 2");
+	stop();
+}
+
+TEST(blk_many_requests_in_flight)
+{
+	const char *e = start_opts("");
+	struct req r[80];
+
+	TEST_ASSERT(!e, "%s", e);
+	for (int i = 0; i < 80; i++)
+		r[i] = req_queue(VIRTIO_BLK_T_IN, i * 24 + 1, NULL, 4096, true);
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	TEST_ASSERT(guest_wait_used(&g, 80), "used idx %u", guest_used_idx(&g));
+	for (int i = 0; i < 80; i++) {
+		TEST_ASSERT_EQ(*(u8 *)guest_ptr(&g, r[i].status), VIRTIO_BLK_S_OK);
+		TEST_ASSERT(file_matches((i * 24 + 1) * 512ULL, guest_ptr(&g, r[i].data), 4096),
+			    "request %d data", i);
+	}
+	stop();
+}
+
+TEST(blk_get_id_returns_the_serial)
+{
+	const char *e = start_opts(",serial=disk-42");
+	u8 id[VIRTIO_BLK_ID_BYTES];
+
+	TEST_ASSERT(!e, "%s", e);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_GET_ID, 0, id, sizeof(id), true), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(!memcmp(id, "disk-42\0\0\0", 10), "id %.20s", id);
+	TEST_ASSERT_EQ(guest_used(&g)->ring[0].len, VIRTIO_BLK_ID_BYTES + 1);
+	stop();
+}
+
+TEST(blk_out_of_range_and_odd_lengths_are_ioerr)
+{
+	const char *e = start_opts("");
+	u8 buf[1024];
+
+	TEST_ASSERT(!e, "%s", e);
+	memset(buf, 0x11, sizeof(buf));
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, SECTORS, buf, 512, true), VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, SECTORS - 1, buf, 1024, false),
+		       VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, ~0ULL, buf, 512, false), VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, ~0ULL >> 9, buf, 1024, false),
+		       VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, 0, buf, 511, false), VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 0, buf, 100, true), VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(req_do(1234, 0, buf, 512, true), VIRTIO_BLK_S_UNSUPP);
+	TEST_ASSERT(file_is_pattern(0, 65536), "file changed");
+	TEST_ASSERT(file_is_pattern((SECTORS - 2) * 512, 1024), "file tail changed");
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 0, buf, 512, true), VIRTIO_BLK_S_OK);
+	stop();
+}
+
+TEST(blk_read_only_refuses_writes_and_leaves_the_file_alone)
+{
+	const char *e = start_opts(",ro");
+	u8 buf[512];
+	struct stat before, after;
+	u32 f;
+
+	TEST_ASSERT(!e, "%s", e);
+	w32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	f = r32(VIRTIO_MMIO_DEVICE_FEATURES);
+	TEST_ASSERT(f & (1u << VIRTIO_BLK_F_RO), "RO not offered");
+	TEST_ASSERT(!(f & (1u << VIRTIO_BLK_F_DISCARD)), "DISCARD offered read-only");
+	fstat(file_fd, &before);
+	memset(buf, 0x55, sizeof(buf));
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, 0, buf, 512, false), VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT(req_do(VIRTIO_BLK_T_DISCARD, 0, NULL, 16, false) != VIRTIO_BLK_S_OK,
+		    "discard");
+	TEST_ASSERT(req_do(VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL, 16, false) != VIRTIO_BLK_S_OK,
+		    "write zeroes");
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false), VIRTIO_BLK_S_OK);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 0, buf, 512, true), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_is_pattern(0, SECTORS * 512 > 65536 ? 65536 : SECTORS * 512),
+		    "file changed");
+	fstat(file_fd, &after);
+	TEST_ASSERT(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+		    before.st_mtim.tv_nsec == after.st_mtim.tv_nsec, "mtime changed");
+	stop();
+}
+
+static u8 discard_req(u32 type, u64 sector, u32 n, u32 flags)
+{
+	struct virtio_blk_discard_write_zeroes d = {
+		.sector = sector, .num_sectors = n, .flags = flags,
+	};
+
+	return req_do(type, 0, &d, sizeof(d), false);
+}
+
+TEST(blk_write_zeroes_and_discard)
+{
+	const char *e = start_opts("");
+	u8 zero[4096] = { 0 };
+
+	TEST_ASSERT(!e, "%s", e);
+	TEST_ASSERT_EQ(discard_req(VIRTIO_BLK_T_WRITE_ZEROES, 16, 8, 0), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_matches(16 * 512, zero, 4096), "zero range");
+	TEST_ASSERT(file_is_pattern(15 * 512, 512) && file_is_pattern(24 * 512, 512),
+		    "neighbours");
+	TEST_ASSERT_EQ(discard_req(VIRTIO_BLK_T_WRITE_ZEROES, 32, 8,
+				   VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_matches(32 * 512, zero, 4096), "unmapped range");
+	TEST_ASSERT_EQ(discard_req(VIRTIO_BLK_T_DISCARD, 64, 8, 0), VIRTIO_BLK_S_OK);
+	TEST_ASSERT_EQ(discard_req(VIRTIO_BLK_T_DISCARD, 64, 8, 1), VIRTIO_BLK_S_UNSUPP);
+	TEST_ASSERT_EQ(discard_req(VIRTIO_BLK_T_DISCARD, SECTORS - 4, 8, 0), VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(discard_req(VIRTIO_BLK_T_WRITE_ZEROES, ~0ULL - 2, 8, 0),
+		       VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT(req_do(VIRTIO_BLK_T_DISCARD, 0, NULL, 15, false) == VIRTIO_BLK_S_IOERR,
+		    "ragged range list");
+	struct stat st;
+	fstat(file_fd, &st);
+	TEST_ASSERT_EQ(st.st_size, SECTORS * 512);
+	stop();
+}
+
+TEST(blk_host_io_error_becomes_ioerr)
+{
+	const char *e = start_opts("");
+	u8 buf[512];
+
+	TEST_ASSERT(!e, "%s", e);
+	/* The image shrinks under us: reads past the new end come up short. */
+	TEST_ASSERT_EQ(ftruncate(file_fd, 512 * 10), 0);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 100, buf, 512, true), VIRTIO_BLK_S_IOERR);
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 1, buf, 512, true), VIRTIO_BLK_S_OK);
+	stop();
+}
+
+TEST(blk_second_open_of_a_locked_image_fails_clearly)
+{
+	const char *e = start_opts("");
+	struct virtio_blk_opts o;
+	struct virtio_blk *b2;
+	const char *why = NULL;
+	int err = 0;
+
+	TEST_ASSERT(!e, "%s", e);
+	virtio_blk_parse_opts(path, &o, &why);
+	b2 = virtio_blk_create(&o, &err, &why);
+	TEST_ASSERT(!b2 && err == -EBUSY, "second rw open: err %d", err);
+	TEST_ASSERT(strstr(why, "locked") && strstr(why, path), "why: %s", why);
+	o.ro = true;
+	b2 = virtio_blk_create(&o, &err, &why);
+	TEST_ASSERT(!b2 && err == -EBUSY, "ro open of a rw-locked image: err %d", err);
+	stop();
+}
+
+TEST(blk_read_only_images_can_be_shared)
+{
+	const char *e = start_opts(",ro");
+	struct virtio_blk_opts o;
+	struct virtio_blk *b2;
+	const char *why = NULL;
+	int err = 0;
+
+	TEST_ASSERT(!e, "%s", e);
+	virtio_blk_parse_opts(path, &o, &why);
+	o.ro = true;
+	b2 = virtio_blk_create(&o, &err, &why);
+	TEST_ASSERT(b2, "second ro open: %s", why);
+	virtio_blk_destroy(b2);
+	o.ro = false;
+	b2 = virtio_blk_create(&o, &err, &why);
+	TEST_ASSERT(!b2 && err == -EBUSY, "rw open of a shared image: err %d", err);
+	stop();
+}
+
+TEST(blk_missing_image_is_a_clear_error)
+{
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	int err = 0;
+
+	virtio_blk_parse_opts("/nonexistent/disk.img", &o, &why);
+	TEST_ASSERT(!virtio_blk_create(&o, &err, &why), "opened");
+	TEST_ASSERT_EQ(err, -ENOENT);
+	TEST_ASSERT(strstr(why, "/nonexistent/disk.img"), "why: %s", why);
+	virtio_blk_parse_opts("/dev/null", &o, &why);
+	TEST_ASSERT(!virtio_blk_create(&o, &err, &why), "opened a char device");
+}
+
+TEST(blk_request_without_status_byte_needs_reset_then_recovers)
+{
+	const char *e = start_opts("");
+	u64 hdr = guest_alloc(&g, 16);
+	u8 buf[512];
+
+	TEST_ASSERT(!e, "%s", e);
+	guest_desc(&g, g.desc, 0, hdr, 16, 0, 0);	/* header only */
+	guest_publish(&g, 0);
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (int i = 0; i < 5000 && !(r32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET); i++)
+		usleep(1000);
+	TEST_ASSERT(r32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, "no NEEDS_RESET");
+	TEST_ASSERT_EQ(driver_init(), S_ALL);
+	next_desc = 0;
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 0, buf, 512, true), VIRTIO_BLK_S_OK);
+	stop();
+}
+
+TEST(blk_reset_with_requests_in_flight)
+{
+	const char *e = start_opts("");
+	u8 buf[512];
+
+	TEST_ASSERT(!e, "%s", e);
+	for (int round = 0; round < 20; round++) {
+		next_desc = 0;
+		for (int i = 0; i < 60; i++)
+			req_queue(i & 1 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, i * 8, NULL, 4096,
+				  !(i & 1));
+		w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		usleep(round * 50);
+		TEST_ASSERT_EQ(driver_init(), S_ALL);	/* resets first */
+	}
+	next_desc = 0;
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_IN, 0, buf, 512, true), VIRTIO_BLK_S_OK);
+	stop();
+}
+
+TEST(blk_direct_io_round_trip)
+{
+	const char *e = start_opts(",direct");
+	u64 hdr, data, st;
+	struct virtio_blk_outhdr *h;
+	u8 w[8192];
+
+	TEST_ASSERT(!e, "%s", e);
+	/* Aligned: goes O_DIRECT. */
+	g.heap = ALIGN_UP(g.heap, 4096);
+	data = guest_alloc(&g, 8192);
+	hdr = guest_alloc(&g, 16);
+	st = guest_alloc(&g, 1);
+	for (int i = 0; i < 8192; i++)
+		w[i] = i ^ 0x5a;
+	memcpy(guest_ptr(&g, data), w, sizeof(w));
+	h = guest_ptr(&g, hdr);
+	h->type = VIRTIO_BLK_T_OUT;
+	h->sector = 64;
+	struct seg s[] = { { hdr, 16, false }, { data, 8192, false }, { st, 1, true } };
+	guest_chain(&g, 0, s, 3);
+	guest_publish(&g, 0);
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	TEST_ASSERT(guest_wait_used(&g, 1), "no answer");
+	TEST_ASSERT_EQ(*(u8 *)guest_ptr(&g, st), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_matches(64 * 512, w, sizeof(w)), "direct write");
+	/* Unaligned: falls back to the buffered descriptor. */
+	next_desc = 3;
+	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, 3, w, 512, false), VIRTIO_BLK_S_OK);
+	TEST_ASSERT(file_matches(3 * 512, w, 512), "buffered write");
+	stop();
+}
