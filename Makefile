@@ -29,7 +29,7 @@ ARM64_SYSROOT := build/arm64-sysroot
 ARM64_DEPS := $(ARM64_SYSROOT)/.deps-arm64
 CFLAGS += -isystem $(ARM64_SYSROOT)/usr/include
 LDFLAGS += -static -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
-LDLIBS := -lfdt -lz -lpthread
+LDLIBS := -lfdt -lz -laio -lpthread
 OUT := vmm-arm64
 endif
 

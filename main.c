@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "devices/term.h"
+#include "devices/virtio/devices.h"
 #include "kvm/arch.h"
 #include "kvm/config.h"
 #include "kvm/kvm.h"
@@ -145,6 +146,8 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
 
 	r = arch_vm_init(vm);
 	if (r == 0)
+		r = virtio_devices_create(vm);
+	if (r == 0)
 		r = arch_load_kernel(vm);
 	if (r == 0)
 		r = vcpus_create(vm, cfg->nr_cpus);
@@ -155,6 +158,7 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
 	}
 	reason = vm_stop_reason(vm);
 	vcpus_destroy(vm);
+	virtio_devices_destroy(vm);
 	arch_vm_destroy(vm);
 	vm_close(vm);
 	if (r < 0)

@@ -17,6 +17,7 @@
 /* The GIC's 3-cell interrupt specifier. */
 #define GIC_FDT_SPI		0
 #define GIC_FDT_PPI		1
+#define IRQ_TYPE_EDGE_RISING	1
 #define IRQ_TYPE_LEVEL_HIGH	4
 
 /* Keeps the first libfdt error; every call after it does nothing. */
@@ -198,6 +199,17 @@ static void dtb_devices(struct dtb *d, const struct dtb_info *info)
 	dtb_u32(d, "reg-io-width", 1);
 	dtb_end(d);
 
+	for (u32 i = 0; i < info->nr_virtio && i < DTB_MAX_VIRTIO; i++) {
+		const struct dtb_virtio_mmio *v = &info->virtio[i];
+		const u32 irq[] = { GIC_FDT_SPI, v->spi, IRQ_TYPE_EDGE_RISING };
+
+		dtb_begin_at(d, "virtio_mmio", v->base);
+		dtb_str(d, "compatible", "virtio,mmio");
+		dtb_reg(d, v->base, v->size, 0, 0);
+		dtb_cells(d, "interrupts", irq, ARRAY_SIZE(irq));
+		dtb_prop(d, "dma-coherent", NULL, 0);
+		dtb_end(d);
+	}
 	if (info->pvpanic_size) {
 		dtb_begin_at(d, "pvpanic", info->pvpanic_base);
 		dtb_str(d, "compatible", "qemu,pvpanic-mmio");

@@ -18,6 +18,13 @@
 #define DTB_TIMER_PPI_VIRT	11
 #define DTB_TIMER_PPI_HYP	10
 
+#define DTB_MAX_VIRTIO		16
+
+struct dtb_virtio_mmio {
+	u64 base, size;
+	u32 spi;			/* edge-rising: one edge per notification */
+};
+
 struct dtb_info {
 	u64 ram_base, ram_size;
 
@@ -35,6 +42,8 @@ struct dtb_info {
 
 	u64 pvpanic_base, pvpanic_size;	/* size 0: no pvpanic-mmio node */
 
+	const struct dtb_virtio_mmio *virtio;	/* "virtio,mmio" nodes */
+	u32 nr_virtio;
 	const char *cmdline;		/* NULL: no bootargs */
 	u64 initrd_start, initrd_end;	/* equal: no initrd */
 	const u8 *rng_seed;		/* optional /chosen/rng-seed */

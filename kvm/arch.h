@@ -32,6 +32,13 @@ void arch_vcpu_dump(struct vcpu *vcpu);
 /* Tear down what arch_vm_init and arch_vcpu_init made. */
 void arch_vm_destroy(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);
+/*
+ * Where the @index-th virtio-mmio device goes: its window, the GSI its
+ * irqfd uses, and the number irq_line_set() wants for the same line.
+ * -ENOSPC when the machine has no more slots.
+ */
+int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi,
+			  u32 *line);
 /* The kernel command line vmm always passes, before the user's part. */
 const char *arch_default_cmdline(const struct vm_config *cfg);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio/blk.h"
 #include "kvm/config.h"
 
 #define CONFIG_DEFAULT_MEM	(512 * MiB)
@@ -79,6 +80,7 @@ enum {
 	OPT_NO_REBOOT,
 	OPT_DEBUG,
 	OPT_GUEST_DECOMPRESS,
+	OPT_RNG,
 };
 
 static const struct option run_options[] = {
@@ -91,6 +93,8 @@ static const struct option run_options[] = {
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -115,7 +119,7 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:i:p:c:m:h", run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:i:p:c:m:d:h", run_options, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
 			cfg->kernel_path = optarg;
@@ -165,6 +169,21 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			break;
 		case OPT_GUEST_DECOMPRESS:
 			cfg->guest_decompress = true;
+			break;
+		case 'd': {
+			struct virtio_blk_opts o;
+			const char *why = "";
+
+			if (cfg->nr_disks == VM_MAX_DISKS)
+				return config_fail(err, errlen, "--disk: at most %d disks",
+						   VM_MAX_DISKS);
+			if (virtio_blk_parse_opts(optarg, &o, &why) < 0)
+				return config_fail(err, errlen, "--disk '%s': %s", optarg, why);
+			cfg->disks[cfg->nr_disks++] = optarg;
+			break;
+		}
+		case OPT_RNG:
+			cfg->rng = true;
 			break;
 		case 'h':
 			return 1;

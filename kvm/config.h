@@ -4,6 +4,8 @@
 
 #include "util/types.h"
 
+#define VM_MAX_DISKS 8
+
 /* Everything the command line says; main.c fills it, vm_create() reads it. */
 struct vm_config {
 	const char *kernel_path;	/* NULL: the embedded test guest */
@@ -15,6 +17,9 @@ struct vm_config {
 	bool no_reboot;
 	bool debug;
 	bool guest_decompress;		/* boot the bzImage as is */
+	const char *disks[VM_MAX_DISKS];	/* -d PATH[,ro][,serial=ID][,direct] */
+	unsigned int nr_disks;
+	bool rng;			/* a virtio-rng device */
 };
 
 void config_defaults(struct vm_config *cfg);

@@ -33,6 +33,18 @@ enum vm_stop_reason {
 };
 
 #define VM_MAX_REGIONS 8
+#define VM_MAX_VIRTIO 16
+
+struct virtio_mmio;
+
+/* A virtio device on its transport, and how the guest learns of it. */
+struct vm_virtio {
+	struct virtio_mmio *mmio;
+	u64 base;			/* the mmio window, VIRTIO_MMIO_SIZE bytes */
+	u32 gsi;			/* the interrupt, as the machine numbers it */
+	void *backend;
+	void (*backend_destroy)(void *backend);
+};
 
 struct mem_region {
 	u64 gpa;
@@ -71,6 +83,9 @@ struct vm {
 	struct panic_watch panic_watch;
 	size_t (*console_rx)(void *opaque, const u8 *buf, size_t len);
 	void *console_opaque;
+
+	struct vm_virtio virtio[VM_MAX_VIRTIO];
+	unsigned int nr_virtio;
 
 	void *arch;			/* hw/<arch>/ private state */
 };

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "devices/virtio/mmio.h"
 #include "firmware/fdt.h"
 #include "hw/arm64/image.h"
 #include "hw/arm64/layout.h"
@@ -163,6 +164,7 @@ int arch_load_kernel(struct vm *vm)
 int arm64_write_fdt(struct vm *vm)
 {
 	struct arm64_machine *m = vm->arch;
+	struct dtb_virtio_mmio virtio[DTB_MAX_VIRTIO];
 	u8 seed[64];
 	struct dtb_info info = {
 		.ram_base = ARM64_RAM_BASE,
@@ -183,6 +185,8 @@ int arm64_write_fdt(struct vm *vm)
 		.uart_clock = ARM64_UART_CLOCK,
 		.pvpanic_base = ARM64_PVPANIC_BASE,
 		.pvpanic_size = ARM64_PVPANIC_SIZE,
+		.virtio = virtio,
+		.nr_virtio = MIN(vm->nr_virtio, (unsigned int)DTB_MAX_VIRTIO),
 		.cmdline = m->cmdline,
 		.initrd_start = m->initrd_start,
 		.initrd_end = m->initrd_end,
@@ -190,6 +194,9 @@ int arm64_write_fdt(struct vm *vm)
 	void *dst = gpa_to_hva(vm, m->fdt_gpa, DTB_MAX_SIZE);
 	int r;
 
+	for (unsigned int i = 0; i < info.nr_virtio; i++)
+		virtio[i] = (struct dtb_virtio_mmio){ vm->virtio[i].base, VIRTIO_MMIO_SIZE,
+						      vm->virtio[i].gsi };
 	/* Seeds the guest's RNG at once (chosen.txt rng-seed); optional. */
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
 		info.rng_seed = seed;

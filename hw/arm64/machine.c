@@ -13,6 +13,7 @@
 
 #include "devices/console.h"
 #include "devices/pvpanic.h"
+#include "devices/virtio/mmio.h"
 #include "devices/uart8250.h"
 #include "hw/arm64/layout.h"
 #include "hw/arm64/machine.h"
@@ -66,6 +67,19 @@ const char *arch_default_cmdline(const struct vm_config *cfg)
 	 */
 	(void)cfg;
 	return "console=ttyS0 earlycon=uart8250,mmio,0x9000000 panic=-1";
+}
+
+int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi,
+			  u32 *line)
+{
+	if ((index + 1) * VIRTIO_MMIO_SIZE > ARM64_VIRTIO_MMIO_SIZE ||
+	    ARM64_VIRTIO_SPI_BASE + index >= ARM64_GIC_NR_IRQS - 32)
+		return -ENOSPC;
+	*base = ARM64_VIRTIO_MMIO_BASE + (u64)index * VIRTIO_MMIO_SIZE;
+	/* irqfd GSIs are SPI numbers; KVM_IRQ_LINE wants the encoded id */
+	*gsi = ARM64_VIRTIO_SPI_BASE + index;
+	*line = arm64_spi_irq(*gsi);
+	return 0;
 }
 
 static void uart_irq_set(void *opaque, int level)

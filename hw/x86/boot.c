@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices/virtio/mmio.h"
 #include "firmware/acpi.h"
 #include "firmware/mptable.h"
 #include "hw/x86/bootparams.h"
@@ -161,25 +162,40 @@ static int load_kernel(struct vm *vm, struct x86_kernel *k, struct x86_entry *en
 	return load_bzimage(vm, k, entry);
 }
 
+/*
+ * vmm's defaults, the virtio-mmio devices (x86 Linux finds them only here),
+ * then the user's words, which can therefore override ours.
+ */
 static int write_cmdline(struct vm *vm, const struct x86_kernel *k, u32 *len)
 {
-	const char *def = arch_default_cmdline(vm->cfg);
 	const char *user = vm->cfg->cmdline;
-	size_t n = strlen(def) + (user ? 1 + strlen(user) : 0);
 	u32 max = MIN(k->cmdline_max, (u32)X86_CMDLINE_MAX - 1);
-	char *dst;
+	char *line, *dst;
+	size_t n, cap = X86_CMDLINE_MAX + (user ? strlen(user) : 0) + 1;
 
+	line = malloc(cap);
+	if (!line)
+		return -ENOMEM;
+	n = snprintf(line, cap, "%s", arch_default_cmdline(vm->cfg));
+	for (unsigned int i = 0; i < vm->nr_virtio && n < cap; i++) {
+		line[n++] = ' ';
+		n += virtio_mmio_cmdline(line + n, cap - n, vm->virtio[i].base,
+					 vm->virtio[i].gsi);
+	}
+	if (user && n < cap)
+		n += snprintf(line + n, cap - n, " %s", user);
 	if (n > max) {
 		log_error("kernel command line is %zu bytes, the kernel accepts %u", n, max);
+		free(line);
 		return -E2BIG;
 	}
 	dst = gpa_to_hva(vm, X86_CMDLINE_ADDR, n + 1);
-	if (!dst)
-		return -EFAULT;
-	snprintf(dst, n + 1, "%s%s%s", def, user ? " " : "", user ? user : "");
-	log_debug("kernel command line: %s", dst);
+	if (dst)
+		memcpy(dst, line, n + 1);
+	log_debug("kernel command line: %s", line);
+	free(line);
 	*len = n;
-	return 0;
+	return dst ? 0 : -EFAULT;
 }
 
 static int load_initrd(struct vm *vm, const struct x86_kernel *k, u64 *gpa, u64 *size)

@@ -29,6 +29,8 @@
 #define X86_LAPIC_ADDR		0xfee00000ULL
 #define X86_NULL_MMIO_ADDR	0xd0000000ULL	/* null device for benchmarks */
 #define X86_NULL_MMIO_SIZE	0x1000ULL
+#define X86_VIRTIO_MMIO_BASE	0xd0001000ULL	/* one page per virtio-mmio device */
+#define X86_VIRTIO_MMIO_STRIDE	0x1000ULL
 
 /* Port I/O map. */
 #define X86_COM1_PORT		0x3f8

@@ -181,6 +181,22 @@ int arch_vm_init(struct vm *vm)
 	return m->cpuid ? 0 : -ENOTSUP;
 }
 
+/*
+ * ISA lines nothing else uses: edge-triggered, as virtio-mmio's one edge
+ * per notification wants (COM1 has 4, the SCI 9, the PIT 0, the PIC 2).
+ */
+static const u8 x86_virtio_irqs[] = { 5, 6, 7, 10, 11, 12, 14, 15, 3, 1 };
+
+int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi,
+			  u32 *line)
+{
+	if (index >= ARRAY_SIZE(x86_virtio_irqs))
+		return -ENOSPC;
+	*base = X86_VIRTIO_MMIO_BASE + index * X86_VIRTIO_MMIO_STRIDE;
+	*gsi = *line = x86_virtio_irqs[index];
+	return 0;
+}
+
 int arch_vcpu_init(struct vcpu *vcpu)
 {
 	struct x86_machine *m = vcpu->vm->arch;

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "devices/virtio/blk.h"
+#include "devices/virtio/devices.h"
+#include "devices/virtio/mmio.h"
+#include "devices/virtio/rng.h"
+#include "kvm/arch.h"
+#include "kvm/kvm.h"
+#include "util/log.h"
+
+static int virtio_add(struct vm *vm, const struct virtio_dev_ops *ops, void *backend,
+		      void (*backend_destroy)(void *))
+{
+	struct vm_virtio *v;
+	u32 gsi, line;
+	u64 base;
+	int r, err = 0;
+
+	if (vm->nr_virtio == VM_MAX_VIRTIO)
+		r = -ENOSPC;
+	else
+		r = arch_virtio_mmio_slot(vm, vm->nr_virtio, &base, &gsi, &line);
+	if (r < 0) {
+		log_error("no room for another virtio device (%u already)", vm->nr_virtio);
+		backend_destroy(backend);
+		return r;
+	}
+	v = &vm->virtio[vm->nr_virtio];
+	v->mmio = virtio_mmio_create(vm, base, gsi, ops, backend, &err);
+	if (!v->mmio) {
+		log_error("cannot create virtio-mmio at 0x%llx: %s",
+			  (unsigned long long)base, strerror(-err));
+		backend_destroy(backend);
+		return err ? err : -ENOMEM;
+	}
+	if (line != gsi)
+		virtio_mmio_set_irq_line(v->mmio, line);
+	v->base = base;
+	v->gsi = gsi;
+	v->backend = backend;
+	v->backend_destroy = backend_destroy;
+	vm->nr_virtio++;
+	return 0;
+}
+
+static void blk_destroy(void *b)
+{
+	virtio_blk_destroy(b);
+}
+
+static void rng_destroy(void *r)
+{
+	virtio_rng_destroy(r);
+}
+
+int virtio_devices_create(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int r;
+
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		struct virtio_blk_opts o;
+		struct virtio_blk *b;
+		const char *why = "";
+		int err = 0;
+
+		if (virtio_blk_parse_opts(cfg->disks[i], &o, &why) < 0) {
+			log_error("--disk '%s': %s", cfg->disks[i], why);
+			return -EINVAL;
+		}
+		b = virtio_blk_create(&o, &err, &why);
+		if (!b) {
+			log_error("disk %s", why);
+			return err == -EBUSY || err == -EINVAL ? -EINVAL : (err ? err : -EIO);
+		}
+		r = virtio_add(vm, &virtio_blk_ops, b, blk_destroy);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->rng) {
+		struct virtio_rng *rng = virtio_rng_create();
+
+		if (!rng)
+			return -ENOMEM;
+		r = virtio_add(vm, &virtio_rng_ops, rng, rng_destroy);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void virtio_devices_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_virtio; i++) {
+		struct vm_virtio *v = &vm->virtio[i];
+
+		virtio_mmio_destroy(v->mmio);
+		v->backend_destroy(v->backend);
+	}
+	vm->nr_virtio = 0;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_DEVICES_VIRTIO_DEVICES_H
+#define VMM_DEVICES_VIRTIO_DEVICES_H
+
+struct vm;
+
+/*
+ * The virtio devices the command line asks for (disks, rng), each on a
+ * virtio-mmio window the machine hands out (arch_virtio_mmio_slot()), listed
+ * in vm->virtio[] for the machine to describe to the guest. After
+ * arch_vm_init(), before arch_load_kernel(). Errors are logged.
+ */
+int virtio_devices_create(struct vm *vm);
+/* After the vcpus have stopped: their I/O threads, files and transports. */
+void virtio_devices_destroy(struct vm *vm);
+
+#endif
