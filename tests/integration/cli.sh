@@ -50,6 +50,11 @@ bad_input cli_option_without_value 2 "needs a value" run --kernel
 bad_input cli_timeout_zero 2 "--timeout" run --timeout 0
 bad_input cli_cmdline_too_long 2 "command line" run -p "$(head -c 70000 /dev/zero | tr '\0' x)"
 
+truncate -s 1M "$WORK/disk.img"
+bad_input cli_disk_missing 1 "No such file" run -d "$WORK/nonexistent.img"
+bad_input cli_disk_bad_option 2 "unknown option 'frob'" run -d "$WORK/disk.img,frob"
+bad_input cli_disk_given_twice_is_locked 2 "locked" run -d "$WORK/disk.img" -d "$WORK/disk.img"
+
 run_vmm "$WORK/out" "$WORK/err" --help
 if [ $rc = 0 ] && grep -q "exit status" "$WORK/out" && grep -q -- "--timeout" "$WORK/out"; then
 	pass cli_help "documents options and exit statuses"

@@ -92,6 +92,23 @@ TEST(config_rejects_bad_values_with_a_reason)
 	TEST_ASSERT(!strchr(err, '\n'), "one line: %s", err);
 }
 
+TEST(config_takes_up_to_eight_disks_and_checks_their_options)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "-d", "a.img", "--disk", "b.img,ro,serial=x1",
+			     "--rng", NULL), 0);
+	TEST_ASSERT_EQ(c.nr_disks, 2);
+	TEST_ASSERT(!strcmp(c.disks[1], "b.img,ro,serial=x1"), "%s", c.disks[1]);
+	TEST_ASSERT(c.rng, "rng");
+	TEST_ASSERT_EQ(parse(&c, err, "-d", "a.img,bogus", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "bogus") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "-d", "1", "-d", "2", "-d", "3", "-d", "4", "-d", "5",
+			     "-d", "6", "-d", "7", "-d", "8", "-d", "9", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "at most 8") != NULL, "%s", err);
+}
+
 TEST(config_help_is_not_an_error)
 {
 	struct vm_config c;
