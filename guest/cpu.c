@@ -24,7 +24,7 @@ struct idt_entry idt[256] __attribute__((aligned(16)));
 
 extern u64 gdt[];
 extern const u64 exc_stubs[32];
-extern char irq_timer[], irq_uart[], irq_other[], irq_spurious[], ud_gate[];
+extern char irq_timer[], irq_uart[], irq_other[], irq_virtio[], irq_spurious[], ud_gate[];
 
 static void set_gate(int vec, const void *fn, int ist, int dpl)
 {
@@ -49,6 +49,7 @@ void idt_init(void)
 	set_gate(6, ud_gate, 0, 0);		/* #UD doubles as the syscall gate */
 	set_gate(VEC_TIMER, irq_timer, 0, 0);
 	set_gate(VEC_UART, irq_uart, 0, 0);
+	set_gate(VEC_VIRTIO, irq_virtio, 0, 0);
 	set_gate(VEC_SPURIOUS, irq_spurious, 0, 0);
 }
 

@@ -37,6 +37,7 @@ typedef _Bool bool;
 /* Interrupt vectors */
 #define VEC_TIMER	0x20
 #define VEC_UART	0x24
+#define VEC_VIRTIO	0x30	/* virtio_irq: the device's ISA line */
 #define VEC_SPURIOUS	0xff
 
 /* Gate functions (rdi) for `ud2` in ring 3, see ud_gate in head.S. */
@@ -156,7 +157,7 @@ void ap_main(void);
 
 /* main.c */
 extern u64 boot_params_ptr;
-extern volatile u64 irq_count_timer, irq_count_uart, irq_count_other;
+extern volatile u64 irq_count_timer, irq_count_uart, irq_count_other, irq_count_virtio;
 const u8 *boot_params(void);
 const char *cmdline(void);
 u32 cmdline_size(void);
@@ -187,6 +188,12 @@ void test_pit(const char *name);
 void test_ioapic(const char *name);
 void test_acpi(const char *name);
 void test_mptable(const char *name);
+
+/* virtio.c: ring-3 virtio-mmio driver (devices from virtio_mmio.device=) */
+void test_virtio_blk(const char *name);
+void test_virtio_blk_ro(const char *name);
+void test_virtio_rng(const char *name);
+void test_virtio_irq(const char *name);
 
 /* shell.c */
 void shell(void);

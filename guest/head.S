@@ -112,7 +112,7 @@ ap_user_start:
 	ud2
 
 /* Interrupt handlers: tiny, because every ring-0 instruction is emulated. */
-	.globl irq_timer, irq_uart, irq_other, irq_spurious
+	.globl irq_timer, irq_uart, irq_other, irq_virtio, irq_spurious
 irq_timer:
 	pushq	%rax
 	lock incq irq_count_timer(%rip)
@@ -134,6 +134,14 @@ irq_uart:
 irq_other:
 	pushq	%rax
 	lock incq irq_count_other(%rip)
+	movl	$0xfee000b0, %eax
+	movl	$0, (%rax)
+	popq	%rax
+	iretq
+/* virtio_irq: the device's InterruptStatus is read and acknowledged in ring 3. */
+irq_virtio:
+	pushq	%rax
+	lock incq irq_count_virtio(%rip)
 	movl	$0xfee000b0, %eax
 	movl	$0, (%rax)
 	popq	%rax

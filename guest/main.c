@@ -3,7 +3,7 @@
 #include "guest.h"
 #include "cpu.h"
 
-volatile u64 irq_count_timer, irq_count_uart, irq_count_other;
+volatile u64 irq_count_timer, irq_count_uart, irq_count_other, irq_count_virtio;
 extern u8 __bss_start[], __bss_end[];
 
 const u8 *boot_params(void)

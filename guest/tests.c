@@ -248,6 +248,10 @@ const struct test tests[] = {
 	{ "serial_in", false, test_serial_in },
 	{ "bench_pio", false, test_bench_pio },
 	{ "bench_mmio", false, test_bench_mmio },
+	{ "virtio_blk", false, test_virtio_blk },
+	{ "virtio_blk_ro", false, test_virtio_blk_ro },
+	{ "virtio_rng", false, test_virtio_rng },
+	{ "virtio_irq", false, test_virtio_irq },
 	{ NULL, false, NULL },
 };
 

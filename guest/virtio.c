@@ -1,0 +1,737 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A ring-3 virtio-mmio (version 2) driver and the virtio tests.
+ *
+ * Devices are found the way Linux finds them without a device tree: every
+ * `virtio_mmio.device=<size>@<base>:<irq>[:<id>]` word of the command line
+ * (drivers/virtio/virtio_mmio.c, vm_cmdline_set). Their windows lie in the
+ * 3-4 GiB hole, which head.S maps user-accessible and uncached, so ring 3
+ * drives them directly. One split virtqueue per device (queue 0, 16
+ * entries) in the guest's own RAM; one request at a time, completion by
+ * polling the used ring (ring 3 can spin). virtio_irq proves the interrupt
+ * path separately: the device's ISA line through the IOAPIC.
+ */
+#include "guest.h"
+
+/* linux/virtio_mmio.h */
+#define VM_MAGIC		0x000
+#define VM_VERSION		0x004
+#define VM_DEVICE_ID		0x008
+#define VM_VENDOR_ID		0x00c
+#define VM_DEVICE_FEATURES	0x010
+#define VM_DEVICE_FEATURES_SEL	0x014
+#define VM_DRIVER_FEATURES	0x020
+#define VM_DRIVER_FEATURES_SEL	0x024
+#define VM_QUEUE_SEL		0x030
+#define VM_QUEUE_NUM_MAX	0x034
+#define VM_QUEUE_NUM		0x038
+#define VM_QUEUE_READY		0x044
+#define VM_QUEUE_NOTIFY		0x050
+#define VM_INTERRUPT_STATUS	0x060
+#define VM_INTERRUPT_ACK	0x064
+#define VM_STATUS		0x070
+#define VM_QUEUE_DESC_LOW	0x080
+#define VM_QUEUE_DESC_HIGH	0x084
+#define VM_QUEUE_DRIVER_LOW	0x090
+#define VM_QUEUE_DRIVER_HIGH	0x094
+#define VM_QUEUE_DEVICE_LOW	0x0a0
+#define VM_QUEUE_DEVICE_HIGH	0x0a4
+#define VM_CONFIG_GENERATION	0x0fc
+#define VM_CONFIG		0x100
+
+#define VIRT_MAGIC		0x74726976	/* "virt" */
+
+/* Status bits (virtio 1.x 2.1) */
+#define S_ACKNOWLEDGE		1
+#define S_DRIVER		2
+#define S_DRIVER_OK		4
+#define S_FEATURES_OK		8
+#define S_NEEDS_RESET		0x40
+#define S_FAILED		0x80
+
+#define F_VERSION_1		32
+#define BLK_F_SIZE_MAX		1
+#define BLK_F_SEG_MAX		2
+#define BLK_F_BLK_SIZE		6
+#define BLK_F_RO		5
+#define BLK_F_FLUSH		9
+#define BLK_F_DISCARD		13
+#define BLK_F_WRITE_ZEROES	14
+
+#define BLK_T_IN		0
+#define BLK_T_OUT		1
+#define BLK_T_FLUSH		4
+#define BLK_T_GET_ID		8
+#define BLK_T_DISCARD		11
+#define BLK_T_WRITE_ZEROES	13
+#define BLK_S_OK		0
+#define BLK_S_IOERR		1
+#define BLK_S_UNSUPP		2
+
+#define ID_BLOCK		2
+#define ID_RNG			4
+
+#define VRING_DESC_F_NEXT	1
+#define VRING_DESC_F_WRITE	2
+#define VRING_AVAIL_F_NO_INTERRUPT 1
+
+#define VIRTIO_MAX_DEVS		16
+#define VQ_SIZE			16
+#define VQ_TIMEOUT_US		3000000
+
+struct vring_desc {
+	u64 addr;
+	u32 len;
+	u16 flags;
+	u16 next;
+};
+
+/* One page per device: descriptors, avail ring, used ring (2.7 alignments). */
+struct vring {
+	struct vring_desc desc[VQ_SIZE];
+	struct {
+		u16 flags, idx, ring[VQ_SIZE], used_event;
+	} avail __attribute__((aligned(64)));
+	struct {
+		u16 flags, idx;
+		struct {
+			u32 id, len;
+		} ring[VQ_SIZE];
+		u16 avail_event;
+	} used __attribute__((aligned(64)));
+} __attribute__((aligned(4096)));
+
+struct vdev {
+	u64 base;
+	u32 size, irq;
+	u32 magic, version, id, vendor;
+	bool usable;			/* magic, version 2, id != 0, mapped */
+	u64 offered, features;
+	u16 avail_idx, last_used;
+	struct vring *vr;
+	char err[160];			/* why init or the last request failed */
+};
+
+static struct vring vrings[VIRTIO_MAX_DEVS];
+static struct vdev vdevs[VIRTIO_MAX_DEVS];
+static int nr_vdevs;
+static bool probed;
+
+struct seg {
+	void *buf;
+	u32 len;
+	bool write;			/* device-writable */
+};
+
+static inline void mb(void)
+{
+	__asm__ __volatile__("lock orq $0, (%%rsp)" ::: "memory", "cc");
+}
+
+static u32 vr32(const struct vdev *d, u32 off) { return mmio_read32(d->base + off); }
+static void vw32(const struct vdev *d, u32 off, u32 v) { mmio_write32(d->base + off, v); }
+
+static const char *dev_name(u32 id)
+{
+	switch (id) {
+	case 1: return "net";
+	case ID_BLOCK: return "blk";
+	case 3: return "console";
+	case ID_RNG: return "rng";
+	default: return "?";
+	}
+}
+
+/* <size>@<base>:<irq>[:<id>], size with an optional K/M/G suffix (memparse). */
+static bool parse_device(const char *s, struct vdev *d)
+{
+	const char *e;
+	u64 size = parse_u64(s, &e), base, irq;
+
+	if (e == s)
+		return false;
+	if (*e == 'K' || *e == 'k')
+		size <<= 10, e++;
+	else if (*e == 'M' || *e == 'm')
+		size <<= 20, e++;
+	else if (*e == 'G' || *e == 'g')
+		size <<= 30, e++;
+	if (*e++ != '@')
+		return false;
+	s = e;
+	base = parse_u64(s, &e);
+	if (e == s || *e++ != ':')
+		return false;
+	s = e;
+	irq = parse_u64(s, &e);
+	if (e == s || (*e && *e != ' ' && *e != ':'))
+		return false;
+	d->base = base;
+	d->size = size;
+	d->irq = irq;
+	return true;
+}
+
+/* Parse the command line once and print what each window holds. */
+static void virtio_probe(void)
+{
+	const char *c = cmdline();
+	static const char key[] = "virtio_mmio.device=";
+
+	if (probed)
+		return;
+	probed = true;
+	for (; c && *c; ) {
+		while (*c == ' ')
+			c++;
+		if (!strncmp(c, key, sizeof(key) - 1)) {
+			struct vdev *d = &vdevs[nr_vdevs];
+
+			if (nr_vdevs == VIRTIO_MAX_DEVS) {
+				printf("VIRTIO more than %d devices: ignoring the rest\n", VIRTIO_MAX_DEVS);
+				break;
+			}
+			memset(d, 0, sizeof(*d));
+			if (!parse_device(c + sizeof(key) - 1, d)) {
+				const char *e = c;
+
+				while (*e && *e != ' ')
+					e++;
+				printf("VIRTIO bad parameter: ");
+				serial_write(c, e - c < 80 ? e - c : 80);
+				printf("\n");
+			} else if (d->size < 0x100 || d->base + d->size > 0x100000000ULL ||
+				   d->base < 0xc0000000ULL || (d->base & 3)) {
+				/* head.S maps 3-4 GiB user-accessible and uncached; nothing else. */
+				printf("VIRTIO mmio=%d base=0x%llx size=%u irq=%u not in the 3-4 GiB hole: skipped\n",
+				       nr_vdevs, d->base, d->size, d->irq);
+				nr_vdevs++;
+			} else {
+				d->magic = vr32(d, VM_MAGIC);
+				d->version = vr32(d, VM_VERSION);
+				d->id = vr32(d, VM_DEVICE_ID);
+				d->vendor = vr32(d, VM_VENDOR_ID);
+				d->usable = d->magic == VIRT_MAGIC && d->version == 2 && d->id;
+				d->vr = &vrings[nr_vdevs];
+				printf("VIRTIO mmio=%d base=0x%llx size=%u irq=%u magic=0x%x version=%u device=%u(%s) vendor=0x%x%s\n",
+				       nr_vdevs, d->base, d->size, d->irq, d->magic, d->version, d->id,
+				       dev_name(d->id), d->vendor,
+				       d->usable ? "" : d->magic != VIRT_MAGIC ? " bad-magic" :
+				       d->version != 2 ? " not-version-2" : " no-device");
+				nr_vdevs++;
+			}
+		}
+		while (*c && *c != ' ')
+			c++;
+	}
+}
+
+static struct vdev *virtio_find(u32 id)
+{
+	virtio_probe();
+	for (int i = 0; i < nr_vdevs; i++)
+		if (vdevs[i].usable && vdevs[i].id == id)
+			return &vdevs[i];
+	return NULL;
+}
+
+/*
+ * 3.1.1 device initialisation. @want: the feature bits wanted if offered
+ * (VERSION_1 is required). Returns false with d->err set.
+ */
+static bool virtio_init(struct vdev *d, u64 want)
+{
+	u32 st, qmax;
+	u64 a;
+
+	vw32(d, VM_STATUS, 0);
+	if ((st = vr32(d, VM_STATUS)) != 0) {
+		snprintf(d->err, sizeof(d->err), "status=0x%x after reset", st);
+		return false;
+	}
+	vw32(d, VM_STATUS, S_ACKNOWLEDGE);
+	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER);
+	vw32(d, VM_DEVICE_FEATURES_SEL, 0);
+	d->offered = vr32(d, VM_DEVICE_FEATURES);
+	vw32(d, VM_DEVICE_FEATURES_SEL, 1);
+	d->offered |= (u64)vr32(d, VM_DEVICE_FEATURES) << 32;
+	if (!(d->offered & (1ULL << F_VERSION_1))) {
+		snprintf(d->err, sizeof(d->err), "VERSION_1 not offered (features=0x%llx)", d->offered);
+		vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FAILED);
+		return false;
+	}
+	d->features = d->offered & (want | 1ULL << F_VERSION_1);
+	vw32(d, VM_DRIVER_FEATURES_SEL, 0);
+	vw32(d, VM_DRIVER_FEATURES, (u32)d->features);
+	vw32(d, VM_DRIVER_FEATURES_SEL, 1);
+	vw32(d, VM_DRIVER_FEATURES, d->features >> 32);
+	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
+	st = vr32(d, VM_STATUS);
+	if (!(st & S_FEATURES_OK)) {
+		snprintf(d->err, sizeof(d->err), "FEATURES_OK refused: status=0x%x features=0x%llx offered=0x%llx",
+			 st, d->features, d->offered);
+		vw32(d, VM_STATUS, st | S_FAILED);
+		return false;
+	}
+
+	/* Queue 0 in our own RAM: identity mapped, so virtual = physical. */
+	vw32(d, VM_QUEUE_SEL, 0);
+	if (vr32(d, VM_QUEUE_READY)) {
+		snprintf(d->err, sizeof(d->err), "queue 0 ready after reset");
+		return false;
+	}
+	qmax = vr32(d, VM_QUEUE_NUM_MAX);
+	if (qmax < VQ_SIZE) {
+		snprintf(d->err, sizeof(d->err), "QueueNumMax=%u < %u", qmax, VQ_SIZE);
+		return false;
+	}
+	memset(d->vr, 0, sizeof(*d->vr));
+	d->avail_idx = d->last_used = 0;
+	vw32(d, VM_QUEUE_NUM, VQ_SIZE);
+	a = (u64)d->vr->desc;
+	vw32(d, VM_QUEUE_DESC_LOW, (u32)a);
+	vw32(d, VM_QUEUE_DESC_HIGH, a >> 32);
+	a = (u64)&d->vr->avail;
+	vw32(d, VM_QUEUE_DRIVER_LOW, (u32)a);
+	vw32(d, VM_QUEUE_DRIVER_HIGH, a >> 32);
+	a = (u64)&d->vr->used;
+	vw32(d, VM_QUEUE_DEVICE_LOW, (u32)a);
+	vw32(d, VM_QUEUE_DEVICE_HIGH, a >> 32);
+	vw32(d, VM_QUEUE_READY, 1);
+	if (vr32(d, VM_QUEUE_READY) != 1) {	/* QueueDesc* are write-only (4.2.2) */
+		snprintf(d->err, sizeof(d->err), "queue 0 not ready: ready=%u status=0x%x",
+			 vr32(d, VM_QUEUE_READY), vr32(d, VM_STATUS));
+		return false;
+	}
+	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	st = vr32(d, VM_STATUS);
+	if (st != (S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)) {
+		snprintf(d->err, sizeof(d->err), "status=0x%x after DRIVER_OK", st);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * One request: a chain of @n segments from descriptor 0, published,
+ * kicked (QueueNotify = 0: KVM's ioeventfd), then the used ring polled.
+ */
+static bool vq_request(struct vdev *d, const struct seg *segs, int n, u32 *used_len)
+{
+	struct vring *vr = d->vr;
+	u64 t0;
+	u16 idx;
+
+	for (int i = 0; i < n; i++) {
+		vr->desc[i].addr = (u64)segs[i].buf;
+		vr->desc[i].len = segs[i].len;
+		vr->desc[i].flags = (segs[i].write ? VRING_DESC_F_WRITE : 0) |
+				    (i + 1 < n ? VRING_DESC_F_NEXT : 0);
+		vr->desc[i].next = i + 1 < n ? i + 1 : 0;
+	}
+	vr->avail.ring[d->avail_idx % VQ_SIZE] = 0;
+	barrier();				/* x86: stores stay in order */
+	*(volatile u16 *)&vr->avail.idx = ++d->avail_idx;
+	mb();
+	if (!(*(volatile u16 *)&vr->used.flags & 1))	/* VRING_USED_F_NO_NOTIFY */
+		vw32(d, VM_QUEUE_NOTIFY, 0);
+	t0 = rdtsc();
+	while ((idx = *(volatile u16 *)&vr->used.idx) == d->last_used) {
+		if (tsc_to_us(rdtsc() - t0) > VQ_TIMEOUT_US) {
+			snprintf(d->err, sizeof(d->err),
+				 "no completion in %u ms: used.idx=%u avail.idx=%u status=0x%x isr=0x%x",
+				 VQ_TIMEOUT_US / 1000, idx, d->avail_idx, vr32(d, VM_STATUS),
+				 vr32(d, VM_INTERRUPT_STATUS));
+			return false;
+		}
+		cpu_relax();
+	}
+	barrier();
+	if ((u16)(idx - d->last_used) != 1 || vr->used.ring[d->last_used % VQ_SIZE].id != 0) {
+		snprintf(d->err, sizeof(d->err), "used.idx %u -> %u, id=%u", d->last_used, idx,
+			 vr->used.ring[d->last_used % VQ_SIZE].id);
+		d->last_used = idx;
+		return false;
+	}
+	*used_len = vr->used.ring[d->last_used % VQ_SIZE].len;
+	d->last_used = idx;
+	return true;
+}
+
+static void hex(char *out, const u8 *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		out[2 * i] = "0123456789abcdef"[p[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* ---- virtio-blk ---- */
+
+struct blk_hdr {
+	u32 type;
+	u32 reserved;
+	u64 sector;
+};
+
+struct blk_dwz {
+	u64 sector;
+	u32 num_sectors;
+	u32 flags;
+};
+
+static struct {
+	struct blk_hdr hdr;
+	struct blk_dwz dwz;
+	u8 status;
+	char id[24];
+	u8 buf[4096] __attribute__((aligned(4096)));
+	u8 buf2[4096] __attribute__((aligned(4096)));
+} blk;
+
+static u64 blk_capacity(struct vdev *d, u32 *blk_size)
+{
+	u32 gen, lo, hi;
+
+	do {
+		gen = vr32(d, VM_CONFIG_GENERATION);
+		lo = vr32(d, VM_CONFIG + 0);
+		hi = vr32(d, VM_CONFIG + 4);
+		*blk_size = vr32(d, VM_CONFIG + 20);
+	} while (gen != vr32(d, VM_CONFIG_GENERATION));
+	return (u64)hi << 32 | lo;
+}
+
+/*
+ * One blk request: header, optional data, status byte. Returns the status
+ * byte, or -1 if the request did not complete (d->err says why).
+ */
+static int blk_req(struct vdev *d, u32 type, u64 sector, void *data, u32 len, bool data_in,
+		   u32 *used_len)
+{
+	struct seg s[3];
+	int n = 0;
+	u32 ul;
+
+	blk.hdr = (struct blk_hdr){ .type = type, .sector = sector };
+	blk.status = 0xff;
+	s[n++] = (struct seg){ &blk.hdr, sizeof(blk.hdr), false };
+	if (len)
+		s[n++] = (struct seg){ data, len, data_in };
+	s[n++] = (struct seg){ &blk.status, 1, true };
+	if (!vq_request(d, s, n, &ul))
+		return -1;
+	if (used_len)
+		*used_len = ul;
+	return *(volatile u8 *)&blk.status;
+}
+
+/* Sectors 8..15 get 32 lines "VMMTEST-%07u\n" each (the sector number): the host checks them. */
+static void blk_pattern(u8 *buf, u64 first, u32 nsect)
+{
+	char line[17];
+
+	for (u32 s = 0; s < nsect; s++) {
+		snprintf(line, sizeof(line), "VMMTEST-%07u\n", (u32)(first + s));
+		for (int i = 0; i < 512 / 16; i++)
+			memcpy(buf + 512 * s + 16 * i, line, 16);
+	}
+}
+
+static bool all_zero(const u8 *p, u32 n)
+{
+	for (u32 i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+#define BLK_WANT (1ULL << BLK_F_RO | 1ULL << BLK_F_FLUSH | 1ULL << BLK_F_DISCARD | \
+		  1ULL << BLK_F_WRITE_ZEROES | 1ULL << BLK_F_BLK_SIZE)
+
+static struct vdev *blk_setup(const char *name, u64 *cap, u32 *bsz)
+{
+	struct vdev *d = virtio_find(ID_BLOCK);
+
+	if (!d) {
+		test_skip(name, "no usable virtio-blk window (%d virtio_mmio.device=)", nr_vdevs);
+		return NULL;
+	}
+	if (!virtio_init(d, BLK_WANT)) {
+		test_fail(name, "init at 0x%llx: %s", d->base, d->err);
+		return NULL;
+	}
+	*cap = blk_capacity(d, bsz);
+	printf("VIRTIO_BLK base=0x%llx capacity=%llu blk_size=%u offered=0x%llx accepted=0x%llx\n",
+	       d->base, *cap, *bsz, d->offered, d->features);
+	return d;
+}
+
+#define CHECK(cond, ...) do { if (!(cond)) return test_fail(name, __VA_ARGS__); } while (0)
+#define REQ_OK(r, what) CHECK((r) == BLK_S_OK, "%s: %s", what, \
+			      (r) < 0 ? d->err : (r) == BLK_S_IOERR ? "IOERR" : \
+			      (r) == BLK_S_UNSUPP ? "UNSUPP" : "bad status")
+
+void test_virtio_blk(const char *name)
+{
+	u64 cap;
+	u32 bsz, ul = 0;
+	char h[33], serial[21];
+	bool wz, disc;
+	struct vdev *d = blk_setup(name, &cap, &bsz);
+	int r;
+
+	if (!d)
+		return;
+	CHECK(cap >= 64, "capacity=%llu sectors: need 64", cap);
+	CHECK(!(d->features & 1ULL << BLK_F_RO), "device is read-only (VIRTIO_BLK_F_RO)");
+	CHECK(d->features & 1ULL << BLK_F_FLUSH, "FLUSH not offered (0x%llx)", d->offered);
+
+	/* sector 0 */
+	memset(blk.buf, 0xee, 512);
+	r = blk_req(d, BLK_T_IN, 0, blk.buf, 512, true, &ul);
+	REQ_OK(r, "read sector 0");
+	CHECK(ul == 513, "read sector 0: used len %u, expected 513", ul);
+	hex(h, blk.buf, 16);
+	printf("VIRTIO_BLK sector0=%s\n", h);
+
+	/* write 8..15, read back */
+	blk_pattern(blk.buf, 8, 8);
+	r = blk_req(d, BLK_T_OUT, 8, blk.buf, 4096, false, &ul);
+	REQ_OK(r, "write sectors 8-15");
+	memset(blk.buf2, 0, 4096);
+	r = blk_req(d, BLK_T_IN, 8, blk.buf2, 4096, true, &ul);
+	REQ_OK(r, "read sectors 8-15");
+	CHECK(ul == 4097, "read sectors 8-15: used len %u", ul);
+	CHECK(!memcmp(blk.buf, blk.buf2, 4096), "sectors 8-15 read back differ from what was written");
+
+	r = blk_req(d, BLK_T_FLUSH, 0, NULL, 0, false, NULL);
+	REQ_OK(r, "flush");
+
+	memset(blk.id, 0, sizeof(blk.id));
+	r = blk_req(d, BLK_T_GET_ID, 0, blk.id, 20, true, &ul);
+	REQ_OK(r, "get_id");
+	for (int i = 0; i < 20; i++)
+		serial[i] = blk.id[i] >= 0x20 && blk.id[i] < 0x7f ? blk.id[i] : blk.id[i] ? '?' : '\0';
+	serial[20] = '\0';
+	printf("VIRTIO_BLK serial=%s\n", serial);
+
+	/* WRITE_ZEROES over a pattern: sectors 16..23 must read back as zeroes. */
+	wz = d->features & 1ULL << BLK_F_WRITE_ZEROES;
+	if (wz) {
+		memset(blk.buf, 0xa5, 4096);
+		r = blk_req(d, BLK_T_OUT, 16, blk.buf, 4096, false, NULL);
+		REQ_OK(r, "write sectors 16-23");
+		blk.dwz = (struct blk_dwz){ .sector = 16, .num_sectors = 8 };
+		r = blk_req(d, BLK_T_WRITE_ZEROES, 0, &blk.dwz, sizeof(blk.dwz), false, NULL);
+		REQ_OK(r, "write_zeroes sectors 16-23");
+		memset(blk.buf2, 0xee, 4096);
+		r = blk_req(d, BLK_T_IN, 16, blk.buf2, 4096, true, NULL);
+		REQ_OK(r, "read sectors 16-23");
+		CHECK(all_zero(blk.buf2, 4096), "sectors 16-23 not zero after WRITE_ZEROES");
+	}
+	disc = d->features & 1ULL << BLK_F_DISCARD;
+	if (disc) {
+		blk.dwz = (struct blk_dwz){ .sector = 16, .num_sectors = 8 };
+		r = blk_req(d, BLK_T_DISCARD, 0, &blk.dwz, sizeof(blk.dwz), false, NULL);
+		REQ_OK(r, "discard sectors 16-23");
+	}
+
+	/* The last sector reads; one past it is an I/O error; an unknown type unsupported. */
+	r = blk_req(d, BLK_T_IN, cap - 1, blk.buf2, 512, true, NULL);
+	REQ_OK(r, "read the last sector");
+	r = blk_req(d, BLK_T_IN, cap, blk.buf2, 512, true, NULL);
+	CHECK(r == BLK_S_IOERR, "read at sector=capacity: status %d (%s), expected IOERR(1)", r,
+	      r < 0 ? d->err : "");
+	r = blk_req(d, 0xff, 0, NULL, 0, false, NULL);
+	CHECK(r == BLK_S_UNSUPP, "request type 0xff: status %d (%s), expected UNSUPP(2)", r,
+	      r < 0 ? d->err : "");
+	r = vr32(d, VM_STATUS);
+	CHECK(r == 0xf, "device status 0x%x at the end", r);
+	test_pass(name, "capacity=%llu sector0=%s serial=%s write_zeroes=%s discard=%s", cap, h, serial,
+		  wz ? "ok" : "not-offered", disc ? "ok" : "not-offered");
+}
+
+void test_virtio_blk_ro(const char *name)
+{
+	u64 cap;
+	u32 bsz;
+	char h[33];
+	struct vdev *d = blk_setup(name, &cap, &bsz);
+	int r;
+
+	if (!d)
+		return;
+	CHECK(d->features & 1ULL << BLK_F_RO, "VIRTIO_BLK_F_RO not offered (0x%llx)", d->offered);
+	CHECK(cap >= 16, "capacity=%llu sectors: need 16", cap);
+	r = blk_req(d, BLK_T_IN, 0, blk.buf, 512, true, NULL);
+	REQ_OK(r, "read sector 0");
+	hex(h, blk.buf, 16);
+	printf("VIRTIO_BLK sector0=%s\n", h);
+	r = blk_req(d, BLK_T_IN, 8, blk.buf2, 4096, true, NULL);
+	REQ_OK(r, "read sectors 8-15");
+	blk_pattern(blk.buf, 8, 8);
+	r = blk_req(d, BLK_T_OUT, 8, blk.buf, 4096, false, NULL);
+	CHECK(r == BLK_S_IOERR, "write on a read-only disk: status %d (%s), expected IOERR(1)", r,
+	      r < 0 ? d->err : "");
+	r = blk_req(d, BLK_T_IN, 8, blk.buf, 4096, true, NULL);
+	REQ_OK(r, "read sectors 8-15 again");
+	CHECK(!memcmp(blk.buf, blk.buf2, 4096), "sectors 8-15 changed by a refused write");
+	if (d->offered & 1ULL << BLK_F_WRITE_ZEROES) {
+		blk.dwz = (struct blk_dwz){ .sector = 8, .num_sectors = 8 };
+		r = blk_req(d, BLK_T_WRITE_ZEROES, 0, &blk.dwz, sizeof(blk.dwz), false, NULL);
+		CHECK(r == BLK_S_IOERR, "write_zeroes on a read-only disk: status %d", r);
+	}
+	if (d->features & 1ULL << BLK_F_FLUSH) {
+		r = blk_req(d, BLK_T_FLUSH, 0, NULL, 0, false, NULL);
+		REQ_OK(r, "flush");
+	}
+	test_pass(name, "capacity=%llu sector0=%s write=IOERR reads=ok", cap, h);
+}
+
+/* ---- virtio-rng ---- */
+
+static u8 rng_buf[64] __attribute__((aligned(64)));
+
+void test_virtio_rng(const char *name)
+{
+	struct vdev *d = virtio_find(ID_RNG);
+	struct seg s = { rng_buf, sizeof(rng_buf), true };
+	char h[2 * sizeof(rng_buf) + 1];
+	u32 ul = 0;
+
+	if (!d)
+		return test_skip(name, "no usable virtio-rng window (%d virtio_mmio.device=)", nr_vdevs);
+	if (!virtio_init(d, 0))
+		return test_fail(name, "init at 0x%llx: %s", d->base, d->err);
+	memset(rng_buf, 0, sizeof(rng_buf));
+	if (!vq_request(d, &s, 1, &ul))
+		return test_fail(name, "%s", d->err);
+	hex(h, rng_buf, sizeof(rng_buf));
+	printf("VIRTIO_RNG bytes=%s\n", h);
+	if (ul != sizeof(rng_buf))
+		return test_fail(name, "got %u bytes, asked for %u", ul, (u32)sizeof(rng_buf));
+	if (all_zero(rng_buf, sizeof(rng_buf)))
+		return test_fail(name, "64 zero bytes");
+	test_pass(name, "bytes=%u base=0x%llx", ul, d->base);
+}
+
+/* ---- interrupts ---- */
+
+/* A request that completes on any device we drive: blk reads sector 0, rng 16 bytes. */
+static bool irq_request(struct vdev *d)
+{
+	if (d->id == ID_BLOCK)
+		return blk_req(d, BLK_T_IN, 0, blk.buf, 512, true, NULL) == BLK_S_OK;
+	struct seg s = { rng_buf, 16, true };
+	u32 ul;
+
+	return vq_request(d, &s, 1, &ul);
+}
+
+static bool wait_irq(u64 before, u64 us)
+{
+	u64 t0 = rdtsc();
+
+	while (irq_count_virtio == before && tsc_to_us(rdtsc() - t0) < us)
+		cpu_relax();
+	return irq_count_virtio != before;
+}
+
+/*
+ * One device's line (ISA IRQ from the command line) routed edge-triggered,
+ * active high through the IOAPIC: a completion raises an interrupt (irqfd),
+ * InterruptStatus says "used buffer" and InterruptACK clears it; the next
+ * completion interrupts again; VRING_AVAIL_F_NO_INTERRUPT suppresses it.
+ * Returns false with @why set.
+ */
+static bool irq_check(struct vdev *d, char *why, size_t len)
+{
+	u32 gsi = d->irq < 16 ? acpi_get()->irq_gsi[d->irq] : d->irq;
+	u32 isr, isr_after, n1, n2;
+	u64 before;
+	bool quiet, ok = false;
+
+	if (!virtio_init(d, 0)) {
+		snprintf(why, len, "init: %s", d->err);
+		return false;
+	}
+	ioapic_route(gsi, VEC_VIRTIO, lapic_id(), false, false);
+	sti();
+
+	before = irq_count_virtio;
+	if (!irq_request(d))
+		goto fail_req;
+	if (!wait_irq(before, 1000000)) {
+		snprintf(why, len, "no interrupt in 1 s on gsi %u; InterruptStatus=0x%x", gsi,
+			 vr32(d, VM_INTERRUPT_STATUS));
+		goto out;
+	}
+	n1 = irq_count_virtio - before;
+	isr = vr32(d, VM_INTERRUPT_STATUS);
+	vw32(d, VM_INTERRUPT_ACK, isr);
+	isr_after = vr32(d, VM_INTERRUPT_STATUS);
+
+	/* Again after the ACK: the edge comes back. */
+	before = irq_count_virtio;
+	if (!irq_request(d))
+		goto fail_req;
+	wait_irq(before, 1000000);
+	n2 = irq_count_virtio - before;
+	vw32(d, VM_INTERRUPT_ACK, vr32(d, VM_INTERRUPT_STATUS));
+
+	/* Suppressed: no interrupt within 50 ms. */
+	d->vr->avail.flags = VRING_AVAIL_F_NO_INTERRUPT;
+	before = irq_count_virtio;
+	if (!irq_request(d))
+		goto fail_req;
+	quiet = !wait_irq(before, 50000);
+	d->vr->avail.flags = 0;
+	vw32(d, VM_INTERRUPT_ACK, vr32(d, VM_INTERRUPT_STATUS));
+
+	printf("VIRTIO_IRQ base=0x%llx device=%s irq=%u gsi=%u first=%u isr=0x%x isr_after_ack=0x%x second=%u suppressed=%s\n",
+	       d->base, dev_name(d->id), d->irq, gsi, n1, isr, isr_after, n2, quiet ? "yes" : "no");
+	if (!(isr & 1) || isr_after)
+		snprintf(why, len, "InterruptStatus=0x%x (want bit 0), 0x%x after ACK (want 0)", isr, isr_after);
+	else if (!n2)
+		snprintf(why, len, "no interrupt for the second request (after ACK)");
+	else if (!quiet)
+		snprintf(why, len, "interrupt despite VRING_AVAIL_F_NO_INTERRUPT");
+	else
+		ok = true;
+	goto out;
+fail_req:
+	snprintf(why, len, "request failed: %s", d->err);
+out:
+	cli();
+	ioapic_mask(gsi);
+	return ok;
+}
+
+/* Every blk and rng device's line, one after the other. */
+void test_virtio_irq(const char *name)
+{
+	char why[200], lines[64] = "";
+	int n = 0, len = 0;
+
+	virtio_probe();
+	pic_disable();
+	lapic_enable();
+	for (int i = 0; i < nr_vdevs; i++) {
+		struct vdev *d = &vdevs[i];
+
+		if (!d->usable || (d->id != ID_BLOCK && d->id != ID_RNG))
+			continue;
+		if (!irq_check(d, why, sizeof(why)))
+			return test_fail(name, "%s at 0x%llx irq %u: %s", dev_name(d->id), d->base,
+					 d->irq, why);
+		n++;
+		len += snprintf(lines + len, len < (int)sizeof(lines) ? sizeof(lines) - len : 0,
+				"%s%u", n > 1 ? "," : "", d->irq);
+	}
+	if (!n)
+		return test_skip(name, "no usable virtio-blk or virtio-rng window (%d virtio_mmio.device=)",
+				 nr_vdevs);
+	test_pass(name, "devices=%d irqs=%s isr=0x1 acked, re-raised, suppressed", n, lines);
+}
