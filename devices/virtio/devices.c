@@ -91,6 +91,12 @@ int virtio_devices_create(struct vm *vm)
 	return 0;
 }
 
+void virtio_devices_irqchip_ready(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_virtio; i++)
+		virtio_mmio_irqfd_late(vm->virtio[i].mmio);
+}
+
 void virtio_devices_destroy(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_virtio; i++) {

@@ -11,6 +11,11 @@ struct vm;
  * arch_vm_init(), before arch_load_kernel(). Errors are logged.
  */
 int virtio_devices_create(struct vm *vm);
+/*
+ * The in-kernel interrupt controller is initialised (arm64: after the vgic's
+ * CTRL_INIT, before the vcpus run): attach the irqfds KVM refused earlier.
+ */
+void virtio_devices_irqchip_ready(struct vm *vm);
 /* After the vcpus have stopped: their I/O threads, files and transports. */
 void virtio_devices_destroy(struct vm *vm);
 

@@ -27,7 +27,8 @@ struct virtio_mmio {
 	u64 base;
 	u32 gsi;
 	u32 irq_line;			/* KVM_IRQ_LINE's number for the same line */
-	int irq_fd;			/* irqfd, or -1: KVM_IRQ_LINE */
+	int irq_fd;			/* the irqfd's eventfd, or -1 */
+	_Atomic bool irqfd;		/* irq_fd is attached: else KVM_IRQ_LINE */
 	bool ioeventfd;			/* QueueNotify ioeventfds registered */
 	char name[24];
 
@@ -49,7 +50,7 @@ static void virtio_mmio_interrupt(void *opaque, u32 isr)
 	 * pending in the interrupt controller, so none is lost, and no resample
 	 * exit is needed as a level line would.
 	 */
-	if (m->irq_fd >= 0) {
+	if (atomic_load(&m->irqfd)) {
 		if (write(m->irq_fd, &one, sizeof(one)) < 0) {
 			/* EAGAIN: an interrupt is already pending */
 		}
@@ -281,9 +282,19 @@ struct virtio_mmio *virtio_mmio_create(struct vm *vm, u64 base, u32 gsi,
 		return NULL;
 	}
 	m->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (m->irq_fd >= 0 && vm_irqfd_add(vm, gsi, m->irq_fd, -1) < 0) {
-		close(m->irq_fd);
-		m->irq_fd = -1;
+	if (m->irq_fd >= 0) {
+		r = vm_irqfd_add(vm, gsi, m->irq_fd, -1);
+		if (!r) {
+			m->irqfd = true;
+		} else if (r != -EAGAIN) {
+			close(m->irq_fd);
+			m->irq_fd = -1;
+		}
+		/*
+		 * -EAGAIN: the in-kernel interrupt controller is not
+		 * initialised yet (arm64: the vgic until CTRL_INIT, which
+		 * needs every vcpu); virtio_mmio_irqfd_late() retries.
+		 */
 	}
 	virtio_mmio_add_ioeventfds(m);
 
@@ -296,8 +307,26 @@ struct virtio_mmio *virtio_mmio_create(struct vm *vm, u64 base, u32 gsi,
 	}
 	log_debug("%s at 0x%llx, gsi %u: queue kicks by %s, interrupts by %s", m->name,
 		  (unsigned long long)base, gsi, m->ioeventfd ? "ioeventfd" : "trapped writes",
-		  m->irq_fd >= 0 ? "irqfd" : "KVM_IRQ_LINE");
+		  m->irqfd ? "irqfd" : m->irq_fd >= 0 ? "irqfd once the interrupt controller "
+		  "is initialised" : "KVM_IRQ_LINE");
 	return m;
+}
+
+void virtio_mmio_irqfd_late(struct virtio_mmio *m)
+{
+	int r;
+
+	if (m->irqfd || m->irq_fd < 0)
+		return;
+	r = vm_irqfd_add(m->vm, m->gsi, m->irq_fd, -1);
+	if (!r) {
+		atomic_store(&m->irqfd, true);
+	} else {
+		close(m->irq_fd);
+		m->irq_fd = -1;
+	}
+	log_debug("%s: interrupts by %s", m->name,
+		  r ? "KVM_IRQ_LINE (irqfd refused)" : "irqfd");
 }
 
 void virtio_mmio_set_irq_line(struct virtio_mmio *m, u32 line)
@@ -312,10 +341,10 @@ void virtio_mmio_destroy(struct virtio_mmio *m)
 	if (m->ioeventfd)
 		virtio_mmio_del_ioeventfds(m, m->dev.ops->nr_queues);
 	virtio_dev_exit(&m->dev);
-	if (m->irq_fd >= 0) {
+	if (m->irqfd)
 		vm_irqfd_del(m->vm, m->gsi, m->irq_fd);
+	if (m->irq_fd >= 0)
 		close(m->irq_fd);
-	}
 	free(m);
 }
 

@@ -42,6 +42,14 @@ struct virtio_mmio *virtio_mmio_create(struct vm *vm, u64 base, u32 gsi,
 void virtio_mmio_destroy(struct virtio_mmio *m);
 
 /*
+ * KVM refuses an irqfd (EAGAIN) until the in-kernel interrupt controller is
+ * initialised: on arm64 the vgic, at CTRL_INIT once every vcpu exists, after
+ * the devices were created. Until this call, interrupts use KVM_IRQ_LINE; call
+ * it then, before the vcpus run (nothing to do if the irqfd is attached).
+ */
+void virtio_mmio_irqfd_late(struct virtio_mmio *m);
+
+/*
  * Without irqfd, interrupts go through irq_line_set(), whose number is
  * arch-encoded (arm64: arm64_spi_irq(spi), while the irqfd gsi is the SPI
  * index). Default: @gsi, right for x86.

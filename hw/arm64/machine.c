@@ -13,6 +13,7 @@
 
 #include "devices/console.h"
 #include "devices/pvpanic.h"
+#include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
 #include "devices/uart8250.h"
 #include "hw/arm64/layout.h"
@@ -211,7 +212,11 @@ int arch_vm_vcpus_created(struct vm *vm)
 {
 	int r = arm64_gic_finalize(vm->arch);
 
-	return r < 0 ? r : arm64_write_fdt(vm);
+	if (r < 0)
+		return r;
+	/* KVM takes irqfds only from now on: the devices' interrupts bypass us. */
+	virtio_devices_irqchip_ready(vm);
+	return arm64_write_fdt(vm);
 }
 
 int arch_handle_exit(struct vcpu *vcpu)

@@ -3,12 +3,27 @@
 #   tests/e2e-arm64/mkinitramfs.sh [OUTDIR]   -> prints INNER=<path> OUTER=<path>
 # inner.cpio.gz: busybox, the modules listed in INNER_MODULES with their
 #   dependencies (modules.dep order), and an init that prints INNER: markers
-#   and then obeys inner.action=poweroff|panic|hang on its command line.
+#   and then obeys inner.action= on its command line: poweroff|panic|hang, or
+#   the virtio checks (disks found by their serial, vmm's -d ...,serial=ID):
+#   disk: mount the ext4 disk "ext4", check hello.txt (= $E2E_HELLO), write a
+#     fresh token to written.txt, fstrim, unmount; write the token at byte
+#     4096 of the disk "raw" with fsync (a FLUSH); print it; power off.
+#   ro: the disk "ext4" read-only: print its ro flag, try a write, mount it
+#     read-only and print hello.txt.
+#   flushkill: the raw token + fsync, print "INNER: flushed", then hang.
+#   rng: print rng_current and 64 bytes of /dev/hwrng in hex.
 # outer.cpio: busybox, the static vmm-arm64 ($VMM_ARM64, default ./vmm-arm64;
-#   left out when missing), the arm64 Image and inner.cpio.gz; its init runs
-#   vmm-arm64 once per line of the run table (E2E_RUNS, a file, or the default
-#   below) and prints OUTER: markers. Uncompressed: QEMU's TCG inflates slowly.
-# Run table lines: NAME|CPUS|TIMEOUT|EXTRA-CMDLINE   (timeout = vmm --timeout)
+#   left out when missing), the arm64 Image, inner.cpio.gz and the modules in
+#   OUTER_MODULES (for QEMU's virtio-mmio disk); its init links QEMU's disk
+#   with serial e2e-ext4 to /disk.img, runs vmm-arm64 once per line of the
+#   run table (E2E_RUNS, a file, or the default below) and prints OUTER:
+#   markers. Uncompressed: QEMU's TCG inflates slowly.
+# Run table lines: NAME|CPUS|TIMEOUT|EXTRA-CMDLINE[|VMM-ARGS[|KILL-ON]]
+#   (timeout = vmm --timeout). VMM-ARGS may name /disk.img and /raw.img (a
+#   1 MiB file zeroed before each run, whose token the outer prints as
+#   "OUTER: run NAME raw=" after vmm exits); the disks given ",ro" are
+#   md5summed before and after. KILL-ON: vmm gets SIGKILL on the first line
+#   of its output containing it.
 # The panic run passes panic=-1 so that, whatever vmm's default command line,
 # a guest without a pvpanic driver resets at once instead of hanging.
 # Inputs come from fetch.sh (run here unless KERNEL/MODULES/BUSYBOX are set).
@@ -17,7 +32,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 out=${1:-${VMM_CACHE:-$HOME/.cache/vmm}/arm64/build}
 VMM_ARM64=${VMM_ARM64:-$TOP/vmm-arm64}
-INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_blk virtio_net virtio_console"}
+INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4"}
+OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk"}
+# The content of hello.txt on the ext4 test disk (made by tests/integration/arm64.sh).
+HELLO=${E2E_HELLO:-hello-from-the-vmm-host}
 INNER_MEM=${INNER_MEM:-256}
 
 if [ -z "$KERNEL" ] || [ -z "$MODULES" ] || [ -z "$BUSYBOX" ]; then
@@ -56,6 +74,13 @@ add_module() {	# post-order walk of the "depends=" field in .modinfo
 	modfile "$1" >>"$tmp/order"
 }
 for m in $INNER_MODULES; do add_module "$m"; done
+mv "$tmp/order" "$tmp/order.inner"
+# The outer kernel drives QEMU's virtio-mmio disk (the ext4 image of the
+# virtio-blk runs, checked on the host afterwards): the same closure.
+: >"$tmp/order"
+: >"$tmp/seen"
+for m in $OUTER_MODULES; do add_module "$m"; done
+mv "$tmp/order" "$tmp/order.outer"
 
 # --- inner -------------------------------------------------------------------
 r=$tmp/inner
@@ -65,10 +90,13 @@ ln -s busybox "$r/bin/sh"
 while read -r f; do
 	cp "$f" "$r/lib/modules/"
 	basename "$f" >>"$r/lib/modules/order"
-done <"$tmp/order"
+done <"$tmp/order.inner"
 touch "$r/lib/modules/order"
-cat >"$r/init" <<'INIT'
+cat >"$r/init" <<INIT
 #!/bin/sh
+HELLO='$HELLO'
+INIT
+cat >>"$r/init" <<'INIT'
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -92,9 +120,75 @@ for a in $(cat /proc/cmdline); do
 	case $a in inner.action=*) action=${a#inner.action=} ;; esac
 done
 echo "INNER: action=$action"
+# The virtio-blk disks are told apart by their serial (vmm's -d ...,serial=ID).
+disk_by_serial() {
+	for d in /sys/block/vd*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && echo "${d##*/}" && return 0
+	done
+	echo "INNER: no disk with serial $1 ($(ls /sys/block | tr '\n' ' '))" >&2
+	return 1
+}
+# A fresh token: what the guest writes, printed, then looked for on the host side.
+tok=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+raw_write() {	# the token at byte 4096 of the disk "raw", then fsync (a FLUSH)
+	d=$(disk_by_serial raw) || return 1
+	printf '%s' "$tok" | dd of="/dev/$d" bs=512 seek=8 conv=sync,fsync 2>/tmp/err ||
+		{ echo "INNER: raw-failed=$(tail -n 1 /tmp/err)"; return 1; }
+}
+disk_ext4() {	# mount the disk "ext4", check hello.txt, write written.txt, unmount
+	d=$(disk_by_serial ext4) || return 1
+	mkdir -p /mnt
+	mount -t ext4 "/dev/$d" /mnt 2>/tmp/err ||
+		{ echo "INNER: disk-failed=mount: $(tail -n 1 /tmp/err)"; return 1; }
+	hello=$(cat /mnt/hello.txt)
+	echo "INNER: hello=$hello"
+	if [ "$hello" != "$HELLO" ]; then
+		echo "INNER: disk-failed=hello.txt holds '$hello', expected '$HELLO'"
+		umount /mnt
+		return 1
+	fi
+	{ echo "$tok" >/mnt/written.txt && sync; } 2>/tmp/err ||
+		{ echo "INNER: disk-failed=write: $(tail -n 1 /tmp/err)"; umount /mnt; return 1; }
+	# DISCARD requests for the free space (vmm: fallocate PUNCH_HOLE).
+	fstrim /mnt 2>/tmp/err && echo "INNER: fstrim=ok" ||
+		echo "INNER: fstrim=failed: $(tail -n 1 /tmp/err)"
+	umount /mnt 2>/tmp/err || { echo "INNER: disk-failed=umount: $(tail -n 1 /tmp/err)"; return 1; }
+	echo "INNER: disk ok"
+}
+disk_ro() {	# the disk "ext4" given read-only: flagged, writes refused, readable
+	d=$(disk_by_serial ext4) || return 1
+	echo "INNER: ro_flag=$(cat "/sys/block/$d/ro")"
+	if dd if=/dev/zero of="/dev/$d" bs=512 count=1 conv=notrunc,fsync 2>/tmp/err; then
+		echo "INNER: ro_write=accepted"
+	else
+		echo "INNER: ro_write=refused ($(grep -m 1 -v records /tmp/err))"
+	fi
+	mkdir -p /mnt
+	if mount -t ext4 -o ro "/dev/$d" /mnt 2>/tmp/err; then
+		echo "INNER: hello=$(cat /mnt/hello.txt)"
+		umount /mnt
+	else
+		echo "INNER: ro-mount-failed=$(tail -n 1 /tmp/err)"
+	fi
+}
 case $action in
 panic) echo c >/proc/sysrq-trigger ;;
 hang) while :; do sleep 3600; done ;;
+disk)
+	disk_ext4
+	raw_write && echo "INNER: token=$tok"
+	;;
+ro) disk_ro ;;
+flushkill)
+	# The outer kills vmm with SIGKILL on "flushed": the token must be in the file.
+	raw_write && echo "INNER: token=$tok" && echo "INNER: flushed"
+	while :; do sleep 3600; done
+	;;
+rng)
+	echo "INNER: rng_current=$(cat /sys/class/misc/hw_random/rng_current 2>&1)"
+	echo "INNER: rng_available=$(cat /sys/class/misc/hw_random/rng_available 2>&1)"
+	echo "INNER: hwrng=$(head -c 64 /dev/hwrng 2>/tmp/err | od -An -v -tx1 | tr -d ' \n')$(head -c 100 /tmp/err)"
+	;;
 esac
 poweroff -f
 INIT
@@ -104,11 +198,16 @@ mv "$out/inner.cpio.gz.tmp" "$out/inner.cpio.gz"
 
 # --- outer -------------------------------------------------------------------
 r=$tmp/outer
-mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp"
+mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/lib/modules"
 cp "$BUSYBOX" "$r/bin/busybox"
 ln -s busybox "$r/bin/sh"
 cp "$KERNEL" "$r/Image"
 cp "$out/inner.cpio.gz" "$r/inner.cpio.gz"
+while read -r f; do
+	cp "$f" "$r/lib/modules/"
+	basename "$f" >>"$r/lib/modules/order"
+done <"$tmp/order.outer"
+touch "$r/lib/modules/order"
 if [ -f "$VMM_ARM64" ]; then
 	cp "$VMM_ARM64" "$r/vmm-arm64"
 	chmod +x "$r/vmm-arm64"
@@ -121,6 +220,10 @@ boot1|1|120|inner.action=poweroff
 boot2|2|120|inner.action=poweroff
 panic|1|120|inner.action=panic panic=-1
 hang|1|20|inner.action=hang
+disk|2|120|inner.action=disk|-d /disk.img,serial=ext4 -d /raw.img,serial=raw
+ro|1|120|inner.action=ro|-d /disk.img,ro,serial=ext4
+flushkill|1|120|inner.action=flushkill|-d /raw.img,serial=raw|INNER: flushed
+rng|1|120|inner.action=rng|--rng
 RUNS
 fi
 cat >"$r/init" <<INIT
@@ -136,26 +239,65 @@ mount -t devtmpfs dev /dev
 ms() { read -r up _ </proc/uptime; echo $(( ${up%.*} * 1000 + 1${up#*.}0 - 1000 )); }
 echo "OUTER: start uptime_ms=$(ms)"
 if [ -c /dev/kvm ]; then echo "OUTER: kvm=yes"; else echo "OUTER: kvm=no"; fi
+# QEMU's virtio-blk disk with serial e2e-ext4 (the host's ext4 image) is
+# /disk.img; /raw.img is a 1 MiB file on the rootfs, zeroed before each run.
+while read -r m; do
+	insmod "/lib/modules/$m" 2>/tmp/err || echo "OUTER: insmod-failed=${m%.ko} $(head -n 1 /tmp/err)"
+done </lib/modules/order
+for d in /sys/block/vd*; do
+	[ "$(cat "$d/serial" 2>/dev/null)" = e2e-ext4 ] && ln -s "/dev/${d##*/}" /disk.img
+done
+[ -e /disk.img ] && echo "OUTER: disk=$(readlink /disk.img) sectors=$(cat "/sys/block/$(basename "$(readlink /disk.img)")/size")"
 if [ ! -x /vmm-arm64 ]; then
 	echo "OUTER: vmm=missing"
 elif [ -c /dev/kvm ]; then
-	while IFS='|' read -r name cpus timeout extra; do
+	# NAME|CPUS|TIMEOUT|EXTRA-CMDLINE[|VMM-ARGS[|KILL-ON]]: KILL-ON is a line of
+	# vmm's output upon which vmm gets SIGKILL.
+	while IFS='|' read -r name cpus timeout extra args kill_on; do
 		[ -n "$name" ] || continue
 		echo "OUTER: run $name start"
-		rm -f /tmp/rc
+		dd if=/dev/zero of=/raw.img bs=64k count=16 2>/dev/null
+		ro_disks=""
+		set -- $args
+		while [ $# -gt 1 ]; do
+			[ "$1" = -d ] && case $2 in *,ro|*,ro,*) ro_disks="$ro_disks ${2%%,*}" ;; esac
+			shift
+		done
+		md5s="" t0=$(ms)
+		for f in $ro_disks; do md5s="$md5s $(md5sum <"$f" | cut -d ' ' -f 1)"; done
+		md5_ms=$(( $(ms) - t0 ))
+		rm -f /tmp/rc /tmp/pid
 		t0=$(ms)
 		# Timestamp the inner's first marker (vmm start -> inner userspace).
 		{ /vmm-arm64 run -k /Image -i /inner.cpio.gz -c "$cpus" -m "$INNER_MEM" --no-reboot \
-			--timeout "$timeout" -p "quiet $extra inner.run=$name" </dev/null 2>&1
+			--timeout "$timeout" $args -p "quiet $extra inner.run=$name" </dev/null 2>&1 &
+		  echo $! >/tmp/pid
+		  wait $!
 		  echo $? >/tmp/rc; } |
 		while IFS= read -r line || [ -n "$line" ]; do
 			case $line in
 			*"INNER: up"*) echo "OUTER: run $name up_ms=$(( $(ms) - t0 ))" ;;
 			esac
 			echo "$line"
+			if [ -n "$kill_on" ] && [ -z "${line##*"$kill_on"*}" ]; then
+				echo "OUTER: run $name sigkill_ms=$(( $(ms) - t0 ))"
+				kill -9 "$(cat /tmp/pid)"
+			fi
 		done
 		t1=$(ms)
 		echo "OUTER: run $name exit=$(cat /tmp/rc 2>/dev/null || echo none) ms=$(( t1 - t0 ))"
+		# After vmm is gone: what reached its files.
+		case " $args " in *" -d /raw.img"*)
+			echo "OUTER: run $name raw=$(dd if=/raw.img bs=512 skip=8 count=1 2>/dev/null | tr -d '\0')" ;;
+		esac
+		set -- $md5s
+		for f in $ro_disks; do
+			t0=$(ms)
+			sum=$(md5sum <"$f" | cut -d ' ' -f 1)
+			echo "OUTER: run $name md5_before=$1 md5_after=$sum file=$f md5_ms=$(( md5_ms + $(ms) - t0 ))"
+			shift
+		done
+		sync
 	done </runs
 fi
 echo "OUTER: done"

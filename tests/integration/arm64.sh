@@ -2,8 +2,13 @@
 # arm64 end to end: a real Debian arm64 Linux under vmm-arm64, nested in QEMU.
 # QEMU (TCG, emulated EL2) boots Debian's arm64 kernel with an initramfs whose
 # init runs vmm-arm64 with each configuration (tests/e2e-arm64/mkinitramfs.sh):
-# boot1/boot2 (1 and 2 vcpus, poweroff), panic, hang (--timeout 20). The serial
-# log is then checked. Alone: `make e2e-arm64` or `sh tests/integration/arm64.sh`
+# boot1/boot2 (1 and 2 vcpus, poweroff), panic, hang (--timeout 20), and the
+# virtio devices with the real Linux drivers: disk (ext4 on virtio-blk, plus a
+# raw disk), ro (the same image read-only), flushkill (SIGKILL after a FLUSH),
+# rng (virtio-rng). The ext4 image is made here and given to the outer guest
+# as QEMU's virtio-blk disk, which vmm then serves to the inner guest: after
+# QEMU exits, what the inner guest wrote is read back from it here (debugfs)
+# and the file system checked (e2fsck). The serial log is then checked. Alone: `make e2e-arm64` or `sh tests/integration/arm64.sh`
 # (exit status 1 when something failed). Environment: VMM_ARM64 (use this
 # binary, do not build), VMM_CACHE, E2E_QEMU_TIMEOUT (hard limit, 300 s),
 # E2E_LOG (keep the serial log there; default $WORK/arm64-serial.log).
@@ -12,7 +17,8 @@ E2E=$TOP/tests/e2e-arm64
 QEMU_TIMEOUT=${E2E_QEMU_TIMEOUT:-300}
 LOG=${E2E_LOG:-$WORK/arm64-serial.log}
 TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
-arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_log_clean"
+arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
+arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_log_clean"
 nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
@@ -22,6 +28,10 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # --- prerequisites: every missing piece is a one-line skip -------------------
 command -v qemu-system-aarch64 >/dev/null ||
 	skip_all "qemu-system-aarch64 is not installed (Debian package qemu-system-arm)"
+for t in mkfs.ext4 debugfs e2fsck; do
+	command -v $t >/dev/null || PATH=$PATH:/sbin:/usr/sbin
+	command -v $t >/dev/null || skip_all "$t is not installed (Debian package e2fsprogs)"
+done
 t0=$(now_ms)
 if [ -n "$VMM_ARM64" ]; then
 	[ -f "$VMM_ARM64" ] || skip_all "VMM_ARM64=$VMM_ARM64 does not exist"
@@ -59,8 +69,17 @@ fi
 eval "$vars"
 t_fetch=$(( $(now_ms) - t0 ))
 t0=$(now_ms)
+# The ext4 disk of the virtio-blk runs: 64 MiB, sparse here, QEMU's disk there.
+HELLO=hello-from-the-vmm-host
+DISK=$WORK/disk.img
+mkdir -p "$WORK/disk"
+echo "$HELLO" >"$WORK/disk/hello.txt"
+if ! mkfs.ext4 -q -F -d "$WORK/disk" "$DISK" 64M >"$WORK/mkfs.log" 2>&1; then
+	for t in $TESTS; do fail_ "$t" "cannot make the ext4 image: $(tail -n 1 "$WORK/mkfs.log")"; done
+	exit 1
+fi
 if ! imgs=$(KERNEL=$KERNEL MODULES=$MODULES BUSYBOX=$BUSYBOX VMM_ARM64=$VMM_ARM64 \
-		sh "$E2E/mkinitramfs.sh" "$WORK/img" 2>"$WORK/mkinitramfs.err"); then
+		E2E_HELLO=$HELLO sh "$E2E/mkinitramfs.sh" "$WORK/img" 2>"$WORK/mkinitramfs.err"); then
 	for t in $TESTS; do fail_ "$t" "cannot build the initramfs images: $(tail -n 1 "$WORK/mkinitramfs.err")"; done
 	exit 1
 fi
@@ -72,6 +91,8 @@ t0=$(now_ms)
 timeout -k 5 "$QEMU_TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
 	-cpu max,pauth-impdef=on -smp 2 -m 1024 -accel tcg -nographic -no-reboot \
 	-kernel "$KERNEL" -initrd "$OUTER" -append 'console=ttyAMA0 panic=-1' \
+	-drive "file=$DISK,if=none,format=raw,id=d0,cache=unsafe" \
+	-device virtio-blk-device,drive=d0,serial=e2e-ext4 \
 	</dev/null >"$LOG.raw" 2>&1
 qrc=$?
 t_qemu=$(( $(now_ms) - t0 ))
@@ -165,6 +186,70 @@ else
 	fail_ arm64_inner_hang_timeout "vmm exit ${rc:-none}, expected 124 after the inner hung: $(summary hang)"
 fi
 
+# --- virtio: the real Linux drivers against vmm's devices ----------------------
+is_token() { [ ${#1} = 16 ] && [ -z "$(printf %s "$1" | tr -d 0-9a-f)" ]; }	# 8 bytes, hex
+tok=$(inner disk token)
+written=$(debugfs -R 'cat /written.txt' "$DISK" 2>/dev/null)
+fsck=$(e2fsck -fn "$DISK" 2>&1); fsck_rc=$?
+if ! seg disk | grep -q 'INNER: disk ok'; then
+	fail_ arm64_virtio_blk_ext4 "the inner guest did not mount/check/write/unmount the ext4 disk: $(summary disk)"
+elif [ "$(inner disk fstrim)" != ok ]; then
+	fail_ arm64_virtio_blk_ext4 "fstrim (DISCARD) on the ext4 mount: $(inner disk fstrim): $(summary disk)"
+elif ! is_token "$tok"; then
+	fail_ arm64_virtio_blk_ext4 "no token from the inner guest: $(summary disk)"
+elif [ "$written" != "$tok" ]; then
+	fail_ arm64_virtio_blk_ext4 "written.txt in the image after QEMU exited holds '$written', the inner guest wrote '$tok' ($where)"
+elif [ "$(field disk raw)" != "$tok" ]; then
+	fail_ arm64_virtio_blk_ext4 "the raw disk holds '$(field disk raw)' after vmm exited, the inner guest wrote '$tok': $(summary disk)"
+elif [ $fsck_rc != 0 ]; then
+	fail_ arm64_virtio_blk_ext4 "e2fsck -fn on the image after the runs (exit $fsck_rc): $(echo "$fsck" | tail -n 3 | tr '\n' ' ')"
+elif [ "$(field disk exit)" != 0 ]; then
+	fail_ arm64_virtio_blk_ext4 "vmm exit $(field disk exit), expected 0: $(summary disk)"
+else
+	pass arm64_virtio_blk_ext4 "inner (2 vcpus) mounted ext4 on virtio-blk, read hello.txt, wrote written.txt=$tok, fstrim ok; found by debugfs in the host image, e2fsck clean; raw disk token read back by the outer; exit 0 after $(field disk ms) ms"
+fi
+
+md5a=$(field ro md5_before) md5b=$(field ro md5_after)
+if [ "$(inner ro ro_flag)" != 1 ]; then
+	fail_ arm64_virtio_blk_ro "/sys/block/vdX/ro is '$(inner ro ro_flag)', expected 1: $(summary ro)"
+elif [ "$(inner ro ro_write | cut -d ' ' -f 1)" != refused ]; then
+	fail_ arm64_virtio_blk_ro "a write to the read-only disk was '$(inner ro ro_write)': $(summary ro)"
+elif [ "$(inner ro hello)" != "$HELLO" ]; then
+	fail_ arm64_virtio_blk_ro "hello.txt on the read-only ext4 mount: '$(inner ro hello)', expected '$HELLO': $(summary ro)"
+elif [ -z "$md5a" ] || [ "$md5a" != "$md5b" ]; then
+	fail_ arm64_virtio_blk_ro "image md5 before '$md5a', after '$md5b': $(summary ro)"
+elif [ "$(field ro exit)" != 0 ]; then
+	fail_ arm64_virtio_blk_ro "vmm exit $(field ro exit), expected 0: $(summary ro)"
+else
+	pass arm64_virtio_blk_ro "ro flag 1, write $(inner ro ro_write), ext4 mounted ro, image md5 unchanged ($md5a; both md5sums took $(field ro md5_ms) ms)"
+fi
+
+tok=$(inner flushkill token)
+if ! seg flushkill | grep -q 'INNER: flushed'; then
+	fail_ arm64_virtio_blk_flush_survives_sigkill "the inner guest never flushed its write: $(summary flushkill)"
+elif [ "$(field flushkill exit)" != 137 ]; then
+	fail_ arm64_virtio_blk_flush_survives_sigkill "vmm exit $(field flushkill exit), expected 137 (SIGKILL): $(summary flushkill)"
+elif ! is_token "$tok" || [ "$(field flushkill raw)" != "$tok" ]; then
+	fail_ arm64_virtio_blk_flush_survives_sigkill "after SIGKILL the file holds '$(field flushkill raw)', the guest flushed '$tok': $(summary flushkill)"
+else
+	pass arm64_virtio_blk_flush_survives_sigkill "token $tok written + FLUSHed, vmm SIGKILLed $(field flushkill sigkill_ms) ms after start, token in the file"
+fi
+
+hw=$(inner rng hwrng)
+case $(inner rng rng_current) in
+virtio_rng*)
+	if [ ${#hw} != 128 ] || [ -n "$(echo "$hw" | tr -d 0-9a-f)" ]; then
+		fail_ arm64_virtio_rng "64 bytes from /dev/hwrng: got '$hw': $(summary rng)"
+	elif [ -z "$(echo "$hw" | tr -d 0)" ]; then
+		fail_ arm64_virtio_rng "/dev/hwrng gave 64 zero bytes: $(summary rng)"
+	elif [ "$(field rng exit)" != 0 ]; then
+		fail_ arm64_virtio_rng "vmm exit $(field rng exit), expected 0: $(summary rng)"
+	else
+		pass arm64_virtio_rng "rng_current=$(inner rng rng_current), 64 bytes from /dev/hwrng: $(echo "$hw" | cut -c 1-16)..."
+	fi ;;
+*)	fail_ arm64_virtio_rng "rng_current is '$(inner rng rng_current)', expected virtio_rng.N: $(summary rng)" ;;
+esac
+
 pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
 if ! grep -q '^OUTER: done' "$LOG"; then
 	fail_ arm64_log_clean "the outer init never finished (QEMU exit $qrc after $t_qemu ms): $(tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
@@ -176,7 +261,7 @@ fi
 
 echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
 echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
-for name in boot1 boot2 panic hang; do
+for name in boot1 boot2 panic hang disk ro flushkill rng; do
 	echo "arm64 phases: run $name: inner up $(field $name up_ms) ms, vmm exit $(field $name exit) after $(field $name ms) ms"
 done
 [ $nfail = 0 ]

@@ -269,3 +269,69 @@ TEST(fdt_impossible_machines_are_einval)
 	i.nr_cpus = 9;
 	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
 }
+
+/* The nodes vmm's arm64 machine makes for its disks and rng (hw/arm64/boot.c). */
+TEST(fdt_virtio_mmio_nodes_are_edge_spis_on_the_gic)
+{
+	static const struct dtb_virtio_mmio v[2] = {
+		{ 0x0a000000, 0x200, 16 }, { 0x0a000200, 0x200, 17 },
+	};
+	struct dtb_info i = info_v3(1);
+	int n, off, len, count = 0;
+	const fdt32_t *irq;
+
+	i.virtio = v;
+	i.nr_virtio = 2;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("Warning");
+	ASSERT_DTS_HAS("virtio_mmio@a000000 {");
+	ASSERT_DTS_HAS("virtio_mmio@a000200 {");
+	ASSERT_DTS_LACKS("virtio_mmio@a000400");
+	ASSERT_DTS_HAS("compatible = \"virtio,mmio\";");
+	ASSERT_DTS_HAS("reg = <0x00 0xa000000 0x00 0x200>;");
+	ASSERT_DTS_HAS("reg = <0x00 0xa000200 0x00 0x200>;");
+	/* GIC_SPI, SPI 16/17 (interrupt ids 48/49), IRQ_TYPE_EDGE_RISING */
+	ASSERT_DTS_HAS("interrupts = <0x00 0x10 0x01>;");
+	ASSERT_DTS_HAS("interrupts = <0x00 0x11 0x01>;");
+	ASSERT_DTS_HAS("dma-coherent;");
+
+	/* Exactly two, in order, found the way Linux's virtio_mmio driver does. */
+	for (off = fdt_node_offset_by_compatible(blob, -1, "virtio,mmio"); off >= 0;
+	     off = fdt_node_offset_by_compatible(blob, off, "virtio,mmio")) {
+		TEST_ASSERT(count < 2, "more virtio,mmio nodes than devices");
+		irq = fdt_getprop(blob, off, "interrupts", &len);
+		TEST_ASSERT(irq && len == 12, "interrupts len %d", len);
+		TEST_ASSERT_EQ(fdt32_to_cpu(irq[1]), v[count].spi);
+		TEST_ASSERT_EQ(fdt32_to_cpu(irq[2]), 1u);
+		/* interrupt-parent is inherited from the root: the GIC. */
+		TEST_ASSERT(!fdt_getprop(blob, off, "interrupt-parent", NULL), "own parent");
+		count++;
+	}
+	TEST_ASSERT_EQ(count, 2);
+	TEST_ASSERT_EQ(prop_u32(blob, "/virtio_mmio@a000200", "reg", 1), 0x0a000200u);
+	TEST_ASSERT_EQ(prop_u32(blob, "/virtio_mmio@a000200", "reg", 3), 0x200u);
+}
+
+TEST(fdt_no_virtio_no_nodes_and_all_fit)
+{
+	static struct dtb_virtio_mmio v[DTB_MAX_VIRTIO];
+	struct dtb_info i = info_v3(2);
+	int n;
+
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT(fdt_node_offset_by_compatible(blob, -1, "virtio,mmio") < 0,
+		    "a virtio,mmio node without devices");
+
+	for (u32 k = 0; k < DTB_MAX_VIRTIO; k++)
+		v[k] = (struct dtb_virtio_mmio){ 0x0a000000 + k * 0x200ULL, 0x200, 16 + k };
+	i.virtio = v;
+	i.nr_virtio = DTB_MAX_VIRTIO;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("Warning");
+	TEST_ASSERT_EQ(prop_u32(blob, "/virtio_mmio@a001e00", "interrupts", 1), 31u);
+}
