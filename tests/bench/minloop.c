@@ -27,6 +27,7 @@ int main(int argc, char **argv)
 	struct vm vm;
 	struct vcpu vcpu = { .vm = &vm };
 	struct kvm_run *run;
+	bool dlab = false;	/* COM1 LCR bit 7: 0x3f8 is the divisor then */
 
 	config_defaults(&cfg);
 	cfg.cmdline = argc > 1 ? argv[1] : NULL;
@@ -56,7 +57,9 @@ int main(int argc, char **argv)
 					run->io.port);
 
 			if (run->io.direction == KVM_EXIT_IO_OUT) {
-				if (run->io.port == X86_COM1_PORT)
+				if (run->io.port == X86_COM1_PORT + 3)
+					dlab = data[0] & 0x80;
+				else if (run->io.port == X86_COM1_PORT && !dlab)
 					fwrite(data, run->io.size, run->io.count, stdout);
 				else if (run->io.port == X86_PM1A_CNT)
 					return 0;

@@ -70,3 +70,25 @@ if kernel=$(sh guest/fetch-kernel.sh cloud 2>/dev/null); then
 else
 	echo "skipped: cannot fetch the Debian kernel"
 fi
+
+echo "== arm64 (nested under QEMU TCG): inner Linux boot time and vmm-arm64 memory"
+if command -v qemu-system-aarch64 >/dev/null; then
+	runs=$(mktemp)
+	for i in $(seq $RUNS); do echo "b$i|1|120|inner.action=poweroff"; done >"$runs"
+	for i in 1 2 3; do echo "s$i|2|120|inner.action=poweroff"; done >>"$runs"
+	log=$(mktemp)
+	E2E_RUNS=$runs E2E_LOG=$log sh tests/integration/arm64.sh >/dev/null 2>&1
+	field() { sed -n "s/^OUTER: run $1[0-9]* .*$2=\([0-9]*\).*/\1/p" "$log"; }
+	echo "outer Linux boot to its init: $(sed -n 's/^OUTER: start uptime_ms=//p' "$log") ms (guest uptime)"
+	for k in b s; do
+		n=$([ $k = b ] && echo 1 || echo 2)
+		up=$(field $k up_ms | median)
+		off=$(sed -n "s/^OUTER: run $k[0-9]* exit=0 ms=\([0-9]*\).*/\1/p" "$log" | median)
+		cnt=$(sed -n "s/^OUTER: run $k[0-9]* exit=0 .*/x/p" "$log" | wc -l)
+		echo "$n vcpu: vmm start to inner init ${up} ms, to poweroff ${off} ms (median of $cnt)"
+	done
+	echo "vmm-arm64 RSS beyond guest RAM: $(field b rss_vmm_kb | median) KiB (median; guest RAM touched $(field b rss_guest_kb | median) KiB)"
+	rm -f "$runs" "$log"
+else
+	echo "skipped: qemu-system-aarch64 is not installed"
+fi

@@ -276,7 +276,15 @@ elif [ -c /dev/kvm ]; then
 		  echo $? >/tmp/rc; } |
 		while IFS= read -r line || [ -n "$line" ]; do
 			case $line in
-			*"INNER: up"*) echo "OUTER: run $name up_ms=$(( $(ms) - t0 ))" ;;
+			*"INNER: up"*)
+				echo "OUTER: run $name up_ms=$(( $(ms) - t0 ))"
+				# vmm's own memory: RSS outside the guest RAM mapping
+				p=$(cat /tmp/pid 2>/dev/null)
+				[ -r "/proc/$p/smaps" ] && awk -v g=$((INNER_MEM * 1024)) -v n="$name" '
+					/^Size:/ { guest = ($2 == g) }
+					/^Rss:/ { if (guest) gr += $2; else o += $2 }
+					END { printf "OUTER: run %s rss_vmm_kb=%d rss_guest_kb=%d\n", n, o, gr }' \
+					"/proc/$p/smaps" ;;
 			esac
 			echo "$line"
 			if [ -n "$kill_on" ] && [ -z "${line##*"$kill_on"*}" ]; then
