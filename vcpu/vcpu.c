@@ -259,8 +259,6 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 
 static void vcpu_loop(struct vcpu *vcpu)
 {
-	struct vm *vm = vcpu->vm;
-
 	while (!atomic_load(&vcpu->kicked)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
@@ -288,7 +286,6 @@ static void vcpu_loop(struct vcpu *vcpu)
 		if (!vcpu_handle_exit(vcpu))
 			return;
 	}
-	(void)vm;
 }
 
 static int vcpu_setup(struct vcpu *vcpu)

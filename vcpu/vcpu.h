@@ -16,7 +16,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool thread_started;
+	_Atomic bool thread_started;
 	_Atomic bool kicked;	/* a stop was requested: leave KVM_RUN */
 	int init_error;		/* set by the thread if creation failed */
 	u64 nr_exits;
