@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <pthread.h>
+
 #include "devices/console.h"
 #include "devices/term.h"
 #include "kvm/kvm.h"
@@ -31,9 +33,15 @@ void console_write(struct vm *vm, const u8 *buf, size_t len)
 {
 	if (vm_stop_reason(vm) == VM_STOP_PANIC)
 		return;
+	/* The UART (vcpu thread) and hvc0 (I/O thread) may write at once. */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	bool panicked;
+
 	if (vm->term)
 		term_write(vm->term, buf, len);
-	/* Guest printk is serialised by its console lock: one writer at a time. */
-	if (panic_watch_feed(&vm->panic_watch, buf, len))
+	pthread_mutex_lock(&lock);
+	panicked = panic_watch_feed(&vm->panic_watch, buf, len);
+	pthread_mutex_unlock(&lock);
+	if (panicked)
 		vm_request_stop(vm, VM_STOP_PANIC);
 }

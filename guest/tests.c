@@ -252,6 +252,7 @@ const struct test tests[] = {
 	{ "virtio_blk_ro", false, test_virtio_blk_ro },
 	{ "virtio_rng", false, test_virtio_rng },
 	{ "virtio_irq", false, test_virtio_irq },
+	{ "virtio_net", false, test_virtio_net },
 	{ NULL, false, NULL },
 };
 

@@ -235,14 +235,50 @@ static struct vdev *virtio_find(u32 id)
 	return NULL;
 }
 
+/* Queue @q on ring @vr (identity mapped, so virtual = physical). */
+static bool queue_setup(struct vdev *d, u32 q, struct vring *vr)
+{
+	u32 qmax;
+	u64 a;
+
+	vw32(d, VM_QUEUE_SEL, q);
+	if (vr32(d, VM_QUEUE_READY)) {
+		snprintf(d->err, sizeof(d->err), "queue %u ready after reset", q);
+		return false;
+	}
+	qmax = vr32(d, VM_QUEUE_NUM_MAX);
+	if (qmax < VQ_SIZE) {
+		snprintf(d->err, sizeof(d->err), "queue %u: QueueNumMax=%u < %u", q, qmax, VQ_SIZE);
+		return false;
+	}
+	memset(vr, 0, sizeof(*vr));
+	vw32(d, VM_QUEUE_NUM, VQ_SIZE);
+	a = (u64)vr->desc;
+	vw32(d, VM_QUEUE_DESC_LOW, (u32)a);
+	vw32(d, VM_QUEUE_DESC_HIGH, a >> 32);
+	a = (u64)&vr->avail;
+	vw32(d, VM_QUEUE_DRIVER_LOW, (u32)a);
+	vw32(d, VM_QUEUE_DRIVER_HIGH, a >> 32);
+	a = (u64)&vr->used;
+	vw32(d, VM_QUEUE_DEVICE_LOW, (u32)a);
+	vw32(d, VM_QUEUE_DEVICE_HIGH, a >> 32);
+	vw32(d, VM_QUEUE_READY, 1);
+	if (vr32(d, VM_QUEUE_READY) != 1) {	/* QueueDesc* are write-only (4.2.2) */
+		snprintf(d->err, sizeof(d->err), "queue %u not ready: ready=%u status=0x%x", q,
+			 vr32(d, VM_QUEUE_READY), vr32(d, VM_STATUS));
+		return false;
+	}
+	return true;
+}
+
 /*
  * 3.1.1 device initialisation. @want: the feature bits wanted if offered
- * (VERSION_1 is required). Returns false with d->err set.
+ * (VERSION_1 is required). Queue 0 is d->vr; @vr1, if not NULL, is queue 1.
+ * Returns false with d->err set.
  */
-static bool virtio_init(struct vdev *d, u64 want)
+static bool virtio_init_queues(struct vdev *d, u64 want, struct vring *vr1)
 {
-	u32 st, qmax;
-	u64 a;
+	u32 st;
 
 	vw32(d, VM_STATUS, 0);
 	if ((st = vr32(d, VM_STATUS)) != 0) {
@@ -274,35 +310,9 @@ static bool virtio_init(struct vdev *d, u64 want)
 		return false;
 	}
 
-	/* Queue 0 in our own RAM: identity mapped, so virtual = physical. */
-	vw32(d, VM_QUEUE_SEL, 0);
-	if (vr32(d, VM_QUEUE_READY)) {
-		snprintf(d->err, sizeof(d->err), "queue 0 ready after reset");
-		return false;
-	}
-	qmax = vr32(d, VM_QUEUE_NUM_MAX);
-	if (qmax < VQ_SIZE) {
-		snprintf(d->err, sizeof(d->err), "QueueNumMax=%u < %u", qmax, VQ_SIZE);
-		return false;
-	}
-	memset(d->vr, 0, sizeof(*d->vr));
 	d->avail_idx = d->last_used = 0;
-	vw32(d, VM_QUEUE_NUM, VQ_SIZE);
-	a = (u64)d->vr->desc;
-	vw32(d, VM_QUEUE_DESC_LOW, (u32)a);
-	vw32(d, VM_QUEUE_DESC_HIGH, a >> 32);
-	a = (u64)&d->vr->avail;
-	vw32(d, VM_QUEUE_DRIVER_LOW, (u32)a);
-	vw32(d, VM_QUEUE_DRIVER_HIGH, a >> 32);
-	a = (u64)&d->vr->used;
-	vw32(d, VM_QUEUE_DEVICE_LOW, (u32)a);
-	vw32(d, VM_QUEUE_DEVICE_HIGH, a >> 32);
-	vw32(d, VM_QUEUE_READY, 1);
-	if (vr32(d, VM_QUEUE_READY) != 1) {	/* QueueDesc* are write-only (4.2.2) */
-		snprintf(d->err, sizeof(d->err), "queue 0 not ready: ready=%u status=0x%x",
-			 vr32(d, VM_QUEUE_READY), vr32(d, VM_STATUS));
+	if (!queue_setup(d, 0, d->vr) || (vr1 && !queue_setup(d, 1, vr1)))
 		return false;
-	}
 	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	st = vr32(d, VM_STATUS);
 	if (st != (S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)) {
@@ -310,6 +320,11 @@ static bool virtio_init(struct vdev *d, u64 want)
 		return false;
 	}
 	return true;
+}
+
+static bool virtio_init(struct vdev *d, u64 want)
+{
+	return virtio_init_queues(d, want, NULL);
 }
 
 /*
@@ -734,4 +749,122 @@ void test_virtio_irq(const char *name)
 		return test_skip(name, "no usable virtio-blk or virtio-rng window (%d virtio_mmio.device=)",
 				 nr_vdevs);
 	test_pass(name, "devices=%d irqs=%s isr=0x1 acked, re-raised, suppressed", n, lines);
+}
+
+/* ---- virtio-net ---- */
+
+#define ID_NET			1
+#define NET_F_MAC		5
+#define NET_F_STATUS		16
+#define NET_HDR			12	/* virtio_net_hdr_v1 */
+#define NET_RXBUFS		8
+#define NET_RXBUF_SIZE		1536
+#define NET_ETHERTYPE		0x88b5	/* IEEE 802 local experimental */
+#define NET_PING		"VMMTEST-NET-PING"
+#define NET_PONG		"VMMTEST-NET-PONG"
+
+static struct vring net_txq;
+static struct {
+	u8 rx[NET_RXBUFS][NET_RXBUF_SIZE];
+	u8 tx[NET_HDR + 64];
+} net __attribute__((aligned(4096)));
+
+static void net_rx_post(struct vdev *d, u16 i)
+{
+	struct vring *vr = d->vr;
+
+	vr->desc[i] = (struct vring_desc){ (u64)net.rx[i], NET_RXBUF_SIZE, VRING_DESC_F_WRITE, 0 };
+	vr->avail.ring[d->avail_idx % VQ_SIZE] = i;
+	barrier();
+	*(volatile u16 *)&vr->avail.idx = ++d->avail_idx;
+}
+
+/*
+ * Send one frame (broadcast, EtherType 0x88b5, payload NET_PING) on tx,
+ * again every 500 ms until a frame with NET_PONG arrives on rx (the host
+ * side may start listening after the first one), for up to 5 s. Prints
+ * every received frame.
+ */
+void test_virtio_net(const char *name)
+{
+	struct vdev *d = virtio_find(ID_NET);
+	struct vring *tx = &net_txq;
+	u16 tx_avail = 0, tx_used = 0, sent = 0, seen = 0;
+	u8 mac[6], *f;
+	u32 cfg[2];
+	u64 t0, last = 0;
+	char h[2 * 64 + 1];
+
+	if (!d)
+		return test_skip(name, "no usable virtio-net window (%d virtio_mmio.device=)", nr_vdevs);
+	if (!virtio_init_queues(d, 1ULL << NET_F_MAC | 1ULL << NET_F_STATUS, tx))
+		return test_fail(name, "init at 0x%llx: %s", d->base, d->err);
+	cfg[0] = vr32(d, VM_CONFIG);
+	cfg[1] = vr32(d, VM_CONFIG + 4);
+	for (int i = 0; i < 6; i++)
+		mac[i] = cfg[i / 4] >> (8 * (i % 4));
+	printf("VIRTIO_NET base=0x%llx mac=%02x:%02x:%02x:%02x:%02x:%02x status=%u offered=0x%llx accepted=0x%llx\n",
+	       d->base, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+	       cfg[1] >> 16, d->offered, d->features);
+	for (u16 i = 0; i < NET_RXBUFS; i++)
+		net_rx_post(d, i);
+	mb();
+	vw32(d, VM_QUEUE_NOTIFY, 0);
+
+	memset(net.tx, 0, sizeof(net.tx));
+	f = net.tx + NET_HDR;
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = NET_ETHERTYPE >> 8;
+	f[13] = NET_ETHERTYPE & 0xff;
+	memcpy(f + 14, NET_PING, sizeof(NET_PING) - 1);
+	tx->desc[0] = (struct vring_desc){ (u64)net.tx, NET_HDR + 60, 0, 0 };
+
+	t0 = rdtsc();
+	for (;;) {
+		u64 now = tsc_to_us(rdtsc() - t0);
+		u16 idx;
+
+		if (now > 5000000)
+			return test_fail(name, "no %s frame in 5 s: sent=%u tx_used=%u received=%u status=0x%x",
+					 NET_PONG, sent, tx_used, seen, vr32(d, VM_STATUS));
+		/* The previous ping went out: send again every 500 ms. */
+		if ((!sent || now - last >= 500000) &&
+		    *(volatile u16 *)&tx->used.idx == tx_avail) {
+			tx_used = tx_avail;
+			tx->avail.ring[tx_avail % VQ_SIZE] = 0;
+			barrier();
+			*(volatile u16 *)&tx->avail.idx = ++tx_avail;
+			mb();
+			vw32(d, VM_QUEUE_NOTIFY, 1);
+			sent++;
+			last = now;
+		}
+		idx = *(volatile u16 *)&d->vr->used.idx;
+		while (d->last_used != idx) {
+			u32 id = d->vr->used.ring[d->last_used % VQ_SIZE].id;
+			u32 len = d->vr->used.ring[d->last_used % VQ_SIZE].len;
+			u8 *r;
+
+			d->last_used++;
+			seen++;
+			if (id >= NET_RXBUFS || len < NET_HDR + 14 || len > NET_RXBUF_SIZE)
+				return test_fail(name, "rx used id=%u len=%u", id, len);
+			r = net.rx[id] + NET_HDR;
+			len -= NET_HDR;
+			hex(h, r, len < 64 ? len : 64);
+			printf("VIRTIO_NET rx len=%u frame=%s\n", len, h);
+			if (len >= 14 + sizeof(NET_PONG) - 1 &&
+			    r[12] == NET_ETHERTYPE >> 8 && r[13] == (NET_ETHERTYPE & 0xff) &&
+			    !memcmp(r + 14, NET_PONG, sizeof(NET_PONG) - 1) && !memcmp(r, mac, 6)) {
+				return test_pass(name, "mac=%02x:%02x:%02x:%02x:%02x:%02x sent=%u received=%u reply=%s",
+						 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], sent,
+						 seen, NET_PONG);
+			}
+			net_rx_post(d, id);
+			mb();
+			vw32(d, VM_QUEUE_NOTIFY, 0);
+		}
+		cpu_relax();
+	}
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "devices/virtio/blk.h"
+#include "devices/virtio/net.h"
 #include "kvm/config.h"
 
 #define CONFIG_DEFAULT_MEM	(512 * MiB)
@@ -81,6 +82,7 @@ enum {
 	OPT_DEBUG,
 	OPT_GUEST_DECOMPRESS,
 	OPT_RNG,
+	OPT_CONSOLE,
 };
 
 static const struct option run_options[] = {
@@ -95,6 +97,8 @@ static const struct option run_options[] = {
 	{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
 	{ "disk", required_argument, NULL, 'd' },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "net", required_argument, NULL, 'n' },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -119,7 +123,7 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:i:p:c:m:d:h", run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:i:p:c:m:d:n:h", run_options, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
 			cfg->kernel_path = optarg;
@@ -184,6 +188,29 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		}
 		case OPT_RNG:
 			cfg->rng = true;
+			break;
+		case 'n': {
+			struct virtio_net_opts o;
+			const char *why = "";
+
+			if (virtio_net_parse_opts(optarg, &o, &why) < 0)
+				return config_fail(err, errlen, "--net '%s': %s", optarg, why);
+			if (o.mode == VIRTIO_NET_NONE)
+				break;
+			if (cfg->nr_nets == VM_MAX_NETS)
+				return config_fail(err, errlen, "--net: at most %d network devices",
+						   VM_MAX_NETS);
+			cfg->nets[cfg->nr_nets++] = optarg;
+			break;
+		}
+		case OPT_CONSOLE:
+			if (!strcmp(optarg, "serial"))
+				cfg->console = VM_CONSOLE_SERIAL;
+			else if (!strcmp(optarg, "virtio"))
+				cfg->console = VM_CONSOLE_VIRTIO;
+			else
+				return config_fail(err, errlen,
+					"--console '%s': expected serial or virtio", optarg);
 			break;
 		case 'h':
 			return 1;

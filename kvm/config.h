@@ -5,6 +5,13 @@
 #include "util/types.h"
 
 #define VM_MAX_DISKS 8
+#define VM_MAX_NETS 4
+
+/* Which device is the guest console on the terminal; the UART is always there. */
+enum vm_console {
+	VM_CONSOLE_SERIAL,		/* ttyS0 (the default) */
+	VM_CONSOLE_VIRTIO,		/* hvc0: a virtio-console device */
+};
 
 /* Everything the command line says; main.c fills it, vm_create() reads it. */
 struct vm_config {
@@ -20,6 +27,9 @@ struct vm_config {
 	const char *disks[VM_MAX_DISKS];	/* -d PATH[,ro][,serial=ID][,direct] */
 	unsigned int nr_disks;
 	bool rng;			/* a virtio-rng device */
+	const char *nets[VM_MAX_NETS];	/* -n tap[,ifname=NAME][,mac=MAC] (none: skipped) */
+	unsigned int nr_nets;
+	enum vm_console console;	/* --console serial|virtio */
 };
 
 void config_defaults(struct vm_config *cfg);

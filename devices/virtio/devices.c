@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "devices/virtio/blk.h"
+#include "devices/virtio/console.h"
 #include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
+#include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "kvm/arch.h"
 #include "kvm/kvm.h"
@@ -55,11 +57,65 @@ static void rng_destroy(void *r)
 	virtio_rng_destroy(r);
 }
 
+static void net_destroy(void *n)
+{
+	virtio_net_destroy(n);
+}
+
+static int net_create(struct vm *vm, const char *arg)
+{
+	struct virtio_net_opts o;
+	struct virtio_net *n;
+	const char *why = "";
+	int err = 0;
+
+	if (virtio_net_parse_opts(arg, &o, &why) < 0) {
+		log_error("--net '%s': %s", arg, why);
+		return -EINVAL;
+	}
+	if (o.mode == VIRTIO_NET_NONE)
+		return 0;
+	n = virtio_net_create(&o, &err, &why);
+	if (!n) {
+		log_error("--net '%s': %s", arg, why);
+		/* The option was valid: whatever the kernel refused is a host error. */
+		return err && err != -EINVAL ? err : -EIO;
+	}
+	return virtio_add(vm, &virtio_net_ops, n, net_destroy);
+}
+
+static void console_destroy(void *c)
+{
+	virtio_console_destroy(c);
+}
+
+/* --console virtio: hvc0 takes the terminal's input from the UART. */
+static int console_create(struct vm *vm)
+{
+	struct virtio_console *c = virtio_console_create(vm);
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = virtio_add(vm, &virtio_console_ops, c, console_destroy);
+	if (r < 0)
+		return r;
+	vm->console_rx = virtio_console_rx;
+	vm->console_opaque = c;
+	return 0;
+}
+
 int virtio_devices_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	int r;
 
+	/* First, so that on x86 it has the first slot whatever else is asked for. */
+	if (cfg->console == VM_CONSOLE_VIRTIO) {
+		r = console_create(vm);
+		if (r < 0)
+			return r;
+	}
 	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
 		struct virtio_blk_opts o;
 		struct virtio_blk *b;
@@ -76,6 +132,11 @@ int virtio_devices_create(struct vm *vm)
 			return err == -EBUSY || err == -EINVAL ? -EINVAL : (err ? err : -EIO);
 		}
 		r = virtio_add(vm, &virtio_blk_ops, b, blk_destroy);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
+		r = net_create(vm, cfg->nets[i]);
 		if (r < 0)
 			return r;
 	}

@@ -150,6 +150,19 @@ int virtio_dev_watch(struct virtio_dev *dev, int fd, void (*fn)(void *arg), void
 	return r;
 }
 
+int virtio_dev_watch_enable(struct virtio_dev *dev, int fd, bool on)
+{
+	for (unsigned int i = 0; i < dev->nr_watches; i++) {
+		struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+					  .data.u32 = EV_WATCH + i };
+
+		if (dev->watches[i].fd != fd)
+			continue;
+		return epoll_ctl(dev->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+	}
+	return -ENOENT;
+}
+
 int virtio_dev_init(struct virtio_dev *dev, struct vm *vm,
 		    const struct virtio_dev_ops *ops, void *opaque,
 		    void (*interrupt)(void *transport, u32 isr), void *transport)

@@ -133,6 +133,8 @@ void virtio_notify_config(struct virtio_dev *dev);
 void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why);
 /* Call @fn (lock held, on the I/O thread) when @fd is readable. From attach(). */
 int virtio_dev_watch(struct virtio_dev *dev, int fd, void (*fn)(void *arg), void *arg);
+/* Stop (false) or resume (true) watching a watched @fd. Lock held. */
+int virtio_dev_watch_enable(struct virtio_dev *dev, int fd, bool on);
 /* The negotiated features (valid from FEATURES_OK). */
 static inline u64 virtio_dev_features(const struct virtio_dev *dev)
 {

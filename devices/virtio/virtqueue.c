@@ -310,3 +310,8 @@ size_t iov_from_buf(const struct iovec *iov, unsigned int nr, size_t off,
 	}
 	return done;
 }
+
+void virtq_unpop(struct virtq *vq, u16 n)
+{
+	vq->last_avail -= n;
+}

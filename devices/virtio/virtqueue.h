@@ -98,6 +98,8 @@ void virtq_disable(struct virtq *vq);
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
 /* A device found a chain it cannot answer: same as a malformed ring. */
 void virtq_set_broken(struct virtq *vq, const char *why);
+/* Give back the last @n popped chains, unanswered: they pop again next time. */
+void virtq_unpop(struct virtq *vq, u16 n);
 /* Return a chain with @len bytes written into its writable part. */
 void virtq_push(struct virtq *vq, u16 head, u32 len);
 /*

@@ -66,8 +66,11 @@ const char *arch_default_cmdline(const struct vm_config *cfg)
 	 * already seen the panic line on the console (or the pvpanic device)
 	 * by then and exits with the panic status instead of rebooting.
 	 */
-	(void)cfg;
-	return "console=ttyS0 earlycon=uart8250,mmio,0x9000000 panic=-1";
+#define ARM64_CMDLINE "console=ttyS0 earlycon=uart8250,mmio,0x9000000 panic=-1"
+	/* --console virtio: the last console= is /dev/console (printk.c). */
+	if (cfg->console == VM_CONSOLE_VIRTIO)
+		return ARM64_CMDLINE " console=hvc0";
+	return ARM64_CMDLINE;
 }
 
 int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi,

@@ -34,8 +34,12 @@ const char *arch_default_cmdline(const struct vm_config *cfg)
 	 * keyboard controller (we implement it); no PCI until vmm has a host
 	 * bridge; panic=-1 turns a panic into a reset, which vmm reports.
 	 */
-	return "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 pci=off "
-	       "i8042.noaux i8042.nokbd";
+#define X86_CMDLINE "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 pci=off " \
+		    "i8042.noaux i8042.nokbd"
+	/* --console virtio: the last console= is /dev/console (printk.c). */
+	if (cfg->console == VM_CONSOLE_VIRTIO)
+		return X86_CMDLINE " console=hvc0";
+	return X86_CMDLINE;
 }
 
 static void com1_irq_set(void *opaque, int level)

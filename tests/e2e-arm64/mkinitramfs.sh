@@ -12,18 +12,23 @@
 #     read-only and print hello.txt.
 #   flushkill: the raw token + fsync, print "INNER: flushed", then hang.
 #   rng: print rng_current and 64 bytes of /dev/hwrng in hex.
+#   hvc: print /proc/consoles, then "INNER: hvc ok" to /dev/hvc0 only
+#     (vmm --console virtio: it reaches vmm's output through virtio-console);
+#     read a line from /dev/hvc0 (vmm's input) and print it as hvc_in=.
 # outer.cpio: busybox, the static vmm-arm64 ($VMM_ARM64, default ./vmm-arm64;
 #   left out when missing), the arm64 Image, inner.cpio.gz and the modules in
 #   OUTER_MODULES (for QEMU's virtio-mmio disk); its init links QEMU's disk
 #   with serial e2e-ext4 to /disk.img, runs vmm-arm64 once per line of the
 #   run table (E2E_RUNS, a file, or the default below) and prints OUTER:
 #   markers. Uncompressed: QEMU's TCG inflates slowly.
-# Run table lines: NAME|CPUS|TIMEOUT|EXTRA-CMDLINE[|VMM-ARGS[|KILL-ON]]
+# Run table lines: NAME|CPUS|TIMEOUT|EXTRA-CMDLINE[|VMM-ARGS[|KILL-ON[|INPUT]]]
 #   (timeout = vmm --timeout). VMM-ARGS may name /disk.img and /raw.img (a
 #   1 MiB file zeroed before each run, whose token the outer prints as
 #   "OUTER: run NAME raw=" after vmm exits); the disks given ",ro" are
 #   md5summed before and after. KILL-ON: vmm gets SIGKILL on the first line
-#   of its output containing it.
+#   of its output containing it. INPUT: a line written to vmm's standard
+#   input (its terminal; a fifo, /dev/null without INPUT) when the inner
+#   prints "INNER: ready for input".
 # The panic run passes panic=-1 so that, whatever vmm's default command line,
 # a guest without a pvpanic driver resets at once instead of hanging.
 # Inputs come from fetch.sh (run here unless KERNEL/MODULES/BUSYBOX are set).
@@ -189,6 +194,24 @@ rng)
 	echo "INNER: rng_available=$(cat /sys/class/misc/hw_random/rng_available 2>&1)"
 	echo "INNER: hwrng=$(head -c 64 /dev/hwrng 2>/tmp/err | od -An -v -tx1 | tr -d ' \n')$(head -c 100 /tmp/err)"
 	;;
+hvc)
+	# This init's stdout is ttyS0 (hvc0 came with the module, after boot):
+	# the line below can only reach vmm's output through virtio-console.
+	echo "INNER: consoles=$(sed -n 's/^\([a-zA-Z0-9]*\) .*/\1/p' /proc/consoles | tr '\n' ' ')"
+	if [ -c /dev/hvc0 ]; then
+		# One open for both ways: a tty's last close drops its unread input.
+		exec 3<>/dev/hvc0
+		stty -echo <&3 2>/dev/null
+		echo "INNER: hvc ok" >&3 2>/tmp/err || echo "INNER: hvc-failed=$(tail -n 1 /tmp/err)"
+		# Only now: Linux drops what hvc0 receives before its port is set up.
+		echo "INNER: ready for input"
+		read -r -t 20 line <&3
+		echo "INNER: hvc_in=$line"
+		exec 3>&-
+	else
+		echo "INNER: hvc-failed=no /dev/hvc0"
+	fi
+	;;
 esac
 poweroff -f
 INIT
@@ -224,6 +247,7 @@ disk|2|120|inner.action=disk|-d /disk.img,serial=ext4 -d /raw.img,serial=raw
 ro|1|120|inner.action=ro|-d /disk.img,ro,serial=ext4
 flushkill|1|120|inner.action=flushkill|-d /raw.img,serial=raw|INNER: flushed
 rng|1|120|inner.action=rng|--rng
+hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
 RUNS
 fi
 cat >"$r/init" <<INIT
@@ -253,7 +277,7 @@ if [ ! -x /vmm-arm64 ]; then
 elif [ -c /dev/kvm ]; then
 	# NAME|CPUS|TIMEOUT|EXTRA-CMDLINE[|VMM-ARGS[|KILL-ON]]: KILL-ON is a line of
 	# vmm's output upon which vmm gets SIGKILL.
-	while IFS='|' read -r name cpus timeout extra args kill_on; do
+	while IFS='|' read -r name cpus timeout extra args kill_on input; do
 		[ -n "$name" ] || continue
 		echo "OUTER: run $name start"
 		dd if=/dev/zero of=/raw.img bs=64k count=16 2>/dev/null
@@ -267,10 +291,16 @@ elif [ -c /dev/kvm ]; then
 		for f in $ro_disks; do md5s="$md5s $(md5sum <"$f" | cut -d ' ' -f 1)"; done
 		md5_ms=$(( $(ms) - t0 ))
 		rm -f /tmp/rc /tmp/pid
+		rm -f /tmp/input
+		if [ -n "$input" ]; then
+			mkfifo /tmp/input && exec 4<>/tmp/input
+		else
+			ln -s /dev/null /tmp/input
+		fi
 		t0=$(ms)
 		# Timestamp the inner's first marker (vmm start -> inner userspace).
 		{ /vmm-arm64 run -k /Image -i /inner.cpio.gz -c "$cpus" -m "$INNER_MEM" --no-reboot \
-			--timeout "$timeout" $args -p "quiet $extra inner.run=$name" </dev/null 2>&1 &
+			--timeout "$timeout" $args -p "quiet $extra inner.run=$name" </tmp/input 2>&1 &
 		  echo $! >/tmp/pid
 		  wait $!
 		  echo $? >/tmp/rc; } |
@@ -287,12 +317,16 @@ elif [ -c /dev/kvm ]; then
 					"/proc/$p/smaps" ;;
 			esac
 			echo "$line"
+			if [ -n "$input" ] && [ -z "${line##*"INNER: ready for input"*}" ]; then
+				echo "$input" >&4
+			fi
 			if [ -n "$kill_on" ] && [ -z "${line##*"$kill_on"*}" ]; then
 				echo "OUTER: run $name sigkill_ms=$(( $(ms) - t0 ))"
 				kill -9 "$(cat /tmp/pid)"
 			fi
 		done
 		t1=$(ms)
+		[ -z "$input" ] || exec 4>&-
 		echo "OUTER: run $name exit=$(cat /tmp/rc 2>/dev/null || echo none) ms=$(( t1 - t0 ))"
 		# After vmm is gone: what reached its files.
 		case " $args " in *" -d /raw.img"*)

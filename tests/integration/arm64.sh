@@ -5,7 +5,7 @@
 # boot1/boot2 (1 and 2 vcpus, poweroff), panic, hang (--timeout 20), and the
 # virtio devices with the real Linux drivers: disk (ext4 on virtio-blk, plus a
 # raw disk), ro (the same image read-only), flushkill (SIGKILL after a FLUSH),
-# rng (virtio-rng). The ext4 image is made here and given to the outer guest
+# rng (virtio-rng), hvc (--console virtio: a line each way on /dev/hvc0). The ext4 image is made here and given to the outer guest
 # as QEMU's virtio-blk disk, which vmm then serves to the inner guest: after
 # QEMU exits, what the inner guest wrote is read back from it here (debugfs)
 # and the file system checked (e2fsck). The serial log is then checked. Alone: `make e2e-arm64` or `sh tests/integration/arm64.sh`
@@ -18,7 +18,8 @@ QEMU_TIMEOUT=${E2E_QEMU_TIMEOUT:-300}
 LOG=${E2E_LOG:-$WORK/arm64-serial.log}
 TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
 arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
-arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_log_clean"
+arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
+arm64_log_clean"
 nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
@@ -250,6 +251,23 @@ virtio_rng*)
 *)	fail_ arm64_virtio_rng "rng_current is '$(inner rng rng_current)', expected virtio_rng.N: $(summary rng)" ;;
 esac
 
+# The line went to /dev/hvc0 only; vmm appended console=hvc0 itself.
+if ! seg hvc | grep -q '^INNER: hvc ok'; then
+	fail_ arm64_virtio_console "no 'INNER: hvc ok' from /dev/hvc0 in vmm's output: $(summary hvc)"
+else
+	case "$(inner hvc cmdline)" in
+	*console=hvc0*)
+		if [ "$(inner hvc hvc_in)" != typed-into-vmm ]; then
+			fail_ arm64_virtio_console "the inner read '$(inner hvc hvc_in)' from /dev/hvc0, vmm's input was 'typed-into-vmm': $(summary hvc)"
+		elif [ "$(field hvc exit)" != 0 ]; then
+			fail_ arm64_virtio_console "vmm exit $(field hvc exit), expected 0: $(summary hvc)"
+		else
+			pass arm64_virtio_console "'INNER: hvc ok' written to /dev/hvc0 reached vmm's output, vmm's input line read from /dev/hvc0; consoles: $(inner hvc consoles); exit 0 after $(field hvc ms) ms"
+		fi ;;
+	*)	fail_ arm64_virtio_console "console=hvc0 missing from the inner command line '$(inner hvc cmdline)': $(summary hvc)" ;;
+	esac
+fi
+
 pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
 if ! grep -q '^OUTER: done' "$LOG"; then
 	fail_ arm64_log_clean "the outer init never finished (QEMU exit $qrc after $t_qemu ms): $(tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
@@ -261,7 +279,7 @@ fi
 
 echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
 echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
-for name in boot1 boot2 panic hang disk ro flushkill rng; do
+for name in boot1 boot2 panic hang disk ro flushkill rng hvc; do
 	echo "arm64 phases: run $name: inner up $(field $name up_ms) ms, vmm exit $(field $name exit) after $(field $name ms) ms"
 done
 [ $nfail = 0 ]

@@ -116,3 +116,36 @@ TEST(config_help_is_not_an_error)
 
 	TEST_ASSERT_EQ(parse(&c, err, "--help", NULL), 1);
 }
+
+TEST(config_console_serial_or_virtio)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT_EQ(c.console, VM_CONSOLE_SERIAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--console", "virtio", NULL), 0);
+	TEST_ASSERT_EQ(c.console, VM_CONSOLE_VIRTIO);
+	TEST_ASSERT_EQ(parse(&c, err, "--console", "virtio", "--console", "serial", NULL), 0);
+	TEST_ASSERT_EQ(c.console, VM_CONSOLE_SERIAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--console", "hvc0", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "serial or virtio") != NULL, "%s", err);
+}
+
+TEST(config_net_tap_none_and_bad_options)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "-n", "tap", "--net", "tap,ifname=vmm1,mac=52:54:00:00:00:01",
+			     "--net", "none", NULL), 0);
+	TEST_ASSERT_EQ(c.nr_nets, 2);
+	TEST_ASSERT(!strcmp(c.nets[1], "tap,ifname=vmm1,mac=52:54:00:00:00:01"), "%s", c.nets[1]);
+	TEST_ASSERT_EQ(parse(&c, err, "--net", "none", NULL), 0);
+	TEST_ASSERT_EQ(c.nr_nets, 0);
+	TEST_ASSERT_EQ(parse(&c, err, "--net", "tap,mac=nope", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--net 'tap,mac=nope'") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "-n", "tap", "-n", "tap", "-n", "tap", "-n", "tap",
+			     "-n", "tap", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "at most 4") != NULL, "%s", err);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_DEVICES_VIRTIO_NET_H
+#define VMM_DEVICES_VIRTIO_NET_H
+
+#include <net/if.h>
+
+#include "devices/virtio/virtio.h"
+#include "util/types.h"
+
+/*
+ * virtio-net backend (virtio 1.x, 5.1) over a tap device. Queues: rx (0),
+ * tx (1). The tap is opened with IFF_VNET_HDR and a 12-byte header
+ * (struct virtio_net_hdr_v1), so the guest's header passes through to the
+ * host kernel unchanged both ways: checksum and TSO offloads need no work
+ * here beyond telling the tap (TUNSETOFFLOAD) what the guest accepts.
+ *
+ * TX: each chain's readable part (header + frame) is one writev() to the
+ * tap. RX: the tap fd is watched in the device's epoll; a frame is read
+ * into a host buffer and copied into one rx chain, or several with
+ * VIRTIO_NET_F_MRG_RXBUF (num_buffers in the header). With no rx buffers
+ * the frame is kept and the tap is not watched until the driver adds some.
+ */
+
+#define VIRTIO_NET_QUEUE_SIZE	256
+#define VIRTIO_NET_HDR_LEN	12	/* sizeof(struct virtio_net_hdr_v1) */
+#define VIRTIO_NET_MAX_FRAME	(65535 + 14)	/* a GSO frame: IP max + Ethernet */
+
+enum virtio_net_mode {
+	VIRTIO_NET_NONE,
+	VIRTIO_NET_TAP,
+};
+
+/* One -n/--net argument: tap[,ifname=NAME][,mac=MAC] or none */
+struct virtio_net_opts {
+	enum virtio_net_mode mode;
+	char ifname[IFNAMSIZ];		/* "" : the kernel picks tapN */
+	u8 mac[6];
+	bool has_mac;
+};
+
+/* 0, or -EINVAL with *why ("bad mac 'xx'"). Pure. */
+int virtio_net_parse_opts(const char *arg, struct virtio_net_opts *o, const char **why);
+
+struct virtio_net;
+
+/*
+ * Create (or attach to) the tap named in @o. NULL with *err = -errno and
+ * *why a message for the user.
+ */
+struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,
+				     const char **why);
+/*
+ * A device over any packet fd (a socketpair end in tests): each read() is
+ * one frame with its 12-byte header, each write() one frame. Takes @fd.
+ */
+struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6]);
+/* After the transport is destroyed. */
+void virtio_net_destroy(struct virtio_net *n);
+/* The tap's name ("" for a plain fd), and the MAC the guest sees. */
+const char *virtio_net_ifname(const struct virtio_net *n);
+void virtio_net_mac(const struct virtio_net *n, u8 mac[6]);
+
+extern const struct virtio_dev_ops virtio_net_ops;
+
+#endif

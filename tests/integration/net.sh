@@ -1,0 +1,82 @@
+#!/bin/sh
+# virtio-net over a tap that vmm creates (-n tap,ifname=...): the test guest
+# sends one frame (EtherType 0x88b5, "VMMTEST-NET-PING") and waits for the
+# reply; tests/tools/net_echo.c, on an AF_PACKET socket bound to the tap,
+# checks the guest's frame and answers "VMMTEST-NET-PONG". Traffic stays on
+# the tap itself. Also: bad --net options, --net none, tap errors.
+. "$(dirname "$0")/../lib.sh"
+VMM_HARD_TIMEOUT=20
+start=$(date +%s%N)
+
+# --- options ---
+set -- user multicast_mac bad_mac long_ifname unknown_option
+for bad in user 'tap,mac=01:00:00:00:00:01' 'tap,mac=zz' 'tap,ifname=0123456789abcdef' 'tap,speed=1'; do
+	what=$1; shift
+	run_vmm "$WORK/bad.out" "$WORK/bad.err" run --net "$bad" -p vmmtest=none
+	if [ "$rc" = 2 ] && [ "$(wc -l <"$WORK/bad.err")" = 1 ] && grep -q -- "--net '$bad'" "$WORK/bad.err"; then
+		pass "net_bad_option_$what" "$(cat "$WORK/bad.err")"
+	else
+		fail "net_bad_option_$what" "'$bad': exit $rc: $(head -c 300 "$WORK/bad.err")"
+	fi
+done
+run_vmm "$WORK/none.out" "$WORK/none.err" run --timeout 10 --net none -p vmmtest=virtio_net
+t=$(tr -d '\r' <"$WORK/none.out" | grep -m 1 '^TEST virtio_net ')
+case $t in
+"TEST virtio_net SKIP"*) pass net_none_has_no_device "$t" ;;
+*) fail net_none_has_no_device "exit $rc: '$t'" ;;
+esac
+
+if [ ! -c /dev/net/tun ] || [ "$(id -u)" != 0 ]; then
+	skip net_tap_round_trip "needs root and /dev/net/tun"
+	exit 0
+fi
+
+# A name the kernel rejects for a tap (an existing non-tap device): exit 1, one line.
+run_vmm "$WORK/lo.out" "$WORK/lo.err" run --net tap,ifname=lo -p vmmtest=none
+if [ "$rc" = 1 ] && [ "$(wc -l <"$WORK/lo.err")" = 1 ]; then
+	pass net_tap_on_a_non_tap_device_fails "$(cat "$WORK/lo.err")"
+else
+	fail net_tap_on_a_non_tap_device_fails "exit $rc: $(head -c 300 "$WORK/lo.err")"
+fi
+
+# --- frames out and back in ---
+tool=$WORK/net_echo
+if ! cc -O2 -o "$tool" "$TOP/tests/tools/net_echo.c" 2>"$WORK/cc.err"; then
+	fail net_tap_round_trip "cannot build net_echo: $(head -c 300 "$WORK/cc.err")"
+	exit 0
+fi
+ifname=vmmtest$$
+ifname=$(printf '%.15s' "$ifname")
+mac=52:54:00:12:34:56
+"$tool" "$ifname" 10 >"$WORK/host.out" 2>"$WORK/host.err" &
+echo_pid=$!
+run_vmm "$WORK/net.out" "$WORK/net.err" run --timeout 15 -n "tap,ifname=$ifname,mac=$mac" \
+	-p vmmtest=virtio_net
+wait $echo_pid
+echo_rc=$?
+t=$(tr -d '\r' <"$WORK/net.out" | grep -m 1 '^TEST virtio_net ')
+case $t in
+"TEST virtio_net PASS"*"reply=VMMTEST-NET-PONG"*)
+	if [ "$rc" = 0 ]; then pass net_guest_got_the_hosts_reply "${t#TEST virtio_net PASS }"
+	else fail net_guest_got_the_hosts_reply "guest passed but vmm exit $rc: $(head -c 300 "$WORK/net.err")"; fi ;;
+*) fail net_guest_got_the_hosts_reply "exit $rc: '$t' $(head -c 300 "$WORK/net.err") $(tail -n 3 "$WORK/net.out" | tr -d '\r')" ;;
+esac
+got=$(grep -m 1 '^HOST got' "$WORK/host.out")
+if [ "$echo_rc" = 0 ] && [ "$got" = "HOST got src=$mac len=60 payload=VMMTEST-NET-PING" ]; then
+	pass net_host_saw_the_guests_frame "$got"
+else
+	fail net_host_saw_the_guests_frame "net_echo exit $echo_rc: '$got' $(head -c 300 "$WORK/host.err")"
+fi
+if tr -d '\r' <"$WORK/net.out" | grep -q "^VIRTIO_NET base=.* mac=$mac status=1 "; then
+	pass net_mac_in_config_space "$mac, link up"
+else
+	fail net_mac_in_config_space "$(tr -d '\r' <"$WORK/net.out" | grep -m 1 '^VIRTIO_NET base=')"
+fi
+# The tap was vmm's own: it is gone with vmm.
+if ip link show "$ifname" >/dev/null 2>&1; then
+	fail net_tap_removed_on_exit "$ifname still exists"
+	ip link delete "$ifname" 2>/dev/null
+else
+	pass net_tap_removed_on_exit "$ifname"
+fi
+echo "net.sh: $(( ($(date +%s%N) - start) / 1000000 )) ms"
