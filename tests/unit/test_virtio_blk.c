@@ -18,7 +18,7 @@
 #include "test.h"
 #include "virtio_guest.h"
 
-#define BASE		0xd0000000ULL
+#define BASE		GUEST_MMIO_BASE
 #define QSIZE		VIRTIO_BLK_QUEUE_SIZE
 #define SECTORS		2048ULL			/* a 1 MiB image */
 #define S_ALL		(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
@@ -32,15 +32,12 @@ static int file_fd = -1;
 
 static void w32(u64 off, u32 val)
 {
-	bus_access(&g.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&val, 4, true);
+	guest_mmio_w32(&g, off, val);
 }
 
 static u32 r32(u64 off)
 {
-	u32 v = 0;
-
-	bus_access(&g.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&v, 4, false);
-	return v;
+	return guest_mmio_r32(&g, off);
 }
 
 static u8 pattern(u64 off)

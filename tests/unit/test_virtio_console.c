@@ -19,7 +19,7 @@
 #include "test.h"
 #include "virtio_guest.h"
 
-#define BASE		0xd0000000ULL
+#define BASE		GUEST_MMIO_BASE
 #define QSIZE		16
 #define S_ALL		(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
 			 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK)
@@ -33,25 +33,17 @@ static int out_pipe[2] = { -1, -1 };
 
 static void w32(u64 off, u32 val)
 {
-	bus_access(&rx.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&val, 4, true);
+	guest_mmio_w32(&rx, off, val);
 }
 
 static u32 r32(u64 off)
 {
-	u32 v = 0;
-
-	bus_access(&rx.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&v, 4, false);
-	return v;
+	return guest_mmio_r32(&rx, off);
 }
 
 static void queue_setup(u32 q, struct guest *g)
 {
-	w32(VIRTIO_MMIO_QUEUE_SEL, q);
-	w32(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	w32(VIRTIO_MMIO_QUEUE_DESC_LOW, g->desc);
-	w32(VIRTIO_MMIO_QUEUE_AVAIL_LOW, g->avail);
-	w32(VIRTIO_MMIO_QUEUE_USED_LOW, g->used);
-	w32(VIRTIO_MMIO_QUEUE_READY, 1);
+	guest_mmio_queue_setup(&rx, q, g, QSIZE);
 }
 
 static const char *start(void)

@@ -19,7 +19,7 @@
 #include "test.h"
 #include "virtio_guest.h"
 
-#define BASE		0xd0000000ULL
+#define BASE		GUEST_MMIO_BASE
 #define QSIZE		VIRTIO_NET_QUEUE_SIZE
 #define HDR		VIRTIO_NET_HDR_LEN
 #define S_ALL		(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
@@ -34,25 +34,17 @@ static u16 rx_next, tx_next;	/* next free descriptor */
 
 static void w32(u64 off, u32 val)
 {
-	bus_access(&g.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&val, 4, true);
+	guest_mmio_w32(&g, off, val);
 }
 
 static u32 r32(u64 off)
 {
-	u32 v = 0;
-
-	bus_access(&g.vm.bus[BUS_MMIO], NULL, BASE + off, (u8 *)&v, 4, false);
-	return v;
+	return guest_mmio_r32(&g, off);
 }
 
 static void queue_setup(u32 q, struct guest *r)
 {
-	w32(VIRTIO_MMIO_QUEUE_SEL, q);
-	w32(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	w32(VIRTIO_MMIO_QUEUE_DESC_LOW, r->desc);
-	w32(VIRTIO_MMIO_QUEUE_AVAIL_LOW, r->avail);
-	w32(VIRTIO_MMIO_QUEUE_USED_LOW, r->used);
-	w32(VIRTIO_MMIO_QUEUE_READY, 1);
+	guest_mmio_queue_setup(&g, q, r, QSIZE);
 }
 
 /* Accept what the device offers but the bits in @refuse. */

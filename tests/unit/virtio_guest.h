@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define VIRTIO_RING_NO_LEGACY
+#include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
 #include "kvm/kvm.h"
@@ -131,6 +132,34 @@ static inline void guest_chain(struct guest *g, u16 first, const struct seg *s,
 			   (s[i].write ? VRING_DESC_F_WRITE : 0) |
 			   (i + 1 < n ? VRING_DESC_F_NEXT : 0),
 			   (first + i + 1) % g->qsize);
+}
+
+/* The transport under test sits here on the guest's MMIO bus. */
+#define GUEST_MMIO_BASE	0xd0000000ULL
+
+static inline void guest_mmio_w32(struct guest *g, u64 off, u32 val)
+{
+	bus_access(&g->vm.bus[BUS_MMIO], NULL, GUEST_MMIO_BASE + off, (u8 *)&val, 4, true);
+}
+
+static inline u32 guest_mmio_r32(struct guest *g, u64 off)
+{
+	u32 v = 0;
+
+	bus_access(&g->vm.bus[BUS_MMIO], NULL, GUEST_MMIO_BASE + off, (u8 *)&v, 4, false);
+	return v;
+}
+
+/* Queue @q gets @ring's rings (@qsize entries), then QueueReady. */
+static inline void guest_mmio_queue_setup(struct guest *bus, u32 q, const struct guest *ring,
+					  u32 qsize)
+{
+	guest_mmio_w32(bus, VIRTIO_MMIO_QUEUE_SEL, q);
+	guest_mmio_w32(bus, VIRTIO_MMIO_QUEUE_NUM, qsize);
+	guest_mmio_w32(bus, VIRTIO_MMIO_QUEUE_DESC_LOW, ring->desc);
+	guest_mmio_w32(bus, VIRTIO_MMIO_QUEUE_AVAIL_LOW, ring->avail);
+	guest_mmio_w32(bus, VIRTIO_MMIO_QUEUE_USED_LOW, ring->used);
+	guest_mmio_w32(bus, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 #endif
