@@ -195,6 +195,8 @@ void test_virtio_blk_ro(const char *name);
 void test_virtio_rng(const char *name);
 void test_virtio_irq(const char *name);
 void test_virtio_net(const char *name);
+void test_bench_blk(const char *name);
+void test_bench_blk_exits(const char *name);
 
 /* shell.c */
 void shell(void);

@@ -235,8 +235,8 @@ static struct vdev *virtio_find(u32 id)
 	return NULL;
 }
 
-/* Queue @q on ring @vr (identity mapped, so virtual = physical). */
-static bool queue_setup(struct vdev *d, u32 q, struct vring *vr)
+/* Queue @q of @num entries at @desc/@avail/@used (identity mapped, so virtual = physical). */
+static bool queue_setup_at(struct vdev *d, u32 q, u32 num, void *desc, void *avail, void *used)
 {
 	u32 qmax;
 	u64 a;
@@ -247,19 +247,18 @@ static bool queue_setup(struct vdev *d, u32 q, struct vring *vr)
 		return false;
 	}
 	qmax = vr32(d, VM_QUEUE_NUM_MAX);
-	if (qmax < VQ_SIZE) {
-		snprintf(d->err, sizeof(d->err), "queue %u: QueueNumMax=%u < %u", q, qmax, VQ_SIZE);
+	if (qmax < num) {
+		snprintf(d->err, sizeof(d->err), "queue %u: QueueNumMax=%u < %u", q, qmax, num);
 		return false;
 	}
-	memset(vr, 0, sizeof(*vr));
-	vw32(d, VM_QUEUE_NUM, VQ_SIZE);
-	a = (u64)vr->desc;
+	vw32(d, VM_QUEUE_NUM, num);
+	a = (u64)desc;
 	vw32(d, VM_QUEUE_DESC_LOW, (u32)a);
 	vw32(d, VM_QUEUE_DESC_HIGH, a >> 32);
-	a = (u64)&vr->avail;
+	a = (u64)avail;
 	vw32(d, VM_QUEUE_DRIVER_LOW, (u32)a);
 	vw32(d, VM_QUEUE_DRIVER_HIGH, a >> 32);
-	a = (u64)&vr->used;
+	a = (u64)used;
 	vw32(d, VM_QUEUE_DEVICE_LOW, (u32)a);
 	vw32(d, VM_QUEUE_DEVICE_HIGH, a >> 32);
 	vw32(d, VM_QUEUE_READY, 1);
@@ -271,12 +270,21 @@ static bool queue_setup(struct vdev *d, u32 q, struct vring *vr)
 	return true;
 }
 
+static bool queue_setup(struct vdev *d, u32 q, struct vring *vr)
+{
+	memset(vr, 0, sizeof(*vr));
+	return queue_setup_at(d, q, VQ_SIZE, vr->desc, &vr->avail, &vr->used);
+}
+
 /*
  * 3.1.1 device initialisation. @want: the feature bits wanted if offered
  * (VERSION_1 is required). Queue 0 is d->vr; @vr1, if not NULL, is queue 1.
  * Returns false with d->err set.
  */
-static bool virtio_init_queues(struct vdev *d, u64 want, struct vring *vr1)
+static bool virtio_driver_ok(struct vdev *d);
+
+/* Reset up to FEATURES_OK. */
+static bool virtio_features(struct vdev *d, u64 want)
 {
 	u32 st;
 
@@ -309,10 +317,23 @@ static bool virtio_init_queues(struct vdev *d, u64 want, struct vring *vr1)
 		vw32(d, VM_STATUS, st | S_FAILED);
 		return false;
 	}
+	return true;
+}
 
+static bool virtio_init_queues(struct vdev *d, u64 want, struct vring *vr1)
+{
+	if (!virtio_features(d, want))
+		return false;
 	d->avail_idx = d->last_used = 0;
 	if (!queue_setup(d, 0, d->vr) || (vr1 && !queue_setup(d, 1, vr1)))
 		return false;
+	return virtio_driver_ok(d);
+}
+
+static bool virtio_driver_ok(struct vdev *d)
+{
+	u32 st;
+
 	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	st = vr32(d, VM_STATUS);
 	if (st != (S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)) {
@@ -603,6 +624,207 @@ void test_virtio_blk_ro(const char *name)
 		REQ_OK(r, "flush");
 	}
 	test_pass(name, "capacity=%llu sector0=%s write=IOERR reads=ok", cap, h);
+}
+
+/* ---- virtio-blk benchmark: many requests in flight ---- */
+
+#define BQ_SIZE			128	/* 3 descriptors per request: 42 in flight at most */
+#define BQ_SLOTS		32
+#define BQ_SEQ_LEN		(128 << 10)
+#define BQ_SEQ_QD		8
+
+/* Queue 0 for bench_blk*: BQ_SIZE entries, replacing the device's 16-entry ring. */
+static struct {
+	struct vring_desc desc[BQ_SIZE];
+	struct {
+		u16 flags, idx, ring[BQ_SIZE], used_event;
+	} avail __attribute__((aligned(64)));
+	struct {
+		u16 flags, idx;
+		struct {
+			u32 id, len;
+		} ring[BQ_SIZE];
+		u16 avail_event;
+	} used __attribute__((aligned(64)));
+} bq __attribute__((aligned(4096)));
+
+static struct {
+	struct blk_hdr hdr;
+	u8 status;
+} bq_slot[BQ_SLOTS] __attribute__((aligned(64)));
+
+/* Data: BQ_SEQ_QD x 128 KiB, reused; the 4 KiB random reads use its first BQ_SLOTS pages. */
+static u8 bq_data[BQ_SEQ_QD * BQ_SEQ_LEN] __attribute__((aligned(4096)));
+
+static u64 bq_rng = 0x9e3779b97f4a7c15ULL;
+
+static u64 xorshift64(void)
+{
+	bq_rng ^= bq_rng << 13;
+	bq_rng ^= bq_rng >> 7;
+	bq_rng ^= bq_rng << 17;
+	return bq_rng;
+}
+
+static struct vdev *bench_blk_setup(const char *name, u64 *cap)
+{
+	struct vdev *d = virtio_find(ID_BLOCK);
+	u32 bsz;
+
+	if (!d) {
+		test_skip(name, "no usable virtio-blk window (%d virtio_mmio.device=)", nr_vdevs);
+		return NULL;
+	}
+	memset(&bq, 0, sizeof(bq));
+	d->avail_idx = d->last_used = 0;
+	if (!virtio_features(d, 1ULL << BLK_F_RO) ||
+	    !queue_setup_at(d, 0, BQ_SIZE, bq.desc, &bq.avail, &bq.used) || !virtio_driver_ok(d)) {
+		test_fail(name, "init at 0x%llx: %s", d->base, d->err);
+		return NULL;
+	}
+	bq.avail.flags = VRING_AVAIL_F_NO_INTERRUPT;	/* we poll */
+	*cap = blk_capacity(d, &bsz);
+	return d;
+}
+
+/*
+ * @n requests of @len bytes, @qd in flight: request i goes to sector
+ * i * len / 512 (sequential) or to a random 4 KiB-aligned one (@random).
+ * Returns the TSC cycles taken, 0 with d->err set on failure.
+ */
+static u64 bench_blk_run(struct vdev *d, u64 cap, u32 type, u32 len, u32 qd, u64 n, bool random)
+{
+	u64 issued = 0, done = 0, t0, tlast;
+	u32 nblocks = cap / (len / 512);
+
+	t0 = tlast = rdtsc();
+	while (done < n) {
+		u16 idx;
+		bool kick = false;
+
+		/* Fill: slot s uses descriptors 3s..3s+2 and data page(s) s. */
+		while (issued < n && issued - done < qd) {
+			u32 s = issued % qd;
+			struct vring_desc *dd = &bq.desc[3 * s];
+			u64 sector = random ? (xorshift64() % nblocks) * (len / 512) : issued * (len / 512);
+
+			bq_slot[s].hdr = (struct blk_hdr){ .type = type, .sector = sector };
+			bq_slot[s].status = 0xff;
+			dd[0] = (struct vring_desc){ (u64)&bq_slot[s].hdr, sizeof(struct blk_hdr),
+						     VRING_DESC_F_NEXT, 3 * s + 1 };
+			dd[1] = (struct vring_desc){ (u64)(bq_data + (u64)s * len), len,
+						     VRING_DESC_F_NEXT | (type == BLK_T_IN ? VRING_DESC_F_WRITE : 0),
+						     3 * s + 2 };
+			dd[2] = (struct vring_desc){ (u64)&bq_slot[s].status, 1, VRING_DESC_F_WRITE, 0 };
+			bq.avail.ring[d->avail_idx % BQ_SIZE] = 3 * s;
+			d->avail_idx++;
+			issued++;
+			kick = true;
+		}
+		if (kick) {
+			barrier();
+			*(volatile u16 *)&bq.avail.idx = d->avail_idx;
+			mb();
+			if (!(*(volatile u16 *)&bq.used.flags & 1))
+				vw32(d, VM_QUEUE_NOTIFY, 0);
+		}
+		/* Completions arrive in any order, but slots are reused in order: wait for the oldest. */
+		while ((idx = *(volatile u16 *)&bq.used.idx) == d->last_used) {
+			if (tsc_to_us(rdtsc() - tlast) > VQ_TIMEOUT_US) {
+				snprintf(d->err, sizeof(d->err),
+					 "no completion in %u ms: done=%llu issued=%llu used.idx=%u avail.idx=%u",
+					 VQ_TIMEOUT_US / 1000, done, issued, idx, d->avail_idx);
+				return 0;
+			}
+			cpu_relax();
+		}
+		barrier();
+		tlast = rdtsc();
+		for (; d->last_used != idx; d->last_used++) {
+			u32 id = bq.used.ring[d->last_used % BQ_SIZE].id;
+
+			if (id % 3 || id / 3 >= qd || bq_slot[id / 3].status != BLK_S_OK) {
+				snprintf(d->err, sizeof(d->err), "request in slot %u: id=%u status=%u", id / 3,
+					 id, id / 3 < BQ_SLOTS ? bq_slot[id / 3].status : 0);
+				return 0;
+			}
+			bq_slot[id / 3].status = 0xfe;	/* free */
+		}
+		/* Count the completed prefix: slots issued in order done..issued-1. */
+		while (done < issued && bq_slot[done % qd].status == 0xfe)
+			done++;
+	}
+	return rdtsc() - t0 ?: 1;
+}
+
+static u64 mbps(u64 bytes, u64 cycles)
+{
+	return bytes * tsc_khz() / cycles / 1000;
+}
+
+/*
+ * bench_blk: sequential write then read of 64 MiB (or the disk if smaller)
+ * in 128 KiB requests, 8 in flight; 20000 random 4 KiB reads, 32 in flight.
+ */
+void test_bench_blk(const char *name)
+{
+	u64 cap, c, seq_n, rand_n = 20000;
+	struct vdev *d = bench_blk_setup(name, &cap);
+	u64 wr, rd, ri;
+
+	if (!d)
+		return;
+	seq_n = (64ULL << 20) / BQ_SEQ_LEN;
+	if (seq_n > cap * 512 / BQ_SEQ_LEN)
+		seq_n = cap * 512 / BQ_SEQ_LEN;
+	if (!seq_n || cap < 8)
+		return test_fail(name, "capacity=%llu sectors: too small", cap);
+	if (d->features & 1ULL << BLK_F_RO)
+		return test_fail(name, "device is read-only");
+	for (u64 i = 0; i < sizeof(bq_data); i++)
+		bq_data[i] = (u8)(i * 131 + 7);
+
+	c = bench_blk_run(d, cap, BLK_T_OUT, BQ_SEQ_LEN, BQ_SEQ_QD, seq_n, false);
+	if (!c)
+		return test_fail(name, "seq_write: %s", d->err);
+	wr = mbps(seq_n * BQ_SEQ_LEN, c);
+	printf("BENCH blk seq_write MBps=%llu bytes=%llu req=%u qd=%u cycles=%llu\n", wr,
+	       seq_n * BQ_SEQ_LEN, BQ_SEQ_LEN, BQ_SEQ_QD, c);
+
+	c = bench_blk_run(d, cap, BLK_T_IN, BQ_SEQ_LEN, BQ_SEQ_QD, seq_n, false);
+	if (!c)
+		return test_fail(name, "seq_read: %s", d->err);
+	rd = mbps(seq_n * BQ_SEQ_LEN, c);
+	printf("BENCH blk seq_read MBps=%llu bytes=%llu req=%u qd=%u cycles=%llu\n", rd,
+	       seq_n * BQ_SEQ_LEN, BQ_SEQ_LEN, BQ_SEQ_QD, c);
+
+	c = bench_blk_run(d, cap, BLK_T_IN, 4096, BQ_SLOTS, rand_n, true);
+	if (!c)
+		return test_fail(name, "rand_read_4k: %s", d->err);
+	ri = rand_n * tsc_khz() * 1000 / c;
+	printf("BENCH blk rand_read_4k iops=%llu qd=%u n=%llu cycles=%llu\n", ri, BQ_SLOTS, rand_n, c);
+	test_pass(name, "seq_write_MBps=%llu seq_read_MBps=%llu rand_read_4k_iops=%llu", wr, rd, ri);
+}
+
+/*
+ * bench_blk_exits: bench_n= (default 1000) random 4 KiB reads, one at a
+ * time, nothing printed meanwhile, and a fixed-width TEST line: the
+ * difference between vmm's exit counts with bench_n=N and bench_n=0 is
+ * what the requests cost.
+ */
+void test_bench_blk_exits(const char *name)
+{
+	u64 cap, n = 1000;
+	char v[24];
+	struct vdev *d = bench_blk_setup(name, &cap);
+
+	if (!d)
+		return;
+	if (cmdline_get("bench_n", v, sizeof(v)))
+		n = parse_u64(v, NULL) % 1000000;
+	if (n && !bench_blk_run(d, cap, BLK_T_IN, 4096, 1, n, true))
+		return test_fail(name, "%s", d->err);
+	test_pass(name, "requests=%06llu", n);
 }
 
 /* ---- virtio-rng ---- */

@@ -183,6 +183,8 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	vcpu->nr_exits++;
+	vcpu->nr_exits_io += run->exit_reason == KVM_EXIT_IO;
+	vcpu->nr_exits_mmio += run->exit_reason == KVM_EXIT_MMIO;
 	if (log_debug_enabled) {
 		if (run->exit_reason == KVM_EXIT_IO)
 			log_debug("vcpu %u: exit IO %s port 0x%x size %u count %u", vcpu->id,
@@ -441,6 +443,9 @@ void vcpus_destroy(struct vm *vm)
 		vcpu_kick(vcpu);
 		if (vcpu->thread_started)
 			pthread_join(vcpu->thread, NULL);
+		log_debug("vcpu %u: %llu exits (%llu io, %llu mmio)", vcpu->id,
+			  (unsigned long long)vcpu->nr_exits, (unsigned long long)vcpu->nr_exits_io,
+			  (unsigned long long)vcpu->nr_exits_mmio);
 		arch_vcpu_destroy(vcpu);
 		if (vcpu->run)
 			munmap(vcpu->run, vm->vcpu_mmap_size);

@@ -20,6 +20,7 @@ struct vcpu {
 	_Atomic bool kicked;	/* a stop was requested: leave KVM_RUN */
 	int init_error;		/* set by the thread if creation failed */
 	u64 nr_exits;
+	u64 nr_exits_io, nr_exits_mmio;	/* of nr_exits: KVM_EXIT_IO, KVM_EXIT_MMIO */
 	void *arch;		/* hw/<arch>/ per-vcpu state */
 };
 
