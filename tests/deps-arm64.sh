@@ -14,21 +14,7 @@ CROSS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross"
 # nothing from the runtime packages.
 LIBS="libfdt-dev zlib1g-dev libaio-dev"
 
-missing=""
-for p in $CROSS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "deps-arm64: missing packages:$missing (run as root)" >&2
-		exit 1
-	fi
-	echo "deps-arm64: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends $missing >/dev/null
-fi
+sh "$(dirname "$0")/apt-ensure.sh" deps-arm64 $CROSS
 
 stamp="$SYSROOT/.deps-arm64"
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$LIBS" ] && exit 0
