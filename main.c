@@ -4,6 +4,7 @@
  * fate into the exit status (see usage() and README.md).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -252,8 +253,27 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
+/*
+ * A closed stdin/stdout/stderr (a CI runner, a daemon) would hand fd 0-2 to
+ * /dev/kvm or a disk image, and the console would read or write it.
+ */
+static void std_fds_ensure(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+
+			if (n >= 0 && n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
+	std_fds_ensure();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
