@@ -86,19 +86,23 @@ struct vring_desc {
 	u16 next;
 };
 
-/* One page per device: descriptors, avail ring, used ring (2.7 alignments). */
+/* A split ring of @n entries: descriptors, avail, used (2.7 alignments). */
+#define VRING_LAYOUT(n)							\
+	struct vring_desc desc[n];					\
+	struct {							\
+		u16 flags, idx, ring[n], used_event;			\
+	} avail __attribute__((aligned(64)));				\
+	struct {							\
+		u16 flags, idx;						\
+		struct {						\
+			u32 id, len;					\
+		} ring[n];						\
+		u16 avail_event;					\
+	} used __attribute__((aligned(64)))
+
+/* One page per device. */
 struct vring {
-	struct vring_desc desc[VQ_SIZE];
-	struct {
-		u16 flags, idx, ring[VQ_SIZE], used_event;
-	} avail __attribute__((aligned(64)));
-	struct {
-		u16 flags, idx;
-		struct {
-			u32 id, len;
-		} ring[VQ_SIZE];
-		u16 avail_event;
-	} used __attribute__((aligned(64)));
+	VRING_LAYOUT(VQ_SIZE);
 } __attribute__((aligned(4096)));
 
 struct vdev {
@@ -635,17 +639,7 @@ void test_virtio_blk_ro(const char *name)
 
 /* Queue 0 for bench_blk*: BQ_SIZE entries, replacing the device's 16-entry ring. */
 static struct {
-	struct vring_desc desc[BQ_SIZE];
-	struct {
-		u16 flags, idx, ring[BQ_SIZE], used_event;
-	} avail __attribute__((aligned(64)));
-	struct {
-		u16 flags, idx;
-		struct {
-			u32 id, len;
-		} ring[BQ_SIZE];
-		u16 avail_event;
-	} used __attribute__((aligned(64)));
+	VRING_LAYOUT(BQ_SIZE);
 } bq __attribute__((aligned(4096)));
 
 static struct {
