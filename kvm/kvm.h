@@ -36,12 +36,16 @@ enum vm_stop_reason {
 #define VM_MAX_VIRTIO 16
 
 struct virtio_mmio;
+struct virtio_pci;
+struct pci_bus;
+struct irq_routing;
 
 /* A virtio device on its transport, and how the guest learns of it. */
 struct vm_virtio {
-	struct virtio_mmio *mmio;
-	u64 base;			/* the mmio window, VIRTIO_MMIO_SIZE bytes */
-	u32 gsi;			/* the interrupt, as the machine numbers it */
+	struct virtio_mmio *mmio;	/* one of these two */
+	struct virtio_pci *pci;
+	u64 base;			/* mmio: the window, VIRTIO_MMIO_SIZE bytes */
+	u32 gsi;			/* mmio: the interrupt, as the machine numbers it */
 	void *backend;
 	void (*backend_destroy)(void *backend);
 };
@@ -86,6 +90,9 @@ struct vm {
 
 	struct vm_virtio virtio[VM_MAX_VIRTIO];
 	unsigned int nr_virtio;
+	struct pci_bus *pci;		/* the machine's PCI bus, or NULL */
+	bool msi;			/* MSI routes reach the guest (x86; arm64 with an ITS) */
+	struct irq_routing *irq_routing;	/* kvm/irq.c */
 
 	void *arch;			/* hw/<arch>/ private state */
 };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kvm/arch.h"
+#include "kvm/irq.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
@@ -97,6 +98,7 @@ void vm_close(struct vm *vm)
 			  (unsigned long long)vm->bus[BUS_PIO].unhandled,
 			  (unsigned long long)vm->bus[BUS_MMIO].unhandled);
 	vm_free_ram(vm);
+	irq_routing_free(vm);
 	bus_free(&vm->bus[BUS_PIO]);
 	bus_free(&vm->bus[BUS_MMIO]);
 	if (vm->vm_fd >= 0)

@@ -18,6 +18,7 @@
 #include "hw/x86/machine.h"
 #include "hw/x86/power.h"
 #include "kvm/arch.h"
+#include "kvm/irq.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
@@ -67,32 +68,17 @@ static size_t com1_rx(void *opaque, const u8 *buf, size_t len)
  */
 static int x86_irq_routing_init(struct vm *vm)
 {
-	struct {
-		struct kvm_irq_routing hdr;
-		struct kvm_irq_routing_entry e[16 + X86_IOAPIC_PINS];
-	} rt = { 0 };
-	unsigned int n = 0;
+	int r = 0;
 
 	for (u32 gsi = 0; gsi < 16; gsi++)
-		rt.e[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
-				       gsi % 8 },
-		};
+		r |= irq_route_irqchip(vm, gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
+				       KVM_IRQCHIP_PIC_SLAVE, gsi % 8);
 	for (u32 gsi = 0; gsi < X86_IOAPIC_PINS; gsi++) {
 		if (gsi == 2)
 			continue;	/* pin 2 belongs to GSI 0 */
-		rt.e[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi },
-		};
+		r |= irq_route_irqchip(vm, gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
 	}
-	rt.hdr.nr = n;
-	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &rt) < 0) {
-		log_error("KVM_SET_GSI_ROUTING: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return r ? r : irq_routing_commit(vm);
 }
 
 static int x86_irqchip_init(struct vm *vm)
