@@ -6,6 +6,7 @@
  * The hooks every hw/<arch>/ implements once; shared code calls only these.
  * The Makefile links exactly one architecture.
  */
+#include "kvm/config.h"
 #include "util/types.h"
 
 struct vm;
@@ -39,6 +40,8 @@ void arch_vcpu_destroy(struct vcpu *vcpu);
  */
 int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi,
 			  u32 *line);
+/* --virtio-transport when not given. */
+enum vm_virtio_transport arch_default_virtio_transport(void);
 /* The kernel command line vmm always passes, before the user's part. */
 const char *arch_default_cmdline(const struct vm_config *cfg);
 

@@ -83,6 +83,7 @@ enum {
 	OPT_GUEST_DECOMPRESS,
 	OPT_RNG,
 	OPT_CONSOLE,
+	OPT_TRANSPORT,
 };
 
 static const struct option run_options[] = {
@@ -99,6 +100,7 @@ static const struct option run_options[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "net", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "virtio-transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -211,6 +213,15 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			else
 				return config_fail(err, errlen,
 					"--console '%s': expected serial or virtio", optarg);
+			break;
+		case OPT_TRANSPORT:
+			if (!strcmp(optarg, "mmio"))
+				cfg->transport = VM_VIRTIO_MMIO;
+			else if (!strcmp(optarg, "pci"))
+				cfg->transport = VM_VIRTIO_PCI;
+			else
+				return config_fail(err, errlen,
+					"--virtio-transport '%s': expected mmio or pci", optarg);
 			break;
 		case 'h':
 			return 1;

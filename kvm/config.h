@@ -13,6 +13,13 @@ enum vm_console {
 	VM_CONSOLE_VIRTIO,		/* hvc0: a virtio-console device */
 };
 
+/* Where virtio devices sit; the default is the architecture's choice. */
+enum vm_virtio_transport {
+	VM_VIRTIO_DEFAULT,
+	VM_VIRTIO_MMIO,
+	VM_VIRTIO_PCI,
+};
+
 /* Everything the command line says; main.c fills it, vm_create() reads it. */
 struct vm_config {
 	const char *kernel_path;	/* NULL: the embedded test guest */
@@ -30,6 +37,7 @@ struct vm_config {
 	const char *nets[VM_MAX_NETS];	/* -n tap[,ifname=NAME][,mac=MAC] (none: skipped) */
 	unsigned int nr_nets;
 	enum vm_console console;	/* --console serial|virtio */
+	enum vm_virtio_transport transport;	/* --virtio-transport mmio|pci */
 };
 
 void config_defaults(struct vm_config *cfg);

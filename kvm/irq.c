@@ -179,3 +179,14 @@ void irq_routing_free(struct vm *vm)
 	free(rt);
 	vm->irq_routing = NULL;
 }
+
+int irq_msi_signal(struct vm *vm, u64 addr, u32 data)
+{
+	struct kvm_msi msi = { .address_lo = (u32)addr, .address_hi = addr >> 32,
+			       .data = data };
+
+	if (vm->vm_fd < 0)
+		return -ENOSYS;
+	/* > 0: delivered; 0: the guest blocked it. Either way it is gone. */
+	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+}

@@ -27,5 +27,7 @@ int irq_route_msi_set(struct vm *vm, u32 gsi, u64 addr, u32 data);
 /* Drop an MSI route. */
 void irq_route_msi_del(struct vm *vm, u32 gsi);
 void irq_routing_free(struct vm *vm);
+/* Deliver one MSI now, without a route (KVM_SIGNAL_MSI): 0 or -errno. */
+int irq_msi_signal(struct vm *vm, u64 addr, u32 data);
 
 #endif

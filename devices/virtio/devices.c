@@ -7,40 +7,69 @@
 #include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net.h"
+#include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "kvm/arch.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
 
-static int virtio_add(struct vm *vm, const struct virtio_dev_ops *ops, void *backend,
-		      void (*backend_destroy)(void *))
+static enum vm_virtio_transport virtio_transport(const struct vm *vm)
 {
-	struct vm_virtio *v;
+	return vm->cfg->transport == VM_VIRTIO_DEFAULT ? arch_default_virtio_transport() :
+	       vm->cfg->transport;
+}
+
+static int virtio_add_mmio(struct vm *vm, struct vm_virtio *v,
+			   const struct virtio_dev_ops *ops, void *backend)
+{
 	u32 gsi, line;
 	u64 base;
 	int r, err = 0;
 
-	if (vm->nr_virtio == VM_MAX_VIRTIO)
-		r = -ENOSPC;
-	else
-		r = arch_virtio_mmio_slot(vm, vm->nr_virtio, &base, &gsi, &line);
-	if (r < 0) {
-		log_error("no room for another virtio device (%u already)", vm->nr_virtio);
-		backend_destroy(backend);
+	r = arch_virtio_mmio_slot(vm, vm->nr_virtio, &base, &gsi, &line);
+	if (r < 0)
 		return r;
-	}
-	v = &vm->virtio[vm->nr_virtio];
 	v->mmio = virtio_mmio_create(vm, base, gsi, ops, backend, &err);
 	if (!v->mmio) {
 		log_error("cannot create virtio-mmio at 0x%llx: %s",
 			  (unsigned long long)base, strerror(-err));
-		backend_destroy(backend);
 		return err ? err : -ENOMEM;
 	}
 	if (line != gsi)
 		virtio_mmio_set_irq_line(v->mmio, line);
 	v->base = base;
 	v->gsi = gsi;
+	return 0;
+}
+
+static int virtio_add(struct vm *vm, const struct virtio_dev_ops *ops, void *backend,
+		      void (*backend_destroy)(void *))
+{
+	struct vm_virtio *v = &vm->virtio[vm->nr_virtio];
+	int r = -ENOSPC, err = 0;
+
+	if (vm->nr_virtio < VM_MAX_VIRTIO) {
+		memset(v, 0, sizeof(*v));
+		if (virtio_transport(vm) == VM_VIRTIO_MMIO) {
+			r = virtio_add_mmio(vm, v, ops, backend);
+		} else if (!vm->pci) {
+			r = -ENODEV;
+		} else {
+			v->pci = virtio_pci_create(vm, vm->pci, ops, backend, &err);
+			r = v->pci ? 0 : err ? err : -ENOMEM;
+		}
+	}
+	if (r < 0) {
+		if (r == -ENOSPC)
+			log_error("no room for another virtio device (%u already)",
+				  vm->nr_virtio);
+		else if (r == -ENODEV)
+			log_error("this machine has no PCI bus for virtio-pci");
+		else if (!v->mmio)
+			log_error("cannot create virtio-%s: %s", ops->name, strerror(-r));
+		backend_destroy(backend);
+		return r;
+	}
 	v->backend = backend;
 	v->backend_destroy = backend_destroy;
 	vm->nr_virtio++;
@@ -155,7 +184,8 @@ int virtio_devices_create(struct vm *vm)
 void virtio_devices_irqchip_ready(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_virtio; i++)
-		virtio_mmio_irqfd_late(vm->virtio[i].mmio);
+		if (vm->virtio[i].mmio)
+			virtio_mmio_irqfd_late(vm->virtio[i].mmio);
 }
 
 void virtio_devices_destroy(struct vm *vm)
@@ -163,7 +193,10 @@ void virtio_devices_destroy(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_virtio; i++) {
 		struct vm_virtio *v = &vm->virtio[i];
 
-		virtio_mmio_destroy(v->mmio);
+		if (v->mmio)
+			virtio_mmio_destroy(v->mmio);
+		else
+			virtio_pci_destroy(v->pci);
 		v->backend_destroy(v->backend);
 	}
 	vm->nr_virtio = 0;

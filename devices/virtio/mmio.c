@@ -38,7 +38,7 @@ struct virtio_mmio {
 	_Atomic u64 nr_irqs;
 };
 
-static void virtio_mmio_interrupt(void *opaque, u32 isr)
+static void virtio_mmio_interrupt(void *opaque, u32 isr, int queue)
 {
 	struct virtio_mmio *m = opaque;
 	u64 one = 1;

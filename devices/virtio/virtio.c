@@ -49,23 +49,23 @@ static bool virtio_dev_live(const struct virtio_dev *dev)
 	       !(dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
 }
 
-static void virtio_dev_raise(struct virtio_dev *dev, u32 isr)
+static void virtio_dev_raise(struct virtio_dev *dev, u32 isr, int queue)
 {
 	atomic_fetch_or(&dev->isr, isr);
 	if (dev->interrupt)
-		dev->interrupt(dev->transport, isr);
+		dev->interrupt(dev->transport, isr, queue);
 }
 
 void virtio_notify_used(struct virtio_dev *dev, struct virtq *vq)
 {
 	if (virtq_should_notify(vq))
-		virtio_dev_raise(dev, VIRTIO_ISR_VQ);
+		virtio_dev_raise(dev, VIRTIO_ISR_VQ, vq->index);
 }
 
 void virtio_notify_config(struct virtio_dev *dev)
 {
 	dev->config_generation++;
-	virtio_dev_raise(dev, VIRTIO_ISR_CONFIG);
+	virtio_dev_raise(dev, VIRTIO_ISR_CONFIG, -1);
 }
 
 void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why)
@@ -165,7 +165,8 @@ int virtio_dev_watch_enable(struct virtio_dev *dev, int fd, bool on)
 
 int virtio_dev_init(struct virtio_dev *dev, struct vm *vm,
 		    const struct virtio_dev_ops *ops, void *opaque,
-		    void (*interrupt)(void *transport, u32 isr), void *transport)
+		    void (*interrupt)(void *transport, u32 isr, int queue),
+		    void *transport)
 {
 	sigset_t all, old;
 	char name[16];

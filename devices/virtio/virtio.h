@@ -85,8 +85,11 @@ struct virtio_dev {
 	struct virtq vqs[VIRTIO_MAX_QUEUES];
 	int notify_fd[VIRTIO_MAX_QUEUES];	/* eventfds, one per queue */
 
-	/* The transport's interrupt: raise @isr bits (already set in dev->isr). */
-	void (*interrupt)(void *transport, u32 isr);
+	/*
+	 * The transport's interrupt: raise @isr bits (already set in dev->isr)
+	 * for used buffers on @queue, or a config change (@queue -1).
+	 */
+	void (*interrupt)(void *transport, u32 isr, int queue);
 	void *transport;
 
 	int epoll_fd;
@@ -104,7 +107,8 @@ struct virtio_dev {
  */
 int virtio_dev_init(struct virtio_dev *dev, struct vm *vm,
 		    const struct virtio_dev_ops *ops, void *opaque,
-		    void (*interrupt)(void *transport, u32 isr), void *transport);
+		    void (*interrupt)(void *transport, u32 isr, int queue),
+		    void *transport);
 void virtio_dev_exit(struct virtio_dev *dev);
 
 /* Register-level operations for transports; all "locked". */

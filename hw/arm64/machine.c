@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "devices/console.h"
+#include "devices/pci.h"
 #include "devices/pvpanic.h"
 #include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
@@ -102,6 +103,32 @@ static size_t uart_rx(void *opaque, const u8 *buf, size_t len)
 	return uart8250_receive(opaque, buf, len);
 }
 
+/*
+ * pci-host-ecam-generic: ECAM for bus 0 and a 32-bit window, INTA# of
+ * slot s on its own level-triggered SPI. No ITS yet, so no MSI: virtio-pci
+ * then offers no MSI-X and uses INTx.
+ */
+static int arm64_pci_init(struct vm *vm)
+{
+	struct pci_bus_info info = {
+		.ecam_base = ARM64_PCI_ECAM_BASE,
+		.mem_base = ARM64_PCI_MEM_BASE,
+		.mem_size = ARM64_PCI_MEM_SIZE,
+	};
+
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
+		info.intx_gsi[s] = ARM64_PCI_INTX_SPI + s;
+		info.intx_line[s] = arm64_spi_irq(ARM64_PCI_INTX_SPI + s);
+	}
+	vm->pci = pci_bus_create(vm, &info);
+	return vm->pci ? pci_bus_register(vm->pci) : -ENOMEM;
+}
+
+enum vm_virtio_transport arch_default_virtio_transport(void)
+{
+	return VM_VIRTIO_MMIO;	/* the device tree's own way, and no MSI here yet */
+}
+
 int arch_vm_init(struct vm *vm)
 {
 	struct arm64_machine *m = calloc(1, sizeof(*m));
@@ -150,8 +177,9 @@ int arch_vm_init(struct vm *vm)
 	vm->console_rx = uart_rx;
 	vm->console_opaque = m->uart;
 
-	return bus_register(vm, BUS_MMIO, ARM64_PVPANIC_BASE, ARM64_PVPANIC_SIZE,
-			    pvpanic_io, NULL, "pvpanic");
+	r = bus_register(vm, BUS_MMIO, ARM64_PVPANIC_BASE, ARM64_PVPANIC_SIZE,
+			 pvpanic_io, NULL, "pvpanic");
+	return r < 0 ? r : arm64_pci_init(vm);
 }
 
 static int reg_get(struct vcpu *vcpu, u64 id, u64 *val)
@@ -270,6 +298,8 @@ void arch_vm_destroy(struct vm *vm)
 	if (!m)
 		return;
 	vm->console_rx = NULL;
+	pci_bus_destroy(vm->pci);
+	vm->pci = NULL;
 	arm64_gic_destroy(m);
 	if (m->uart)
 		uart8250_destroy(m->uart);

@@ -23,6 +23,11 @@
 
 #define X86_MMIO_HOLE_START	0xc0000000ULL	/* RAM above this moves above 4 GiB */
 #define X86_MMIO_HOLE_END	0x100000000ULL
+#define X86_PCI_MEM_BASE	0xc0000000ULL	/* 32-bit BAR window */
+#define X86_PCI_MEM_SIZE	0x10000000ULL
+#define X86_PCI_ECAM_BASE	0xe0000000ULL	/* MMCONFIG for bus 0 (1 MiB), e820-reserved */
+#define X86_PCI_INTX_GSI	16		/* slot s: INTA# on IOAPIC pin 16 + s % 8 */
+#define X86_PCI_INTX_LINES	8
 #define X86_TSS_ADDR		0xfffbd000ULL	/* 3 pages for KVM_SET_TSS_ADDR */
 #define X86_IDENTITY_MAP_ADDR	0xfffbc000ULL	/* 1 page, KVM_SET_IDENTITY_MAP_ADDR */
 #define X86_IOAPIC_ADDR		0xfec00000ULL
@@ -44,5 +49,6 @@
 #define X86_PM_SCI_IRQ		9
 #define X86_S5_SLP_TYP		5	/* \_S5 package value in the DSDT */
 #define X86_RESET_PORT		0xcf9
+#define X86_PCI_CAM_PORT	0xcf8	/* 0xcf8 address, 0xcfc-0xcff data */
 
 #endif

@@ -11,11 +11,13 @@
 #include <sys/ioctl.h>
 
 #include "devices/console.h"
+#include "devices/pci.h"
 #include "devices/uart8250.h"
 #include "hw/x86/bootparams.h"
 #include "hw/x86/cpu.h"
 #include "hw/x86/layout.h"
 #include "hw/x86/machine.h"
+#include "hw/x86/pci.h"
 #include "hw/x86/power.h"
 #include "kvm/arch.h"
 #include "kvm/irq.h"
@@ -32,10 +34,10 @@ const char *arch_default_cmdline(const struct vm_config *cfg)
 {
 	/*
 	 * Serial console on COM1 at the speed the UART claims; reboot by the
-	 * keyboard controller (we implement it); no PCI until vmm has a host
-	 * bridge; panic=-1 turns a panic into a reset, which vmm reports.
+	 * keyboard controller (we implement it); panic=-1 turns a panic into a
+	 * reset, which vmm reports.
 	 */
-#define X86_CMDLINE "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 pci=off " \
+#define X86_CMDLINE "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 " \
 		    "i8042.noaux i8042.nokbd"
 	/* --console virtio: the last console= is /dev/console (printk.c). */
 	if (cfg->console == VM_CONSOLE_VIRTIO)
@@ -166,6 +168,11 @@ int arch_vm_init(struct vm *vm)
 	r = x86_power_init(vm);
 	if (r < 0)
 		return r;
+	r = x86_pci_init(vm);
+	if (r < 0)
+		return r;
+	/* MSI-X vectors become KVM MSI routes with irqfds. */
+	vm->msi = kvm_cap(vm, KVM_CAP_SIGNAL_MSI) > 0;
 
 	m->cpuid = x86_cpuid_supported(vm);
 	return m->cpuid ? 0 : -ENOTSUP;
@@ -185,6 +192,11 @@ int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi
 	*base = X86_VIRTIO_MMIO_BASE + index * X86_VIRTIO_MMIO_STRIDE;
 	*gsi = *line = x86_virtio_irqs[index];
 	return 0;
+}
+
+enum vm_virtio_transport arch_default_virtio_transport(void)
+{
+	return VM_VIRTIO_MMIO;	/* until the test guest drives PCI: then pci */
 }
 
 int arch_vcpu_init(struct vcpu *vcpu)
@@ -238,6 +250,8 @@ void arch_vm_destroy(struct vm *vm)
 	if (!m)
 		return;
 	vm->console_rx = NULL;
+	pci_bus_destroy(vm->pci);
+	vm->pci = NULL;
 	if (m->com1)
 		uart8250_destroy(m->com1);
 	free(m->cpuid);

@@ -62,8 +62,8 @@ static void i8042_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 		vm_request_stop(vcpu->vm, VM_STOP_RESET);
 }
 
-static void reset_cf9_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
-			 bool is_write, void *opaque)
+void x86_reset_cf9_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
+		      bool is_write, void *opaque)
 {
 	if (!is_write) {
 		memset(data, 0, len);
@@ -136,7 +136,6 @@ int x86_power_init(struct vm *vm)
 	r |= bus_register(vm, BUS_PIO, X86_PM1A_CNT, 2, pm1_cnt_io, NULL, "pm1a_cnt");
 	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT, 1, i8042_io, NULL, "i8042");
 	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT + 4, 1, i8042_io, vm, "i8042");
-	r |= bus_register(vm, BUS_PIO, X86_RESET_PORT, 1, reset_cf9_io, NULL, "reset");
 	r |= bus_register(vm, BUS_PIO, X86_PVPANIC_PORT, 1, pvpanic_io, NULL, "pvpanic");
 	r |= bus_register(vm, BUS_PIO, 0x70, 2, cmos_io, &cmos, "cmos");
 	r |= bus_register(vm, BUS_PIO, X86_POST_PORT, 1, null_io, NULL, "post");
