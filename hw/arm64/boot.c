@@ -186,7 +186,7 @@ int arm64_write_fdt(struct vm *vm)
 		.pvpanic_base = ARM64_PVPANIC_BASE,
 		.pvpanic_size = ARM64_PVPANIC_SIZE,
 		.virtio = virtio,
-		.nr_virtio = MIN(vm->nr_virtio, (unsigned int)DTB_MAX_VIRTIO),
+		.nr_virtio = 0,
 		.cmdline = m->cmdline,
 		.initrd_start = m->initrd_start,
 		.initrd_end = m->initrd_end,
@@ -194,9 +194,11 @@ int arm64_write_fdt(struct vm *vm)
 	void *dst = gpa_to_hva(vm, m->fdt_gpa, DTB_MAX_SIZE);
 	int r;
 
-	for (unsigned int i = 0; i < info.nr_virtio; i++)
-		virtio[i] = (struct dtb_virtio_mmio){ vm->virtio[i].base, VIRTIO_MMIO_SIZE,
-						      vm->virtio[i].gsi };
+	/* Devices on PCI are found by the bus scan, not the device tree. */
+	for (unsigned int i = 0; i < vm->nr_virtio && info.nr_virtio < DTB_MAX_VIRTIO; i++)
+		if (vm->virtio[i].mmio)
+			virtio[info.nr_virtio++] = (struct dtb_virtio_mmio){
+				vm->virtio[i].base, VIRTIO_MMIO_SIZE, vm->virtio[i].gsi };
 	/* Seeds the guest's RNG at once (chosen.txt rng-seed); optional. */
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
 		info.rng_seed = seed;

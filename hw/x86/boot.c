@@ -178,6 +178,8 @@ static int write_cmdline(struct vm *vm, const struct x86_kernel *k, u32 *len)
 		return -ENOMEM;
 	n = snprintf(line, cap, "%s", arch_default_cmdline(vm->cfg));
 	for (unsigned int i = 0; i < vm->nr_virtio && n < cap; i++) {
+		if (!vm->virtio[i].mmio)
+			continue;	/* on PCI: found by the bus scan */
 		line[n++] = ' ';
 		n += virtio_mmio_cmdline(line + n, cap - n, vm->virtio[i].base,
 					 vm->virtio[i].gsi);
