@@ -73,6 +73,11 @@
 
 #define ACPI_MAX_MMIO_DEVS	256	/* DSDT names VR00..VRFF */
 
+#define PCI_SLOTS		32	/* devices per bus */
+#define PCI_PINS		4	/* INTA# .. INTD# */
+#define PCI_ECAM_BUS_SIZE	(1u << 20)	/* 32 devices x 8 functions x 4 KiB */
+#define PCI_CAM_PORTS		8	/* 0xcf8 address, 0xcfc-0xcff data */
+
 struct acpi_blob {
 	u8 *buf;
 	size_t size;
@@ -133,6 +138,31 @@ static void gas_io(u8 *p, u16 port, u8 bits, u8 access)
 	table_put64(p + 4, port);
 }
 
+static u64 pci_ecam_size(const struct acpi_pci_host *pci)
+{
+	return (u64)(pci->bus_end - pci->bus_start + 1) * PCI_ECAM_BUS_SIZE;
+}
+
+static int acpi_check_pci(const struct acpi_pci_host *pci)
+{
+	if (pci->bus_start > pci->bus_end || !pci->intx_lines)
+		return -EINVAL;
+	/* Memory32Fixed and DWordMemory: everything below 4 GiB. */
+	if (pci->ecam_base % PCI_ECAM_BUS_SIZE ||
+	    pci->ecam_base + pci_ecam_size(pci) > (1ULL << 32))
+		return -EINVAL;
+	if (!pci->mem_size || (u64)pci->mem_base + pci->mem_size > (1ULL << 32))
+		return -EINVAL;
+	if (pci->io_size && pci->io_base + pci->io_size > 0x10000)
+		return -EINVAL;
+	if (pci->cam_port > 0x10000 - PCI_CAM_PORTS)
+		return -EINVAL;
+	/* GSI 0-15 are ISA IRQs: the ISA overrides and PIC wiring own them. */
+	if (pci->intx_gsi < 16)
+		return -EINVAL;
+	return 0;
+}
+
 static int acpi_check_info(const struct acpi_info *info)
 {
 	if (!info || info->nr_cpus == 0 || info->nr_cpus > ACPI_MAX_CPUS)
@@ -162,7 +192,7 @@ static int acpi_check_info(const struct acpi_info *info)
 	for (u32 i = 0; i < info->nr_ecams; i++)
 		if (info->ecams[i].bus_start > info->ecams[i].bus_end)
 			return -EINVAL;
-	return 0;
+	return info->pci ? acpi_check_pci(info->pci) : 0;
 }
 
 static void dsdt_crs_begin(struct aml *a)
@@ -174,6 +204,62 @@ static void dsdt_crs_begin(struct aml *a)
 static void dsdt_crs_end(struct aml *a)
 {
 	aml_res_end(a);
+	aml_end(a);
+}
+
+/*
+ * The PCI host bridge as Linux's acpi_pci_root driver reads it (PCI
+ * Firmware Spec 3.0 4.1.1; ACPI 6.4 6.2.13 _PRT), and the motherboard
+ * resource that makes Linux trust the MCFG's ECAM (mmconfig-shared.c).
+ */
+static void dsdt_pci(struct aml *a, const struct acpi_pci_host *pci)
+{
+	aml_device_begin(a, "PCI0");
+	aml_name_eisaid(a, "_HID", "PNP0A08");	/* PCI Express root */
+	aml_name_eisaid(a, "_CID", "PNP0A03");	/* PCI root, for older OSes */
+	aml_name_integer(a, "_SEG", 0);
+	aml_name_integer(a, "_BBN", pci->bus_start);
+	aml_name_integer(a, "_UID", 0);
+
+	/*
+	 * The windows the bridge forwards. The config ports are listed as
+	 * on PCs; Linux drops them from the windows (resource_is_pcicfg_ioport).
+	 */
+	dsdt_crs_begin(a);
+	aml_res_word_bus(a, pci->bus_start, pci->bus_end);
+	if (pci->cam_port)
+		aml_res_io(a, pci->cam_port, PCI_CAM_PORTS);
+	if (pci->io_size)
+		aml_res_word_io(a, pci->io_base, pci->io_base + pci->io_size - 1);
+	aml_res_dword_mem(a, false, pci->mem_base, pci->mem_base + pci->mem_size - 1);
+	dsdt_crs_end(a);
+
+	/*
+	 * _PRT: {address 0xSSSSFFFF (any function), pin, source 0, GSI}. A
+	 * zero source means a hard-wired GSI, which Linux (pci_irq.c) sets up
+	 * level-triggered and active low.
+	 */
+	aml_name(a, "_PRT");
+	aml_package_begin(a, PCI_SLOTS * PCI_PINS);
+	for (u32 slot = 0; slot < PCI_SLOTS; slot++) {
+		for (u32 pin = 0; pin < PCI_PINS; pin++) {
+			aml_package_begin(a, 4);
+			aml_integer(a, slot << 16 | 0xffff);
+			aml_integer(a, pin);
+			aml_integer(a, 0);
+			aml_integer(a, pci->intx_gsi + (slot + pin) % pci->intx_lines);
+			aml_end(a);
+		}
+	}
+	aml_end(a);
+	aml_end(a);	/* PCI0 */
+
+	aml_device_begin(a, "MRES");
+	aml_name_eisaid(a, "_HID", "PNP0C02");
+	aml_name_integer(a, "_UID", 0);
+	dsdt_crs_begin(a);
+	aml_res_mem32_fixed(a, true, pci->ecam_base, pci_ecam_size(pci));
+	dsdt_crs_end(a);
 	aml_end(a);
 }
 
@@ -241,6 +327,9 @@ static int dsdt_build(u8 *p, size_t size, const struct acpi_info *info)
 		dsdt_crs_end(&a);
 		aml_end(&a);
 	}
+
+	if (info->pci)
+		dsdt_pci(&a, info->pci);
 
 	aml_end(&a);	/* \_SB */
 

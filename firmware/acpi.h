@@ -6,8 +6,9 @@
 
 /*
  * ACPI tables for an x86 PC-like guest (ACPI 6.x): RSDP, XSDT, FADT, FACS,
- * DSDT, MADT and, when asked for, MCFG. The platform is not hardware-reduced:
- * it has a PM1a event/control block and an SCI, an IOAPIC and a legacy PIC.
+ * DSDT, MADT and, when asked for, MCFG and a PCI host bridge. The platform
+ * is not hardware-reduced: it has a PM1a event/control block and an SCI, an
+ * IOAPIC and a legacy PIC.
  */
 #define ACPI_MAX_CPUS		4096	/* DSDT cpu devices are C000..CFFF */
 #define ACPI_OEM_ID		"VMM   "
@@ -27,6 +28,26 @@ struct acpi_pci_ecam {
 	u16 segment;
 	u8 bus_start;
 	u8 bus_end;
+};
+
+/*
+ * A PCI host bridge (\_SB.PCI0, PNP0A08) on segment 0. Linux takes its
+ * windows from _CRS and its INTx routing from _PRT; it trusts the MCFG's
+ * ECAM only if a motherboard device (PNP0C02) reserves it, which the DSDT
+ * gets too. The MCFG entry itself is acpi_info.ecams.
+ */
+struct acpi_pci_host {
+	u64 ecam_base;		/* config space of bus_start; reserved by PNP0C02 */
+	u8 bus_start;
+	u8 bus_end;
+	u32 mem_base;		/* 32-bit memory window for BARs */
+	u32 mem_size;
+	u16 io_base;		/* I/O window for BARs; io_size 0: none */
+	u32 io_size;
+	u16 cam_port;		/* 8 ports: mechanism #1 (0xcf8), 0: none */
+	/* Slot s, pin p (0 = INTA#): GSI intx_gsi + (s + p) % intx_lines, level, low. */
+	u32 intx_gsi;
+	u32 intx_lines;
 };
 
 struct acpi_info {
@@ -53,6 +74,7 @@ struct acpi_info {
 	u32 nr_mmio_devs;
 	const struct acpi_pci_ecam *ecams;	/* MCFG entries; none: no MCFG */
 	u32 nr_ecams;
+	const struct acpi_pci_host *pci;	/* NULL: no PCI host in the DSDT */
 };
 
 /*

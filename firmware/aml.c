@@ -382,6 +382,60 @@ void aml_res_interrupt(struct aml *a, bool level, u32 gsi)
 	aml_bytes(a, d, sizeof(d));
 }
 
+/* Address space descriptors (6.4.3.5): resource types and flags. */
+#define AML_RES_WORD_ADDR	0x88
+#define AML_RES_DWORD_ADDR	0x87
+#define AML_ADDR_MEM		0
+#define AML_ADDR_IO		1
+#define AML_ADDR_BUS		2
+/* General flags: producer (bit 0 clear), positive decode, _MIF and _MAF. */
+#define AML_ADDR_FIXED_PRODUCER	0x0c
+#define AML_IO_ENTIRE_RANGE	0x03	/* _RNG: ISA and non-ISA addresses */
+#define AML_MEM_RW		0x01
+#define AML_MEM_CACHEABLE	0x02
+
+static void aml_res_word_addr(struct aml *a, u8 type, u8 type_flags, u16 min,
+			      u16 max)
+{
+	u8 d[16] = { AML_RES_WORD_ADDR, 13, 0, type, AML_ADDR_FIXED_PRODUCER,
+		     type_flags };
+
+	if (min > max) {
+		aml_fail(a, -EINVAL);
+		return;
+	}
+	/* Granularity 0, then _MIN, _MAX, translation 0, _LEN. */
+	table_put16(d + 8, min);
+	table_put16(d + 10, max);
+	table_put16(d + 14, max - min + 1);
+	aml_bytes(a, d, sizeof(d));
+}
+
+void aml_res_word_bus(struct aml *a, u16 min, u16 max)
+{
+	aml_res_word_addr(a, AML_ADDR_BUS, 0, min, max);
+}
+
+void aml_res_word_io(struct aml *a, u16 min, u16 max)
+{
+	aml_res_word_addr(a, AML_ADDR_IO, AML_IO_ENTIRE_RANGE, min, max);
+}
+
+void aml_res_dword_mem(struct aml *a, bool cacheable, u32 min, u32 max)
+{
+	u8 d[26] = { AML_RES_DWORD_ADDR, 23, 0, AML_ADDR_MEM, AML_ADDR_FIXED_PRODUCER,
+		     AML_MEM_RW | (cacheable ? AML_MEM_CACHEABLE : 0) };
+
+	if (min > max) {
+		aml_fail(a, -EINVAL);
+		return;
+	}
+	table_put32(d + 10, min);
+	table_put32(d + 14, max);
+	table_put32(d + 22, max - min + 1);
+	aml_bytes(a, d, sizeof(d));
+}
+
 void aml_res_end(struct aml *a)
 {
 	/* End tag; a zero checksum means "treat as valid" (6.4.2.9). */

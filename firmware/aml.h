@@ -60,6 +60,14 @@ void aml_res_irq_noflags(struct aml *a, u8 irq);	/* IRQNoFlags, 0..15 */
 void aml_res_mem32_fixed(struct aml *a, bool writable, u32 base, u32 len);
 /* Interrupt(ResourceConsumer, level or edge, active high, exclusive) */
 void aml_res_interrupt(struct aml *a, bool level, u32 gsi);
+/*
+ * Address space descriptors a bridge produces for its children (a PCI root's
+ * windows): fixed [min, max], positive decode, no translation.
+ * WordBusNumber, WordIO (ISA and non-ISA ranges), DWordMemory (read-write).
+ */
+void aml_res_word_bus(struct aml *a, u16 min, u16 max);
+void aml_res_word_io(struct aml *a, u16 min, u16 max);
+void aml_res_dword_mem(struct aml *a, bool cacheable, u32 min, u32 max);
 void aml_res_end(struct aml *a);
 
 #endif

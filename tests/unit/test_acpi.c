@@ -30,6 +30,16 @@ static const struct acpi_pci_ecam ecam = {
 	.base = 0xe0000000, .segment = 0, .bus_start = 0, .bus_end = 255,
 };
 
+/* The x86 machine's PCI host (hw/x86/layout.h): bus 0, INTx on GSI 16-23. */
+static const struct acpi_pci_host pci_host = {
+	.ecam_base = 0xe0000000, .bus_start = 0, .bus_end = 0,
+	.mem_base = 0xc0000000, .mem_size = 0x10000000,
+	.io_base = 0x1000, .io_size = 0xf000,
+	.cam_port = 0xcf8, .intx_gsi = 16, .intx_lines = 8,
+};
+
+static const struct acpi_pci_ecam ecam_bus0 = { .base = 0xe0000000 };
+
 static u32 rd16(const u8 *p)
 {
 	return p[0] | p[1] << 8;
@@ -71,6 +81,16 @@ static struct acpi_info info_for(u32 nr_cpus)
 		.pvpanic_port = 0x505,
 		.i8042 = true,
 	};
+}
+
+static struct acpi_info info_with_pci(u32 nr_cpus)
+{
+	struct acpi_info info = info_for(nr_cpus);
+
+	info.pci = &pci_host;
+	info.ecams = &ecam_bus0;
+	info.nr_ecams = 1;
+	return info;
 }
 
 static int build_info(const struct acpi_info *info, u64 *rsdp)
@@ -608,6 +628,69 @@ TEST(acpi_dsdt_describes_virtio_mmio_devices)
 	TEST_ASSERT(memfind(dsdt, rd32(dsdt + 4), res1, sizeof(res1)), "VR01 _CRS");
 }
 
+TEST(acpi_dsdt_pci_host_windows_and_ecam_reservation)
+{
+	/* WordBusNumber 0-0, producer, fixed: 16 bytes, length 1. */
+	static const u8 bus[] = { 0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0x00, 0x00,
+				  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00 };
+	/* DWordMemory read-write 0xc0000000-0xcfffffff, length 0x10000000. */
+	static const u8 mem[] = { 0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0, 0, 0, 0,
+				  0x00, 0x00, 0x00, 0xc0, 0xff, 0xff, 0xff, 0xcf,
+				  0, 0, 0, 0, 0x00, 0x00, 0x00, 0x10 };
+	/* WordIO 0x1000-0xffff, both ISA and non-ISA ranges. */
+	static const u8 io[] = { 0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00,
+				 0x00, 0x10, 0xff, 0xff, 0x00, 0x00, 0x00, 0xf0 };
+	/* Memory32Fixed(ReadWrite, 0xe0000000, 1 MiB) then the end tag. */
+	static const u8 ecam_res[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xe0,
+				       0x00, 0x00, 0x10, 0x00, 0x79, 0x00 };
+	/* EisaId("PNP0A08"), EisaId("PNP0C02") */
+	static const u8 pnp0a08[] = { 0x0c, 0x41, 0xd0, 0x0a, 0x08 };
+	static const u8 pnp0c02[] = { 0x0c, 0x41, 0xd0, 0x0c, 0x02 };
+	struct acpi_info info = info_with_pci(2);
+	const u8 *dsdt, *mcfg;
+	u64 rsdp;
+	u32 n;
+	int len;
+
+	len = build_info(&info, &rsdp);
+	dsdt = find_dsdt(len);
+	TEST_ASSERT(dsdt, "no DSDT");
+	n = rd32(dsdt + 4);
+	TEST_ASSERT(memfind(dsdt, n, "PCI0", 4), "PCI0 device");
+	TEST_ASSERT(memfind(dsdt, n, pnp0a08, sizeof(pnp0a08)), "EisaId PNP0A08");
+	TEST_ASSERT(memfind(dsdt, n, bus, sizeof(bus)), "WordBusNumber 0-0");
+	TEST_ASSERT(memfind(dsdt, n, mem, sizeof(mem)), "DWordMemory BAR window");
+	TEST_ASSERT(memfind(dsdt, n, io, sizeof(io)), "WordIO window");
+	TEST_ASSERT(memfind(dsdt, n, "\x47\x01\xf8\x0c\xf8\x0c\x01\x08", 8), "IO 0xcf8/8");
+	TEST_ASSERT(memfind(dsdt, n, pnp0c02, sizeof(pnp0c02)), "EisaId PNP0C02");
+	TEST_ASSERT(memfind(dsdt, n, ecam_res, sizeof(ecam_res)), "ECAM reserved");
+	/* The MCFG points at the range the motherboard device reserves. */
+	mcfg = find_table(len, "MCFG");
+	TEST_ASSERT(mcfg, "no MCFG");
+	TEST_ASSERT_EQ(rd64(mcfg + 44), 0xe0000000);
+	TEST_ASSERT_EQ(mcfg[54], 0);
+	TEST_ASSERT_EQ(mcfg[55], 0);
+
+	/* Without an I/O window there is no WordIO; without a host, no PCI0. */
+	{
+		struct acpi_pci_host no_io = pci_host;
+
+		no_io.io_size = 0;
+		info.pci = &no_io;
+		len = build_info(&info, &rsdp);
+		dsdt = find_dsdt(len);
+		TEST_ASSERT(dsdt, "no DSDT");
+		TEST_ASSERT(!memfind(dsdt, rd32(dsdt + 4), io, 6), "WordIO without a window");
+		TEST_ASSERT(memfind(dsdt, rd32(dsdt + 4), mem, sizeof(mem)), "DWordMemory");
+	}
+	info.pci = NULL;
+	len = build_info(&info, &rsdp);
+	dsdt = find_dsdt(len);
+	TEST_ASSERT(dsdt, "no DSDT");
+	TEST_ASSERT(!memfind(dsdt, rd32(dsdt + 4), "PCI0", 4), "PCI0 without a host");
+	TEST_ASSERT(!memfind(dsdt, rd32(dsdt + 4), pnp0c02, sizeof(pnp0c02)), "PNP0C02");
+}
+
 TEST(acpi_mcfg_is_listed_only_when_ecam_is_given)
 {
 	struct acpi_info info = info_for(2);
@@ -634,7 +717,7 @@ TEST(acpi_mcfg_is_listed_only_when_ecam_is_given)
 TEST(acpi_returns_enospc_on_every_short_buffer)
 {
 	static u8 small[BUF_SIZE];
-	struct acpi_info info = info_for(255);
+	struct acpi_info info = info_with_pci(255);
 	u64 rsdp;
 	int need = build_info(&info, &rsdp);
 
@@ -681,6 +764,42 @@ TEST(acpi_rejects_bad_machine_facts)
 	TEST_ASSERT_EQ(acpi_build(buf, sizeof(buf), GPA + 8, &info, &rsdp), -EINVAL);
 	TEST_ASSERT_EQ(acpi_build(buf, sizeof(buf), 1ULL << 32, &info, &rsdp), -EINVAL);
 	TEST_ASSERT_EQ(acpi_build(buf, sizeof(buf), 0xffffff00ULL, &info, &rsdp), -EINVAL);
+}
+
+TEST(acpi_rejects_bad_pci_hosts)
+{
+	struct acpi_info info = info_with_pci(1);
+	struct acpi_pci_host h;
+	u64 rsdp;
+
+	TEST_ASSERT(build_info(&info, &rsdp) > 0, "the x86 host is fine");
+	info.pci = &h;
+	h = pci_host;
+	h.bus_start = 1;
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);	/* start > end */
+	h = pci_host;
+	h.intx_lines = 0;
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
+	h = pci_host;
+	h.intx_gsi = 11;					/* an ISA IRQ */
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
+	h = pci_host;
+	h.ecam_base = 0xfff00000;
+	h.bus_end = 1;						/* 2 MiB past 4 GiB */
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
+	h = pci_host;
+	h.ecam_base = 0xe0001000;				/* not 1 MiB aligned */
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
+	h = pci_host;
+	h.mem_size = 0;
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
+	h = pci_host;
+	h.mem_base = 0xf0000000;
+	h.mem_size = 0x20000000;
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
+	h = pci_host;
+	h.io_size = 0xf001;
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
 }
 
 TEST(acpi_tables_disassemble_cleanly_with_iasl)
@@ -767,8 +886,8 @@ TEST(acpi_tables_disassemble_cleanly_with_iasl)
 /*
  * iasl decompiles our AML to ASL and compiles it back (optimizations off):
  * a byte-identical result means every opcode, name and PkgLength we encode
- * is exactly what ACPICA's compiler would write. Many cpus and virtio-mmio
- * devices make package lengths 2 and 3 bytes long.
+ * is exactly what ACPICA's compiler would write. Many cpus, virtio-mmio
+ * devices and the PCI host's _PRT make package lengths 2 and 3 bytes long.
  */
 TEST(acpi_dsdt_recompiles_identically_with_iasl)
 {
@@ -791,6 +910,7 @@ TEST(acpi_dsdt_recompiles_identically_with_iasl)
 
 		info.mmio_devs = mmio_devs;
 		info.nr_mmio_devs = ARRAY_SIZE(mmio_devs);
+		info.pci = &pci_host;
 		len = build_info(&info, &rsdp);
 		dsdt = find_dsdt(len);
 		TEST_ASSERT(dsdt, "no DSDT (cpus=%u)", nr_cpus[i]);
@@ -849,5 +969,139 @@ TEST(acpi_dsdt_objects_evaluate_in_acpiexec)
 	TEST_ASSERT(strstr(log, "[Integer] = 000000000000000F"), "_STA:\n%s", log);
 	TEST_ASSERT(strstr(log, "[Integer] = 0000000000000001"), "_UID:\n%s", log);
 	TEST_ASSERT(!strstr(log, "ACPI Error"), "%s", log);
+	free(log);
+}
+
+/* iasl's reading of the PCI host: names, ids, windows, routing, reservation. */
+TEST(acpi_pci_host_disassembles_with_iasl)
+{
+	char dir[] = "/tmp/vmm-acpi-XXXXXX";
+	struct acpi_info info = info_with_pci(2);
+	const char *why = NULL;
+	char *dsl;
+	u64 rsdp;
+	int len;
+
+	if (!have_tool("iasl")) {
+		printf("  skip: iasl not found (Debian: apt-get install acpica-tools)\n");
+		return;
+	}
+	len = build_info(&info, &rsdp);
+	TEST_ASSERT(len > 0, "acpi_build=%d", len);
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+	dsl = iasl_disassemble(dir, find_dsdt(len), &why);
+	rm_dir(dir);
+	TEST_ASSERT(dsl, "%s", why);
+	TEST_ASSERT(!strstr(dsl, "**** "), "iasl complains:\n%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Device (PCI0)"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Name (_HID, EisaId (\"PNP0A08\")"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Name (_CID, EisaId (\"PNP0A03\")"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Name (_SEG, Zero)"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Name (_BBN, Zero)"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,\n"
+			   "                    0x0000,             // Granularity\n"
+			   "                    0x0000,             // Range Minimum\n"
+			   "                    0x0000,             // Range Maximum\n"),
+		    "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "IO (Decode16,\n"
+			   "                    0x0CF8,             // Range Minimum\n"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, "
+			   "EntireRange,\n"
+			   "                    0x0000,             // Granularity\n"
+			   "                    0x1000,             // Range Minimum\n"
+			   "                    0xFFFF,             // Range Maximum\n"),
+		    "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, "
+			   "NonCacheable, ReadWrite,\n"
+			   "                    0x00000000,         // Granularity\n"
+			   "                    0xC0000000,         // Range Minimum\n"
+			   "                    0xCFFFFFFF,         // Range Maximum\n"
+			   "                    0x00000000,         // Translation Offset\n"
+			   "                    0x10000000,         // Length\n"),
+		    "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Name (_PRT, Package (0x80)"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Name (_HID, EisaId (\"PNP0C02\")"), "%s", dsl);
+	TEST_ASSERT(strstr(dsl, "Memory32Fixed (ReadWrite,\n"
+			   "                    0xE0000000,         // Address Base\n"
+			   "                    0x00100000,         // Address Length\n"),
+		    "%s", dsl);
+	free(dsl);
+}
+
+/* The next "[Integer] = <hex>" in acpiexec's output after *p; -1 if none. */
+static long long next_integer(const char **p)
+{
+	const char *s = strstr(*p, "[Integer] = ");
+	char *end;
+	long long v;
+
+	if (!s)
+		return -1;
+	v = strtoll(s + strlen("[Integer] = "), &end, 16);
+	*p = end;
+	return v;
+}
+
+/*
+ * acpiexec evaluates _PRT as Linux's pci_irq.c will: 128 entries of
+ * {0xSSSSFFFF, pin, 0 (no link device), GSI}, GSI 16 + (slot + pin) % 8.
+ */
+TEST(acpi_pci_prt_routes_every_slot_and_pin_in_acpiexec)
+{
+	char dir[] = "/tmp/vmm-acpi-XXXXXX";
+	struct acpi_info info = info_with_pci(2);
+	char path[256];
+	const char *p;
+	const u8 *dsdt;
+	char *log = NULL;
+	long long gsi[32][4];
+	u64 rsdp;
+	int len, rc = -1;
+
+	if (!have_tool("acpiexec")) {
+		printf("  skip: acpiexec not found (Debian: apt-get install acpica-tools)\n");
+		return;
+	}
+	len = build_info(&info, &rsdp);
+	dsdt = find_dsdt(len);
+	TEST_ASSERT(dsdt, "no DSDT");
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+	snprintf(path, sizeof(path), "%s/DSDT.dat", dir);
+	if (spew(path, dsdt, rd32(dsdt + 4))) {
+		rc = run_in(dir, "acpiexec -b 'evaluate \\_SB.PCI0._SEG; evaluate \\_SB.PCI0._BBN; "
+			    "evaluate \\_SB.PCI0._PRT' DSDT.dat");
+		snprintf(path, sizeof(path), "%s/tool.log", dir);
+		log = slurp(path);
+	}
+	rm_dir(dir);
+	TEST_ASSERT(rc == 0 && log, "acpiexec failed:\n%s", log ? log : "");
+	TEST_ASSERT(!strstr(log, "ACPI Error"), "%s", log);
+
+	p = strstr(log, "Evaluating \\_SB.PCI0._SEG");
+	TEST_ASSERT(p && next_integer(&p) == 0, "_SEG:\n%s", log);
+	p = strstr(log, "Evaluating \\_SB.PCI0._BBN");
+	TEST_ASSERT(p && next_integer(&p) == 0, "_BBN:\n%s", log);
+	p = strstr(log, "Evaluating \\_SB.PCI0._PRT");
+	TEST_ASSERT(p && strstr(p, "[Package] Contains 128 Elements:"), "_PRT:\n%s", log);
+	for (int slot = 0; slot < 32; slot++) {
+		for (int pin = 0; pin < 4; pin++) {
+			long long addr = next_integer(&p), got_pin = next_integer(&p);
+			long long source = next_integer(&p);
+
+			gsi[slot][pin] = next_integer(&p);
+			TEST_ASSERT(addr == (slot << 16 | 0xffff) && got_pin == pin && source == 0,
+				    "entry %d.%d: {0x%llx, %lld, %lld}", slot, pin, addr, got_pin,
+				    source);
+			TEST_ASSERT_EQ(gsi[slot][pin], 16 + (slot + pin) % 8);
+		}
+	}
+	TEST_ASSERT(next_integer(&p) < 0, "more than 128 entries:\n%s", log);
+	/* Spelled out: the swizzle the machine wires (X86_PCI_INTX_GSI). */
+	TEST_ASSERT_EQ(gsi[0][0], 16);
+	TEST_ASSERT_EQ(gsi[1][0], 17);
+	TEST_ASSERT_EQ(gsi[3][1], 20);
+	TEST_ASSERT_EQ(gsi[7][0], 23);
+	TEST_ASSERT_EQ(gsi[8][0], 16);
+	TEST_ASSERT_EQ(gsi[31][3], 18);
 	free(log);
 }
