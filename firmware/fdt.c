@@ -3,7 +3,8 @@
  * The device tree vmm gives a GIC-based guest, written with libfdt's
  * sequential-write API. Bindings: Documentation/devicetree/bindings/
  * (arm/cpus.yaml, arm/psci.yaml, timer/arm,arch_timer.yaml,
- * interrupt-controller/arm,gic*.yaml, serial/8250.yaml, chosen.txt).
+ * interrupt-controller/arm,gic*.yaml, serial/8250.yaml, chosen.txt,
+ * pci/host-generic-pci.yaml with pci/pci.txt's interrupt-map rules).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,17 @@
 #include "firmware/fdt.h"
 
 #define GIC_PHANDLE		1
+/* dtb_gic(): the GIC's #address-cells, which interrupt-map entries carry. */
+#define GIC_ADDRESS_CELLS	2
+
+/* PCI bus binding (IEEE 1275 PCI): phys.hi space code and devfn bits. */
+#define PCI_SPACE_MEM32		0x02000000
+#define PCI_DEV_SHIFT		11
+#define PCI_SLOTS		32
+#define PCI_PINS		4		/* INTA# = 1 .. INTD# = 4 */
+#define PCI_ECAM_BUS_SIZE	(1u << 20)
+/* Child unit address (3) + pin (1), phandle, GIC address + GIC specifier (3). */
+#define PCI_IMAP_CELLS		(3 + 1 + 1 + GIC_ADDRESS_CELLS + 3)
 
 /* The GIC's 3-cell interrupt specifier. */
 #define GIC_FDT_SPI		0
@@ -177,7 +189,7 @@ static void dtb_gic(struct dtb *d, const struct dtb_info *info)
 	}
 	dtb_u32(d, "#interrupt-cells", 3);
 	/* No children, but dtc wants address cells on interrupt providers. */
-	dtb_u32(d, "#address-cells", 2);
+	dtb_u32(d, "#address-cells", GIC_ADDRESS_CELLS);
 	dtb_u32(d, "#size-cells", 2);
 	dtb_prop(d, "interrupt-controller", NULL, 0);
 	dtb_reg(d, info->gic_dist_base, info->gic_dist_size, info->gic_cpu_base,
@@ -218,6 +230,49 @@ static void dtb_devices(struct dtb *d, const struct dtb_info *info)
 	}
 }
 
+/*
+ * Linux's pci-host-generic driver: config space through ECAM, BARs in
+ * "ranges" (it assigns them itself), INTx from interrupt-map. The mask
+ * keeps all five device bits: each of the 32 slots has its own SPIs.
+ */
+static void dtb_pci(struct dtb *d, const struct dtb_pci_host *pci)
+{
+	u64 ecam_size = (u64)(pci->bus_end - pci->bus_start + 1) * PCI_ECAM_BUS_SIZE;
+	const u32 bus_range[] = { pci->bus_start, pci->bus_end };
+	const u32 ranges[] = { PCI_SPACE_MEM32, pci->mem_base >> 32, (u32)pci->mem_base,
+			       pci->mem_base >> 32, (u32)pci->mem_base,
+			       pci->mem_size >> 32, (u32)pci->mem_size };
+	const u32 mask[] = { 0x1f << PCI_DEV_SHIFT, 0, 0, 7 };
+	fdt32_t map[PCI_SLOTS * PCI_PINS * PCI_IMAP_CELLS], *m = map;
+
+	for (u32 slot = 0; slot < PCI_SLOTS; slot++) {
+		for (u32 pin = 0; pin < PCI_PINS; pin++) {
+			const u32 e[PCI_IMAP_CELLS] = {
+				slot << PCI_DEV_SHIFT, 0, 0, pin + 1, GIC_PHANDLE, 0, 0,
+				GIC_FDT_SPI, pci->intx_spi + (slot + pin) % pci->intx_lines,
+				IRQ_TYPE_LEVEL_HIGH,
+			};
+
+			for (int i = 0; i < PCI_IMAP_CELLS; i++)
+				*m++ = cpu_to_fdt32(e[i]);
+		}
+	}
+
+	dtb_begin_at(d, "pcie", pci->ecam_base);
+	dtb_str(d, "compatible", "pci-host-ecam-generic");
+	dtb_str(d, "device_type", "pci");
+	dtb_u32(d, "#address-cells", 3);
+	dtb_u32(d, "#size-cells", 2);
+	dtb_u32(d, "#interrupt-cells", 1);
+	dtb_cells(d, "bus-range", bus_range, ARRAY_SIZE(bus_range));
+	dtb_reg(d, pci->ecam_base, ecam_size, 0, 0);
+	dtb_cells(d, "ranges", ranges, ARRAY_SIZE(ranges));
+	dtb_prop(d, "dma-coherent", NULL, 0);
+	dtb_cells(d, "interrupt-map-mask", mask, ARRAY_SIZE(mask));
+	dtb_prop(d, "interrupt-map", map, sizeof(map));
+	dtb_end(d);
+}
+
 static void dtb_chosen(struct dtb *d, const struct dtb_info *info)
 {
 	char path[64];
@@ -240,6 +295,14 @@ static void dtb_chosen(struct dtb *d, const struct dtb_info *info)
 	dtb_end(d);
 }
 
+static bool dtb_pci_ok(const struct dtb_pci_host *pci)
+{
+	/* One 32-bit memory range: the window must lie below 4 GiB. */
+	return pci->bus_start <= pci->bus_end && pci->intx_lines && pci->mem_size &&
+	       pci->mem_base + pci->mem_size <= (1ULL << 32) &&
+	       pci->mem_base + pci->mem_size > pci->mem_base;
+}
+
 int dtb_build(void *buf, size_t size, const struct dtb_info *info)
 {
 	static const char compat[] = "linux,dummy-virt";
@@ -248,6 +311,8 @@ int dtb_build(void *buf, size_t size, const struct dtb_info *info)
 	if (!info->nr_cpus || !info->mpidr ||
 	    (info->gic_version != 2 && info->gic_version != 3) ||
 	    (info->gic_version == 2 && info->nr_cpus > 8) || size > INT32_MAX)
+		return -EINVAL;
+	if (info->pci && !dtb_pci_ok(info->pci))
 		return -EINVAL;
 
 	dtb_check(&d, fdt_create(buf, (int)size));
@@ -270,6 +335,8 @@ int dtb_build(void *buf, size_t size, const struct dtb_info *info)
 	dtb_timer(&d, info);
 	dtb_gic(&d, info);
 	dtb_devices(&d, info);
+	if (info->pci)
+		dtb_pci(&d, info->pci);
 	dtb_chosen(&d, info);
 	dtb_end(&d);
 	if (!d.err)

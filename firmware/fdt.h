@@ -25,6 +25,20 @@ struct dtb_virtio_mmio {
 	u32 spi;			/* edge-rising: one edge per notification */
 };
 
+/*
+ * A generic ECAM PCI host (pci/host-generic-pci.yaml): one 32-bit memory
+ * window, identity mapped (CPU address = PCI address), no I/O window, no
+ * MSI controller. Every slot and pin is routed to a level-high SPI.
+ */
+struct dtb_pci_host {
+	u64 ecam_base;			/* config space of bus_start, 1 MiB per bus */
+	u8 bus_start, bus_end;
+	u64 mem_base, mem_size;		/* below 4 GiB */
+	/* Slot s, pin p (0 = INTA#): SPI intx_spi + (s + p) % intx_lines. */
+	u32 intx_spi;
+	u32 intx_lines;
+};
+
 struct dtb_info {
 	u64 ram_base, ram_size;
 
@@ -41,6 +55,7 @@ struct dtb_info {
 	u32 uart_clock;			/* Hz */
 
 	u64 pvpanic_base, pvpanic_size;	/* size 0: no pvpanic-mmio node */
+	const struct dtb_pci_host *pci;	/* NULL: no PCI host node */
 
 	const struct dtb_virtio_mmio *virtio;	/* "virtio,mmio" nodes */
 	u32 nr_virtio;
@@ -52,7 +67,8 @@ struct dtb_info {
 
 /*
  * Write the blob into buf. Returns its size, -ENOSPC if @size is too small,
- * -EINVAL for impossible facts (no cpus, GIC version, > 8 cpus on GICv2).
+ * -EINVAL for impossible facts (no cpus, GIC version, > 8 cpus on GICv2, a
+ * PCI window above 4 GiB or no INTx lines).
  */
 int dtb_build(void *buf, size_t size, const struct dtb_info *info);
 

@@ -32,6 +32,13 @@ static struct dtb_info info_v3(u32 nr_cpus)
 	};
 }
 
+/* The arm64 machine's PCI host (hw/arm64/layout.h). */
+static const struct dtb_pci_host pci_host = {
+	.ecam_base = 0x30000000, .bus_start = 0, .bus_end = 0,
+	.mem_base = 0x10000000, .mem_size = 0x20000000,
+	.intx_spi = 64, .intx_lines = 32,
+};
+
 static struct dtb_info info_v2(u32 nr_cpus)
 {
 	struct dtb_info i = info_v3(nr_cpus);
@@ -249,6 +256,7 @@ TEST(fdt_max_cpus_fit_in_the_buffer)
 	for (u32 c = 0; c < 512; c++)	/* KVM's MPIDR: Aff0 0-15, Aff1 the rest */
 		many[c] = 0x80000000 | (c & 0xf) | (c >> 4) << 8;
 	i.mpidr = many;
+	i.pci = &pci_host;
 	n = dtb_build(blob, sizeof(blob), &i);
 	TEST_ASSERT(n > 0 && n <= (int)DTB_MAX_SIZE, "dtb_build = %d", n);
 	TEST_ASSERT_EQ(prop_u32(blob, "/cpus/cpu@1f0f", "reg", 0), 0x1f0f);
@@ -334,4 +342,115 @@ TEST(fdt_no_virtio_no_nodes_and_all_fit)
 	TEST_ASSERT_EQ(decode(blob, n), 0);
 	ASSERT_DTS_LACKS("Warning");
 	TEST_ASSERT_EQ(prop_u32(blob, "/virtio_mmio@a001e00", "interrupts", 1), 31u);
+}
+
+/* The ECAM host bridge Linux's pci-host-generic driver binds (hw/arm64/boot.c). */
+TEST(fdt_pci_host_decodes_with_dtc_cleanly)
+{
+	struct dtb_info i = info_v3(2);
+	int n;
+
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("pcie@");
+
+	for (int v = 3; v >= 2; v--) {
+		i = v == 3 ? info_v3(2) : info_v2(2);
+		i.pci = &pci_host;
+		n = dtb_build(blob, sizeof(blob), &i);
+		TEST_ASSERT(n > 0, "dtb_build = %d", n);
+		TEST_ASSERT_EQ(decode(blob, n), 0);
+		/* dtc checks PCI bridges and interrupt-map against the GIC. */
+		ASSERT_DTS_LACKS("Warning");
+		ASSERT_DTS_HAS("pcie@30000000 {");
+		ASSERT_DTS_HAS("compatible = \"pci-host-ecam-generic\";");
+		ASSERT_DTS_HAS("device_type = \"pci\";");
+		ASSERT_DTS_HAS("#address-cells = <0x03>;");
+		ASSERT_DTS_HAS("#interrupt-cells = <0x01>;");
+		ASSERT_DTS_HAS("bus-range = <0x00 0x00>;");
+		ASSERT_DTS_HAS("reg = <0x00 0x30000000 0x00 0x100000>;");
+		/* 32-bit memory, PCI 0x10000000 = CPU 0x10000000, 512 MiB. */
+		ASSERT_DTS_HAS("ranges = <0x2000000 0x00 0x10000000 0x00 0x10000000 0x00 0x20000000>;");
+		ASSERT_DTS_HAS("interrupt-map-mask = <0xf800 0x00 0x00 0x07>;");
+		/* Slot 0 INTA#: GIC (phandle 1), unit address 0 0, SPI 64, level. */
+		ASSERT_DTS_HAS("interrupt-map = <0x00 0x00 0x00 0x01 0x01 0x00 0x00 0x00 0x40 0x04 ");
+		/* Slot 1 INTB#: SPI 66. */
+		ASSERT_DTS_HAS(" 0x800 0x00 0x00 0x02 0x01 0x00 0x00 0x00 0x42 0x04 ");
+		ASSERT_DTS_LACKS("msi-parent");
+	}
+	TEST_ASSERT(fdt_getprop(blob, fdt_path_offset(blob, "/pcie@30000000"), "dma-coherent",
+				NULL), "dma-coherent");
+}
+
+/*
+ * Decoded as Linux's of_irq_parse_raw() does: per entry the child unit
+ * address (3 cells) and pin, the parent's phandle, as many unit address
+ * cells as the parent's #address-cells, then its 3-cell specifier.
+ */
+TEST(fdt_pci_interrupt_map_routes_every_slot_and_pin)
+{
+	struct dtb_info i = info_v3(1);
+	const fdt32_t *map;
+	u32 gic_phandle, gic_acells, stride;
+	int n, off, gic, len, spi[32][4];
+
+	i.pci = &pci_host;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	off = fdt_node_offset_by_compatible(blob, -1, "pci-host-ecam-generic");
+	TEST_ASSERT(off >= 0, "no pci-host-ecam-generic node");
+	TEST_ASSERT(fdt_node_offset_by_compatible(blob, off, "pci-host-ecam-generic") < 0,
+		    "two hosts");
+	gic = fdt_path_offset(blob, "/intc@8000000");
+	TEST_ASSERT(gic >= 0, "no GIC");
+	gic_phandle = fdt_get_phandle(blob, gic);
+	gic_acells = prop_u32(blob, "/intc@8000000", "#address-cells", 0);
+	TEST_ASSERT_EQ(prop_u32(blob, "/intc@8000000", "#interrupt-cells", 0), 3u);
+	stride = 3 + 1 + 1 + gic_acells + 3;
+	TEST_ASSERT_EQ(prop_u32(blob, "/pcie@30000000", "#interrupt-cells", 0), 1u);
+
+	map = fdt_getprop(blob, off, "interrupt-map", &len);
+	TEST_ASSERT(map, "no interrupt-map");
+	TEST_ASSERT_EQ(len, (int)(32 * 4 * stride * 4));
+	for (int e = 0; e < 32 * 4; e++, map += stride) {
+		u32 slot = fdt32_to_cpu(map[0]) >> 11, pin = fdt32_to_cpu(map[3]);
+
+		TEST_ASSERT(fdt32_to_cpu(map[0]) == (u32)(e / 4) << 11 && !map[1] && !map[2] &&
+			    pin == (u32)(e % 4) + 1, "entry %d: child 0x%x pin %u", e,
+			    fdt32_to_cpu(map[0]), pin);
+		TEST_ASSERT_EQ(fdt32_to_cpu(map[4]), gic_phandle);
+		for (u32 c = 0; c < gic_acells; c++)
+			TEST_ASSERT_EQ(fdt32_to_cpu(map[5 + c]), 0u);
+		TEST_ASSERT_EQ(fdt32_to_cpu(map[5 + gic_acells]), 0u);	/* GIC_SPI */
+		TEST_ASSERT_EQ(fdt32_to_cpu(map[7 + gic_acells]), 4u);	/* level high */
+		spi[slot][pin - 1] = fdt32_to_cpu(map[6 + gic_acells]);
+		TEST_ASSERT_EQ(spi[slot][pin - 1], 64 + (int)(slot + pin - 1) % 32);
+	}
+	/* Spelled out (ARM64_PCI_INTX_SPI): INTA# of slot s is SPI 64 + s. */
+	TEST_ASSERT_EQ(spi[0][0], 64);
+	TEST_ASSERT_EQ(spi[5][0], 69);
+	TEST_ASSERT_EQ(spi[31][0], 95);
+	TEST_ASSERT_EQ(spi[3][2], 69);
+	TEST_ASSERT_EQ(spi[31][3], 66);
+}
+
+TEST(fdt_impossible_pci_hosts_are_einval)
+{
+	struct dtb_info i = info_v3(1);
+	struct dtb_pci_host h = pci_host;
+
+	i.pci = &h;
+	TEST_ASSERT(dtb_build(blob, sizeof(blob), &i) > 0, "the arm64 host fits");
+	h.intx_lines = 0;
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+	h = pci_host;
+	h.bus_start = 1;
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+	h = pci_host;
+	h.mem_base = 0xf0000000;
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+	h = pci_host;
+	h.mem_size = 0;
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
 }
