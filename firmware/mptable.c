@@ -30,9 +30,21 @@
 #define MP_CPU_BSP		0x02
 #define MP_IOAPIC_ENABLED	0x01
 
-#define MP_ISA_BUS_ID		0
 #define MP_ISA_IRQS		16
 #define MP_ALL_LAPICS		0xff
+/*
+ * Linux takes a PCI bus's MP id for its bus number (mpparse.c, io_apic.c
+ * IO_APIC_get_PCI_irq_vector), so PCI bus 0 is id 0 and ISA follows, as
+ * SeaBIOS does.
+ */
+#define MP_PCI_BUS_ID		0
+#define MP_PCI_SLOTS		32
+#define MP_PCI_INTA		0
+
+/* I/O interrupt flags (MP spec 4.3.4): polarity bits 1:0, trigger 3:2. */
+#define MP_IRQ_CONFORMS		0x0
+#define MP_IRQ_ACTIVE_LOW	0x3
+#define MP_IRQ_LEVEL		(0x3 << 2)
 
 /* Family 6 and CPUID.1:EDX FPU|APIC; informational, Linux only prints it. */
 #define MP_CPU_SIGNATURE	0x600
@@ -43,20 +55,30 @@
 #define MP_NR_LINTS		2
 #define MP_FIXED_SIZE		(MPF_SIZE + MPC_HEADER_SIZE + MPC_ENTRY_SIZE * \
 				 (2 + MP_NR_IOINTS + MP_NR_LINTS))
+/* The PCI bus entry and INTA# of slots 1-31. */
+#define MP_PCI_SIZE		(MPC_ENTRY_SIZE * (1 + MP_PCI_SLOTS - 1))
 
-size_t mptable_size(u32 nr_cpus)
+size_t mptable_size(u32 nr_cpus, bool pci)
 {
 	if (nr_cpus == 0 || nr_cpus > MPTABLE_MAX_CPUS)
 		return 0;
-	return MP_FIXED_SIZE + (size_t)MPC_CPU_SIZE * nr_cpus;
+	return MP_FIXED_SIZE + (size_t)MPC_CPU_SIZE * nr_cpus + (pci ? MP_PCI_SIZE : 0);
 }
 
-static u8 *mp_put_int(u8 *p, u8 type, u8 irqtype, u8 srcbus, u8 srcirq,
+static u8 *mp_put_bus(u8 *p, u8 id, const char *type)
+{
+	table_put8(p + 0, MPC_TYPE_BUS);
+	table_put8(p + 1, id);
+	table_put_id(p + 2, type, 6);
+	return p + MPC_ENTRY_SIZE;
+}
+
+static u8 *mp_put_int(u8 *p, u8 type, u8 irqtype, u16 flags, u8 srcbus, u8 srcirq,
 		      u8 dst_id, u8 dst_pin)
 {
 	table_put8(p + 0, type);
 	table_put8(p + 1, irqtype);
-	table_put16(p + 2, 0);	/* polarity and trigger conform to the bus */
+	table_put16(p + 2, flags);
 	table_put8(p + 4, srcbus);
 	table_put8(p + 5, srcirq);
 	table_put8(p + 6, dst_id);
@@ -70,10 +92,14 @@ int mptable_build(void *buf, size_t size, u64 gpa,
 	u8 *mpf = buf, *mpc, *p;
 	size_t total;
 	u16 nr_entries = 0;
+	u8 isa_bus;
 
 	if (!info)
 		return -EINVAL;
-	total = mptable_size(info->nr_cpus);
+	if (info->pci && (!info->pci->intx_lines ||
+			  info->pci->intx_gsi + info->pci->intx_lines > 0xff))
+		return -EINVAL;
+	total = mptable_size(info->nr_cpus, info->pci != NULL);
 	/* Pointers in the tables are 32-bit; the scan wants 16-byte alignment. */
 	if (!total || gpa % 16 || gpa + total > (1ULL << 32))
 		return -EINVAL;
@@ -95,10 +121,13 @@ int mptable_build(void *buf, size_t size, u64 gpa,
 		nr_entries++;
 	}
 
-	table_put8(p + 0, MPC_TYPE_BUS);
-	table_put8(p + 1, MP_ISA_BUS_ID);
-	table_put_id(p + 2, "ISA", 6);
-	p += MPC_ENTRY_SIZE;
+	/* Bus entries come in bus id order. */
+	isa_bus = info->pci ? MP_PCI_BUS_ID + 1 : 0;
+	if (info->pci) {
+		p = mp_put_bus(p, MP_PCI_BUS_ID, "PCI");
+		nr_entries++;
+	}
+	p = mp_put_bus(p, isa_bus, "ISA");
 	nr_entries++;
 
 	table_put8(p + 0, MPC_TYPE_IOAPIC);
@@ -113,15 +142,25 @@ int mptable_build(void *buf, size_t size, u64 gpa,
 	for (u8 irq = 0; irq < MP_ISA_IRQS; irq++) {
 		if (irq == 2)
 			continue;
-		p = mp_put_int(p, MPC_TYPE_IOINT, MP_INT, MP_ISA_BUS_ID, irq,
+		p = mp_put_int(p, MPC_TYPE_IOINT, MP_INT, MP_IRQ_CONFORMS, isa_bus, irq,
 			       info->ioapic_id, irq == 0 ? 2 : irq);
 		nr_entries++;
 	}
 
+	/* PCI source bus IRQ: device number in bits 6:2, pin (0 = INTA#) in 1:0. */
+	for (u8 slot = 1; info->pci && slot < MP_PCI_SLOTS; slot++) {
+		const struct mptable_pci *pci = info->pci;
+
+		p = mp_put_int(p, MPC_TYPE_IOINT, MP_INT, MP_IRQ_ACTIVE_LOW | MP_IRQ_LEVEL,
+			       MP_PCI_BUS_ID, slot << 2 | MP_PCI_INTA, info->ioapic_id,
+			       pci->intx_gsi + slot % pci->intx_lines);
+		nr_entries++;
+	}
+
 	/* Virtual wire: the 8259 drives LINT0 as ExtINT, NMI arrives on LINT1. */
-	p = mp_put_int(p, MPC_TYPE_LINT, MP_EXTINT, MP_ISA_BUS_ID, 0,
+	p = mp_put_int(p, MPC_TYPE_LINT, MP_EXTINT, MP_IRQ_CONFORMS, isa_bus, 0,
 		       MP_ALL_LAPICS, 0);
-	p = mp_put_int(p, MPC_TYPE_LINT, MP_NMI, MP_ISA_BUS_ID, 0,
+	p = mp_put_int(p, MPC_TYPE_LINT, MP_NMI, MP_IRQ_CONFORMS, isa_bus, 0,
 		       MP_ALL_LAPICS, 1);
 	nr_entries += MP_NR_LINTS;
 

@@ -18,6 +18,17 @@
 #define MPTABLE_LAPIC_VERSION	0x14	/* integrated local APIC */
 #define MPTABLE_IOAPIC_VERSION	0x11	/* 82093AA-style, 24 pins */
 
+/*
+ * PCI bus 0 for guests without ACPI (acpi=off): an MP bus entry and the
+ * INTA# line of slots 1-31 (slot 0 is the host bridge, which has none).
+ * Only INTA#: every vmm device is single-function and uses it, and all four
+ * pins of 31 slots would not fit the EBDA.
+ */
+struct mptable_pci {
+	u8 intx_gsi;		/* slot s INTA#: IOAPIC pin intx_gsi + s % intx_lines */
+	u8 intx_lines;		/* level-triggered, active low, as PCI INTx# is */
+};
+
 struct mptable_info {
 	u32 nr_cpus;		/* cpu i gets APIC id i; cpu 0 is the BSP */
 	u32 lapic_addr;		/* e.g. 0xfee00000 */
@@ -25,13 +36,15 @@ struct mptable_info {
 	u8 ioapic_id;
 	u8 ioapic_version;	/* 0: MPTABLE_IOAPIC_VERSION */
 	u32 ioapic_addr;	/* e.g. 0xfec00000 */
+	const struct mptable_pci *pci;	/* NULL: an ISA bus only */
 };
 
 /*
- * Bytes mptable_build() needs for nr_cpus, or 0 if nr_cpus is 0 or above
- * MPTABLE_MAX_CPUS. It is 212 + 20 * nr_cpus: 1 KiB (the EBDA) holds 40 cpus.
+ * Bytes mptable_build() needs for nr_cpus (with a PCI bus if @pci), or 0 if
+ * nr_cpus is 0 or above MPTABLE_MAX_CPUS. It is 212 + 20 * nr_cpus, plus 256
+ * with PCI: 1 KiB (the EBDA) holds 40 cpus, 27 with PCI.
  */
-size_t mptable_size(u32 nr_cpus);
+size_t mptable_size(u32 nr_cpus, bool pci);
 
 /*
  * Writes the tables into buf, which the caller copies to guest-physical

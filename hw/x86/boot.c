@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices/pci.h"
 #include "devices/virtio/mmio.h"
 #include "firmware/acpi.h"
 #include "firmware/mptable.h"
@@ -31,6 +32,26 @@ extern const u8 embedded_guest[], embedded_guest_end[];
 #define KERNEL_MAX_FILE		(256 * MiB)
 #define ACPI_AREA_SIZE		(X86_BIOS_END - X86_BIOS_START)
 #define ELF_INITRD_ADDR_MAX	0x7fffffffu	/* what any 64-bit kernel accepts */
+/* The PCI I/O window: above every fixed port vmm decodes (all below 0x1000). */
+#define PCI_IO_BASE		0x1000
+#define PCI_IO_SIZE		0xf000
+
+/* PCI bus 0 only (bus range 0-0), as the ACPI tables describe it. */
+static const struct acpi_pci_ecam pci_ecam = { .base = X86_PCI_ECAM_BASE };
+static const struct acpi_pci_host pci_host = {
+	.ecam_base = X86_PCI_ECAM_BASE,
+	.mem_base = X86_PCI_MEM_BASE,
+	.mem_size = X86_PCI_MEM_SIZE,
+	.io_base = PCI_IO_BASE,
+	.io_size = PCI_IO_SIZE,
+	.cam_port = X86_PCI_CAM_PORT,
+	.intx_gsi = X86_PCI_INTX_GSI,
+	.intx_lines = X86_PCI_INTX_LINES,
+};
+static const struct mptable_pci mp_pci = {
+	.intx_gsi = X86_PCI_INTX_GSI,
+	.intx_lines = X86_PCI_INTX_LINES,
+};
 
 struct x86_kernel {
 	const char *name;		/* path, or "built-in test guest" */
@@ -235,6 +256,7 @@ static int write_firmware(struct vm *vm, u64 *rsdp)
 		.lapic_addr = X86_LAPIC_ADDR,
 		.ioapic_id = nr,	/* after the cpus' APIC ids */
 		.ioapic_addr = X86_IOAPIC_ADDR,
+		.pci = &mp_pci,
 	};
 	struct acpi_info acpi = {
 		.nr_cpus = nr,
@@ -252,6 +274,9 @@ static int write_firmware(struct vm *vm, u64 *rsdp)
 		.pvpanic_port = X86_PVPANIC_PORT,
 		.i8042 = true,
 		.cmos_rtc = true,
+		.ecams = &pci_ecam,
+		.nr_ecams = 1,
+		.pci = &pci_host,
 	};
 	void *ebda = gpa_to_hva(vm, X86_EBDA_START, X86_EBDA_SIZE);
 	void *bios = gpa_to_hva(vm, X86_BIOS_START, ACPI_AREA_SIZE);
@@ -259,8 +284,13 @@ static int write_firmware(struct vm *vm, u64 *rsdp)
 
 	if (!ebda || !bios)
 		return -EFAULT;
-	/* The MP table only has 8-bit APIC ids and 1 KiB here; ACPI has no limit. */
-	if (nr <= MPTABLE_MAX_CPUS && mptable_size(nr) <= X86_EBDA_SIZE) {
+	/*
+	 * The MP table only has 8-bit APIC ids and 1 KiB here; ACPI has no limit.
+	 * Cpus before PCI routes: above 27 cpus acpi=off guests lose INTx.
+	 */
+	if (mptable_size(nr, true) > X86_EBDA_SIZE)
+		mp.pci = NULL;
+	if (nr <= MPTABLE_MAX_CPUS && mptable_size(nr, mp.pci != NULL) <= X86_EBDA_SIZE) {
 		r = mptable_build(ebda, X86_EBDA_SIZE, X86_EBDA_START, &mp);
 		if (r < 0) {
 			log_error("cannot build the MP table: %s", strerror(-r));

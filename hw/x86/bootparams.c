@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devices/pci.h"
 #include "hw/x86/bootparams.h"
 #include "hw/x86/bzimage.h"
 #include "hw/x86/layout.h"
@@ -72,6 +73,12 @@ int x86_e820_build(u64 ram_size, struct boot_e820_entry *map, int max)
 			      X86_HIMEM_START - X86_EBDA_START, X86_E820_RESERVED);
 	err = err ?: e820_add(map, &nr, max, X86_HIMEM_START,
 			      size[0] - X86_HIMEM_START, X86_E820_RAM);
+	/*
+	 * Not RAM, but Linux uses the MCFG's ECAM only if e820 reserves it
+	 * (pci_mmcfg_reserved() in arch/x86/pci/mmconfig-shared.c).
+	 */
+	err = err ?: e820_add(map, &nr, max, X86_PCI_ECAM_BASE, PCI_ECAM_SIZE,
+			      X86_E820_RESERVED);
 	if (n == 2)
 		err = err ?: e820_add(map, &nr, max, gpa[1], size[1], X86_E820_RAM);
 	return err ?: nr;

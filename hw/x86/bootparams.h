@@ -14,7 +14,7 @@ struct bzimage;
 
 #define X86_E820_RAM		1
 #define X86_E820_RESERVED	2
-#define X86_E820_MAX		4	/* entries x86_e820_build() may write */
+#define X86_E820_MAX		5	/* entries x86_e820_build() may write */
 #define X86_LOADER_TYPE		0xff	/* boot.rst: "undefined" boot loader */
 #define X86_HEAP_END_PTR	0xfe00	/* boot.rst: 64 KiB setup segment - 0x200 */
 
@@ -27,8 +27,9 @@ void x86_ram_regions(u64 ram_size, u64 gpa[2], u64 size[2], int *n);
 /*
  * The e820 map for exactly the RAM x86_ram_regions() maps: usable RAM, with
  * [EBDA, 1 MiB) reserved (EBDA/MP table, VGA window, BIOS area with ACPI
- * tables). Sorted, no overlaps. Returns the entry count, or -EINVAL for a
- * bad @ram_size, -ENOSPC if @max is too small.
+ * tables); plus, outside RAM, the PCI ECAM window (X86_PCI_ECAM_BASE,
+ * PCI_ECAM_SIZE) reserved. Sorted, no overlaps. Returns the entry count, or
+ * -EINVAL for a bad @ram_size, -ENOSPC if @max is too small.
  */
 int x86_e820_build(u64 ram_size, struct boot_e820_entry *map, int max);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "devices/pci.h"
 #include "hw/x86/bootparams.h"
 #include "hw/x86/bzimage.h"
 #include "hw/x86/layout.h"
@@ -11,12 +12,21 @@
 
 static const u64 ram_sizes[] = { 64 * MiB, 3 * GiB, 3 * GiB + PAGE, 5 * GiB };
 
-/* e820 must describe exactly the memslots: sorted, disjoint, same bytes. */
+static bool is_ecam(const struct boot_e820_entry *e)
+{
+	return e->addr == X86_PCI_ECAM_BASE && e->size == PCI_ECAM_SIZE &&
+	       e->type == X86_E820_RESERVED;
+}
+
+/*
+ * e820 must describe exactly the memslots, sorted and disjoint, plus the
+ * reserved ECAM window (in the MMIO hole) and nothing else.
+ */
 static void check_e820_matches_memslots(u64 ram)
 {
 	struct boot_e820_entry map[X86_E820_MAX];
 	u64 gpa[2], size[2], slots = 0, listed = 0, prev_end = 0;
-	int n, nr = x86_e820_build(ram, map, X86_E820_MAX);
+	int n, nr = x86_e820_build(ram, map, X86_E820_MAX), nr_ecam = 0;
 
 	x86_ram_regions(ram, gpa, size, &n);
 	TEST_ASSERT(nr > 0, "ram %llu: %d", (unsigned long long)ram, nr);
@@ -30,15 +40,24 @@ static void check_e820_matches_memslots(u64 ram)
 		TEST_ASSERT(map[i].addr >= prev_end, "entry %d overlaps or is unsorted", i);
 		TEST_ASSERT(map[i].type == X86_E820_RAM || map[i].type == X86_E820_RESERVED,
 			    "type %u", map[i].type);
+		prev_end = map[i].addr + map[i].size;
+		if (is_ecam(&map[i])) {
+			nr_ecam++;
+			continue;
+		}
 		for (int s = 0; s < n; s++)
 			inside |= map[i].addr >= gpa[s] &&
 				  map[i].addr + map[i].size <= gpa[s] + size[s];
 		TEST_ASSERT(inside, "entry %d [0x%llx +0x%llx) is not in a memslot", i,
 			    (unsigned long long)map[i].addr, (unsigned long long)map[i].size);
-		prev_end = map[i].addr + map[i].size;
 		listed += map[i].size;
 	}
 	TEST_ASSERT_EQ(listed, slots);
+	TEST_ASSERT_EQ(nr_ecam, 1);
+	/* The ECAM window is MMIO: no memslot may overlap it. */
+	for (int s = 0; s < n; s++)
+		TEST_ASSERT(gpa[s] + size[s] <= X86_PCI_ECAM_BASE ||
+			    gpa[s] >= X86_PCI_ECAM_BASE + PCI_ECAM_SIZE, "memslot %d over ECAM", s);
 }
 
 TEST(e820_covers_exactly_the_memslots)
@@ -54,13 +73,15 @@ TEST(e820_layout_64m)
 {
 	struct boot_e820_entry m[X86_E820_MAX];
 
-	TEST_ASSERT_EQ(x86_e820_build(64 * MiB, m, X86_E820_MAX), 3);
+	TEST_ASSERT_EQ(x86_e820_build(64 * MiB, m, X86_E820_MAX), 4);
 	TEST_ASSERT(m[0].addr == 0 && m[0].size == X86_EBDA_START && m[0].type == X86_E820_RAM,
 		    "low RAM");
 	TEST_ASSERT(m[1].addr == X86_EBDA_START && m[1].size == 0x100000 - X86_EBDA_START &&
 		    m[1].type == X86_E820_RESERVED, "EBDA..1M reserved");
 	TEST_ASSERT(m[2].addr == 0x100000 && m[2].size == 63 * MiB &&
 		    m[2].type == X86_E820_RAM, "high RAM");
+	TEST_ASSERT(m[3].addr == 0xe0000000 && m[3].size == 1 * MiB &&
+		    m[3].type == X86_E820_RESERVED, "ECAM reserved");
 }
 
 TEST(e820_layout_above_the_hole)
@@ -69,19 +90,21 @@ TEST(e820_layout_above_the_hole)
 	u64 gpa[2], size[2];
 	int n;
 
-	TEST_ASSERT_EQ(x86_e820_build(3 * GiB, m, X86_E820_MAX), 3);
+	TEST_ASSERT_EQ(x86_e820_build(3 * GiB, m, X86_E820_MAX), 4);
 	TEST_ASSERT_EQ(m[2].addr + m[2].size, X86_MMIO_HOLE_START);
+	TEST_ASSERT(is_ecam(&m[3]), "ECAM after low RAM");
 	x86_ram_regions(3 * GiB, gpa, size, &n);
 	TEST_ASSERT_EQ(n, 1);
 
-	TEST_ASSERT_EQ(x86_e820_build(3 * GiB + PAGE, m, X86_E820_MAX), 4);
-	TEST_ASSERT(m[3].addr == 4 * GiB && m[3].size == PAGE && m[3].type == X86_E820_RAM,
+	TEST_ASSERT_EQ(x86_e820_build(3 * GiB + PAGE, m, X86_E820_MAX), 5);
+	TEST_ASSERT(is_ecam(&m[3]), "ECAM between low RAM and 4 GiB");
+	TEST_ASSERT(m[4].addr == 4 * GiB && m[4].size == PAGE && m[4].type == X86_E820_RAM,
 		    "one page above 4 GiB");
 	x86_ram_regions(3 * GiB + PAGE, gpa, size, &n);
 	TEST_ASSERT(n == 2 && gpa[1] == 4 * GiB && size[1] == PAGE, "second memslot");
 
-	TEST_ASSERT_EQ(x86_e820_build(5 * GiB, m, X86_E820_MAX), 4);
-	TEST_ASSERT(m[3].addr == 4 * GiB && m[3].size == 2 * GiB, "2 GiB above 4 GiB");
+	TEST_ASSERT_EQ(x86_e820_build(5 * GiB, m, X86_E820_MAX), 5);
+	TEST_ASSERT(m[4].addr == 4 * GiB && m[4].size == 2 * GiB, "2 GiB above 4 GiB");
 }
 
 TEST(e820_rejects_bad_sizes)
@@ -92,8 +115,9 @@ TEST(e820_rejects_bad_sizes)
 	TEST_ASSERT_EQ(x86_e820_build(1 * MiB, m, X86_E820_MAX), -EINVAL);
 	TEST_ASSERT_EQ(x86_e820_build(64 * MiB + 1, m, X86_E820_MAX), -EINVAL);
 	TEST_ASSERT_EQ(x86_e820_build(UINT64_MAX & ~0xfffULL, m, X86_E820_MAX), -EINVAL);
-	TEST_ASSERT_EQ(x86_e820_build(5 * GiB, m, 3), -ENOSPC);
-	TEST_ASSERT_EQ(x86_e820_build(64 * MiB, m, 3), 3);
+	TEST_ASSERT_EQ(x86_e820_build(5 * GiB, m, 4), -ENOSPC);
+	TEST_ASSERT_EQ(x86_e820_build(64 * MiB, m, 3), -ENOSPC);
+	TEST_ASSERT_EQ(x86_e820_build(64 * MiB, m, 4), 4);
 }
 
 /* A parsed bzImage as bzimage_parse() would describe a 2.xx kernel. */
@@ -209,7 +233,7 @@ TEST(boot_params_for_plain_vmlinux_and_high_addresses)
 	TEST_ASSERT_EQ(bp.ext_ramdisk_image, 1);
 	TEST_ASSERT_EQ(bp.hdr.ramdisk_size, 0x1000);
 	TEST_ASSERT_EQ(bp.ext_ramdisk_size, 1);
-	TEST_ASSERT_EQ(bp.e820_entries, 4);
+	TEST_ASSERT_EQ(bp.e820_entries, 5);
 }
 
 TEST(initrd_goes_high_and_page_aligned)
@@ -301,6 +325,9 @@ TEST(pvh_start_info_layout)
 	for (int i = 0; i < nr; i++)
 		TEST_ASSERT(mm[i].addr == m[i].addr && mm[i].size == m[i].size &&
 			    mm[i].type == m[i].type && !mm[i].reserved, "memmap %d", i);
+	/* The PVH memmap reserves the ECAM window too (5 GiB: entry 3). */
+	TEST_ASSERT(nr == 5 && mm[3].addr == X86_PCI_ECAM_BASE && mm[3].size == PCI_ECAM_SIZE &&
+		    mm[3].type == X86_E820_RESERVED, "PVH memmap ECAM");
 	TEST_ASSERT_EQ(buf[used], 0xee);
 
 	info.initrd_size = 0;

@@ -61,14 +61,17 @@ struct mp_parsed {
 	bool bad_entry;
 	bool ids_match_index;
 	const u8 *ioapic;
-	const u8 *ioint_by_irq[16];
+	const u8 *ioint_by_irq[16];	/* ISA bus */
 	const u8 *lint[2];
+	int isa_bus, pci_bus;		/* -1: none */
+	const u8 *pci_ioint[32][4];	/* PCI bus: by slot and pin */
+	u32 nr_pci_ioint;
 };
 
 /* Follows the floating pointer to the table, then walks every entry. */
 static struct mp_parsed parse(int len)
 {
-	struct mp_parsed r = { .ids_match_index = true };
+	struct mp_parsed r = { .ids_match_index = true, .isa_bus = -1, .pci_bus = -1 };
 	const u8 *p, *end;
 	u32 ptr;
 
@@ -94,7 +97,11 @@ static struct mp_parsed parse(int len)
 			p += 20;
 			break;
 		case 1:
-			if (memcmp(p + 2, "ISA   ", 6))
+			if (!memcmp(p + 2, "ISA   ", 6) && r.isa_bus < 0)
+				r.isa_bus = p[1];
+			else if (!memcmp(p + 2, "PCI   ", 6) && r.pci_bus < 0)
+				r.pci_bus = p[1];
+			else
 				r.bad_entry = true;
 			r.nr_bus++;
 			p += 8;
@@ -105,8 +112,17 @@ static struct mp_parsed parse(int len)
 			p += 8;
 			break;
 		case 3:
-			if (p[5] < 16)
+			/* Bus entries come first (MP spec 4.3): the ids are known. */
+			if (p[4] == r.pci_bus) {
+				if (r.pci_ioint[(p[5] >> 2) & 0x1f][p[5] & 3])
+					r.bad_entry = true;
+				r.pci_ioint[(p[5] >> 2) & 0x1f][p[5] & 3] = p;
+				r.nr_pci_ioint++;
+			} else if (p[4] == r.isa_bus && p[5] < 16) {
 				r.ioint_by_irq[p[5]] = p;
+			} else {
+				r.bad_entry = true;
+			}
 			r.nr_ioint++;
 			p += 8;
 			break;
@@ -133,7 +149,7 @@ TEST(mptable_size_matches_bytes_written)
 		int len = build(cpu_counts[i]);
 
 		TEST_ASSERT(len > 0, "cpus=%u len=%d", cpu_counts[i], len);
-		TEST_ASSERT_EQ((size_t)len, mptable_size(cpu_counts[i]));
+		TEST_ASSERT_EQ((size_t)len, mptable_size(cpu_counts[i], false));
 		/* A pure builder: nothing past the returned length is touched. */
 		TEST_ASSERT_EQ(buf[len], 0xa5);
 	}
@@ -143,9 +159,9 @@ TEST(mptable_fits_40_cpus_in_the_ebda_kib)
 {
 	struct mptable_info info = info_for(40);
 
-	TEST_ASSERT(mptable_size(2) <= EBDA_SIZE, "2 cpus need %zu", mptable_size(2));
-	TEST_ASSERT(mptable_size(40) <= EBDA_SIZE, "40 cpus need %zu", mptable_size(40));
-	TEST_ASSERT(mptable_size(41) > EBDA_SIZE, "41 cpus need %zu", mptable_size(41));
+	TEST_ASSERT(mptable_size(2, false) <= EBDA_SIZE, "2 cpus need %zu", mptable_size(2, false));
+	TEST_ASSERT(mptable_size(40, false) <= EBDA_SIZE, "40 cpus need %zu", mptable_size(40, false));
+	TEST_ASSERT(mptable_size(41, false) > EBDA_SIZE, "41 cpus need %zu", mptable_size(41, false));
 	TEST_ASSERT(mptable_build(buf, EBDA_SIZE, GPA, &info) > 0, "40 cpus in 1 KiB");
 	info.nr_cpus = 41;
 	TEST_ASSERT_EQ(mptable_build(buf, EBDA_SIZE, GPA, &info), -ENOSPC);
@@ -155,8 +171,8 @@ TEST(mptable_rejects_zero_cpus_and_more_than_255)
 {
 	struct mptable_info info = info_for(0);
 
-	TEST_ASSERT_EQ(mptable_size(0), 0);
-	TEST_ASSERT_EQ(mptable_size(256), 0);
+	TEST_ASSERT_EQ(mptable_size(0, false), 0);
+	TEST_ASSERT_EQ(mptable_size(256, false), 0);
 	TEST_ASSERT_EQ(mptable_build(buf, sizeof(buf), GPA, &info), -EINVAL);
 	info.nr_cpus = 256;
 	TEST_ASSERT_EQ(mptable_build(buf, sizeof(buf), GPA, &info), -EINVAL);
@@ -175,7 +191,7 @@ TEST(mptable_rejects_unaligned_or_high_gpa)
 TEST(mptable_returns_enospc_on_short_buffers)
 {
 	struct mptable_info info = info_for(8);
-	size_t need = mptable_size(8);
+	size_t need = mptable_size(8, false);
 
 	for (size_t size = 0; size < need; size++)
 		TEST_ASSERT_EQ(mptable_build(buf, size, GPA, &info), -ENOSPC);
@@ -284,8 +300,82 @@ TEST(mptable_uses_given_apic_versions)
 	info.lapic_version = 0x15;
 	info.ioapic_version = 0x20;
 	TEST_ASSERT(mptable_build(buf, sizeof(buf), GPA, &info) > 0, "build");
-	r = parse(mptable_size(1));
+	r = parse(mptable_size(1, false));
 	TEST_ASSERT(r.mpc && r.ioapic, "parse failed");
 	TEST_ASSERT_EQ(r.mpc[46], 0x15);
 	TEST_ASSERT_EQ(r.ioapic[2], 0x20);
+}
+
+static const struct mptable_pci pci = { .intx_gsi = 16, .intx_lines = 8 };
+
+/*
+ * With PCI, as Linux's IO_APIC_get_PCI_irq_vector() reads it: the PCI bus's
+ * MP id is its bus number (0), srcbusirq is slot << 2 | pin, level-low.
+ */
+TEST(mptable_routes_pci_inta_of_every_slot_level_low)
+{
+	struct mptable_info info = info_for(2);
+	struct mp_parsed r;
+	int len;
+
+	info.pci = &pci;
+	memset(buf, 0xa5, sizeof(buf));
+	len = mptable_build(buf, sizeof(buf), GPA, &info);
+	TEST_ASSERT_EQ((size_t)len, mptable_size(2, true));
+	TEST_ASSERT_EQ(mptable_size(2, true), mptable_size(2, false) + 256);
+	TEST_ASSERT_EQ(buf[len], 0xa5);
+	r = parse(len);
+	TEST_ASSERT(r.mpc && !r.bad_entry, "parse failed");
+	TEST_ASSERT_EQ(sum(r.mpc, r.base_len), 0);
+	TEST_ASSERT_EQ(r.nr_entries, rd16(r.mpc + 34));
+	TEST_ASSERT_EQ(r.nr_bus, 2);
+	TEST_ASSERT_EQ(r.pci_bus, 0);
+	TEST_ASSERT_EQ(r.isa_bus, 1);
+	TEST_ASSERT_EQ(r.nr_pci_ioint, 31);
+	TEST_ASSERT_EQ(r.nr_ioint, 15 + 31);
+	TEST_ASSERT(!r.pci_ioint[0][0], "the host bridge has no INTA#");
+	for (int slot = 1; slot < 32; slot++) {
+		const u8 *e = r.pci_ioint[slot][0];
+
+		TEST_ASSERT(e, "slot %d INTA# missing", slot);
+		TEST_ASSERT_EQ(e[1], 0);			/* INT */
+		TEST_ASSERT_EQ(rd16(e + 2), 0xf);		/* level, active low */
+		TEST_ASSERT_EQ(e[6], 3);			/* our IOAPIC */
+		TEST_ASSERT_EQ(e[7], 16 + slot % 8);
+		for (int pin = 1; pin < 4; pin++)
+			TEST_ASSERT(!r.pci_ioint[slot][pin], "slot %d pin %d", slot, pin);
+	}
+	TEST_ASSERT_EQ(r.pci_ioint[1][0][7], 17);
+	TEST_ASSERT_EQ(r.pci_ioint[8][0][7], 16);
+	TEST_ASSERT_EQ(r.pci_ioint[31][0][7], 23);
+	/* The ISA routes and LINTs move to the ISA bus's id, unchanged. */
+	for (u8 irq = 0; irq < 16; irq++)
+		TEST_ASSERT(irq == 2 || (r.ioint_by_irq[irq] && r.ioint_by_irq[irq][7] ==
+					 (irq == 0 ? 2 : irq)), "ISA IRQ%u", irq);
+	TEST_ASSERT(r.lint[0] && r.lint[1] && r.lint[0][4] == 1, "LINTs on the ISA bus");
+}
+
+TEST(mptable_with_pci_fits_27_cpus_in_the_ebda_kib)
+{
+	struct mptable_info info = info_for(27);
+
+	info.pci = &pci;
+	TEST_ASSERT(mptable_size(27, true) <= EBDA_SIZE, "27 cpus need %zu",
+		    mptable_size(27, true));
+	TEST_ASSERT(mptable_size(28, true) > EBDA_SIZE, "28 cpus need %zu",
+		    mptable_size(28, true));
+	TEST_ASSERT(mptable_build(buf, EBDA_SIZE, GPA, &info) > 0, "27 cpus in 1 KiB");
+	info.nr_cpus = 28;
+	TEST_ASSERT_EQ(mptable_build(buf, EBDA_SIZE, GPA, &info), -ENOSPC);
+}
+
+TEST(mptable_rejects_pci_without_lines)
+{
+	struct mptable_info info = info_for(2);
+	struct mptable_pci bad = { .intx_gsi = 16, .intx_lines = 0 };
+
+	info.pci = &bad;
+	TEST_ASSERT_EQ(mptable_build(buf, sizeof(buf), GPA, &info), -EINVAL);
+	bad = (struct mptable_pci){ .intx_gsi = 250, .intx_lines = 8 };
+	TEST_ASSERT_EQ(mptable_build(buf, sizeof(buf), GPA, &info), -EINVAL);
 }
