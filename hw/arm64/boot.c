@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "devices/pci.h"
 #include "devices/virtio/mmio.h"
 #include "firmware/fdt.h"
 #include "hw/arm64/image.h"
@@ -25,6 +26,17 @@
 #define KERNEL_MAX_FILE		(256 * MiB)
 #define KERNEL_MAX_UNPACKED	(1024 * MiB)
 #define ARM64_CMDLINE_MAX	2048	/* COMMAND_LINE_SIZE, with the NUL */
+
+/* PCI bus 0 (hw/arm64/layout.h): pin p of slot s on SPI 64 + (s + p) % 32. */
+static const struct dtb_pci_host pci_host = {
+	.ecam_base = ARM64_PCI_ECAM_BASE,
+	.bus_start = 0,
+	.bus_end = 0,			/* the ECAM window is PCI_ECAM_SIZE: bus 0 */
+	.mem_base = ARM64_PCI_MEM_BASE,
+	.mem_size = ARM64_PCI_MEM_SIZE,
+	.intx_spi = ARM64_PCI_INTX_SPI,
+	.intx_lines = PCI_NR_SLOTS,
+};
 
 static u64 fdt_gpa(const struct vm_config *cfg)
 {
@@ -185,6 +197,7 @@ int arm64_write_fdt(struct vm *vm)
 		.uart_clock = ARM64_UART_CLOCK,
 		.pvpanic_base = ARM64_PVPANIC_BASE,
 		.pvpanic_size = ARM64_PVPANIC_SIZE,
+		.pci = &pci_host,
 		.virtio = virtio,
 		.nr_virtio = 0,
 		.cmdline = m->cmdline,
