@@ -33,6 +33,19 @@ LDLIBS := -lfdt -lz -laio -lpthread
 OUT := vmm-arm64
 endif
 
+# --net user: libslirp (it needs GLib), with pkg-config's flags. Not in the
+# static arm64 build: Debian ships libslirp only as a shared library.
+SLIRP := no
+ifneq ($(ARCH),arm64)
+ifeq ($(shell pkg-config --exists slirp 2>/dev/null && echo y),y)
+SLIRP := yes
+CFLAGS += -DVMM_HAVE_SLIRP $(shell pkg-config --cflags slirp)
+LDLIBS += $(shell pkg-config --libs slirp)
+else ifeq ($(filter deps check demo bench,$(MAKECMDGOALS)),)
+$(warning libslirp-dev not found ('make deps' installs it): building without --net user)
+endif
+endif
+
 CORE_SRCS := $(wildcard util/*.c kvm/*.c vcpu/*.c devices/*.c devices/virtio/*.c \
 	firmware/*.c hw/$(ARCH)/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -91,6 +104,12 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/test_main.c $(BUILD)/libvmm.a
 $(BUILD)/unit-asan/%: tests/unit/%.c tests/unit/test_main.c $(BUILD)/libvmm-asan.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -O1 -o $@ $< tests/unit/test_main.c $(filter %.o,$^) $(BUILD)/libvmm-asan.a $(LDLIBS)
+
+# What reads VMM_HAVE_SLIRP is rebuilt when libslirp comes or goes.
+SLIRP_USERS := devices/virtio/net_opts devices/virtio/net_slirp
+$(SLIRP_USERS:%=$(BUILD)/%.o) $(SLIRP_USERS:%=$(BUILD)/asan/%.o): $(BUILD)/.slirp-$(SLIRP)
+$(BUILD)/.slirp-%:
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/.slirp-* && touch $@
 
 $(BUILD)/libvmm-asan.a: $(ASAN_OBJS)
 	rm -f $@; $(AR) rcs $@ $^

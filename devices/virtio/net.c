@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* virtio-net over a tap device with the vnet header passed through. */
+/* The virtio-net device: virtqueues on one side, a net backend on the other. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include <linux/if_tun.h>
 #include <linux/virtio_config.h>
@@ -17,6 +12,7 @@
 #include <linux/virtio_net.h>
 
 #include "devices/virtio/net.h"
+#include "devices/virtio/net_backend.h"
 #include "util/log.h"
 
 #define NET_RXQ		0
@@ -28,8 +24,9 @@
 
 #define NET_FEATURES	((1ULL << VIRTIO_NET_F_MAC) |		\
 			 (1ULL << VIRTIO_NET_F_STATUS) |	\
-			 (1ULL << VIRTIO_NET_F_MRG_RXBUF) |	\
-			 (1ULL << VIRTIO_NET_F_CSUM) |		\
+			 (1ULL << VIRTIO_NET_F_MRG_RXBUF))
+/* Only through a vnet header: the host side does the work. */
+#define NET_OFFLOADS	((1ULL << VIRTIO_NET_F_CSUM) |		\
 			 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |	\
 			 (1ULL << VIRTIO_NET_F_HOST_TSO4) |	\
 			 (1ULL << VIRTIO_NET_F_HOST_TSO6) |	\
@@ -38,12 +35,10 @@
 
 struct virtio_net {
 	struct virtio_dev *dev;
-	int fd;
-	bool is_tap;
-	char ifname[IFNAMSIZ];
+	struct net_backend *be;
 	u8 mac[6];
 	bool mrg;		/* negotiated VIRTIO_NET_F_MRG_RXBUF */
-	bool rx_watching;	/* the fd is in the epoll set */
+	bool rx_on;		/* the backend may read for the guest */
 	size_t rx_len;		/* a frame waiting in rx_buf (0: none) */
 	unsigned int nr_errors;
 	struct iovec iov[NET_CHAIN_MAX];
@@ -53,76 +48,23 @@ struct virtio_net {
 	u8 rx_buf[NET_RX_BUF];
 };
 
-/* ---- options ---- */
+/* ---- tx: guest to backend ---- */
 
-static int parse_mac(const char *s, u8 mac[6])
+/* Drop the first @skip bytes of @iov (in place); false if it is shorter. */
+static bool iov_skip(struct iovec *iov, unsigned int *nr, size_t skip)
 {
-	unsigned int b[6];
-	char end;
+	unsigned int i = 0;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5], &end) != 6 || strlen(s) != 17)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = b[i];
-	if (mac[0] & 1)		/* multicast: no NIC has such an address */
-		return -EINVAL;
-	return 0;
+	while (i < *nr && skip >= iov[i].iov_len)
+		skip -= iov[i++].iov_len;
+	if (i == *nr)
+		return false;
+	iov[i].iov_base = (u8 *)iov[i].iov_base + skip;
+	iov[i].iov_len -= skip;
+	memmove(iov, iov + i, (*nr - i) * sizeof(*iov));
+	*nr -= i;
+	return true;
 }
-
-int virtio_net_parse_opts(const char *arg, struct virtio_net_opts *o, const char **why)
-{
-	const char *p = arg, *comma;
-	size_t len;
-
-	memset(o, 0, sizeof(*o));
-	if (!strcmp(arg, "none")) {
-		o->mode = VIRTIO_NET_NONE;
-		return 0;
-	}
-	comma = strchr(p, ',');
-	len = comma ? (size_t)(comma - p) : strlen(p);
-	if (len != 3 || strncmp(p, "tap", 3)) {
-		*why = "expected tap[,ifname=NAME][,mac=MAC] or none";
-		return -EINVAL;
-	}
-	o->mode = VIRTIO_NET_TAP;
-	while (comma) {
-		char opt[64];
-
-		p = comma + 1;
-		comma = strchr(p, ',');
-		len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len >= sizeof(opt)) {
-			*why = "option too long";
-			return -EINVAL;
-		}
-		memcpy(opt, p, len);
-		opt[len] = 0;
-		if (!strncmp(opt, "ifname=", 7)) {
-			const char *name = opt + 7;
-
-			if (!*name || strlen(name) >= IFNAMSIZ || strchr(name, '/') ||
-			    strpbrk(name, " \t\n:") || !strcmp(name, ".") || !strcmp(name, "..")) {
-				*why = "ifname: expected an interface name of 1 to 15 characters";
-				return -EINVAL;
-			}
-			strcpy(o->ifname, name);
-		} else if (!strncmp(opt, "mac=", 4)) {
-			if (parse_mac(opt + 4, o->mac) < 0) {
-				*why = "mac: expected a unicast address like 52:54:00:12:34:56";
-				return -EINVAL;
-			}
-			o->has_mac = true;
-		} else {
-			*why = "unknown net option (expected ifname=NAME or mac=MAC)";
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* ---- tx: guest to fd ---- */
 
 static void net_tx(struct virtio_net *n, struct virtq *vq)
 {
@@ -134,7 +76,7 @@ static void net_tx(struct virtio_net *n, struct virtq *vq)
 	do {
 		virtq_disable_notify(vq);
 		while (done < NET_TX_BUDGET && (r = virtq_pop(vq, &c)) > 0) {
-			ssize_t w;
+			unsigned int nr = c.nr_out;
 
 			/* 5.1.6.2: header then frame, all device-readable. */
 			if (c.nr_out != c.nr || c.out_len < VIRTIO_NET_HDR_LEN ||
@@ -142,12 +84,10 @@ static void net_tx(struct virtio_net *n, struct virtq *vq)
 				virtq_set_broken(vq, "malformed tx chain");
 				goto out;
 			}
-			do {
-				w = writev(n->fd, c.iov, c.nr_out);
-			} while (w < 0 && errno == EINTR);
-			/* A full or refusing host side drops the frame, as a wire would. */
-			if (w < 0 && n->nr_errors++ < 8)
-				log_warn("virtio-net: tx: %s (frame dropped)", strerror(errno));
+			if (n->be->ops->vnet_hdr)
+				n->be->ops->send(n->be, c.iov, c.nr_out);
+			else if (iov_skip(c.iov, &nr, VIRTIO_NET_HDR_LEN))
+				n->be->ops->send(n->be, c.iov, nr);
 			virtq_push(vq, c.head, 0);
 			pushed = true;
 			done++;
@@ -163,16 +103,19 @@ static void net_tx(struct virtio_net *n, struct virtq *vq)
 out:
 	if (pushed)
 		virtio_notify_used(n->dev, vq);
+	if (done && n->be->ops->tx_done)
+		n->be->ops->tx_done(n->be);
 }
 
-/* ---- rx: fd to guest ---- */
+/* ---- rx: backend to guest ---- */
 
 static void rx_watch(struct virtio_net *n, bool on)
 {
-	if (n->rx_watching == on)
+	if (n->rx_on == on)
 		return;
-	if (virtio_dev_watch_enable(n->dev, n->fd, on) == 0)
-		n->rx_watching = on;
+	n->rx_on = on;
+	if (n->be->ops->rx_enable)
+		n->be->ops->rx_enable(n->be, on);
 }
 
 /*
@@ -246,24 +189,31 @@ static void net_rx(struct virtio_net *n)
 {
 	struct virtq *vq = &n->dev->vqs[NET_RXQ];
 	bool pushed = false;
+	unsigned int i;
 
 	if (!net_live(n)) {
 		/* The rx kick at DRIVER_OK (or after the reset) resumes. */
 		rx_watch(n, false);
 		return;
 	}
-	for (unsigned int i = 0; i < NET_RX_BUDGET; i++) {
+	for (i = 0; i < NET_RX_BUDGET; i++) {
 		int r;
 
 		if (!n->rx_len) {
-			ssize_t got = read(n->fd, n->rx_buf, sizeof(n->rx_buf));
+			ssize_t got;
 
-			if (got < 0 && errno == EINTR)
-				continue;
+			if (n->be->ops->vnet_hdr) {
+				got = n->be->ops->recv(n->be, n->rx_buf, sizeof(n->rx_buf));
+			} else {
+				/* 5.1.6.4: no offload, so flags 0 and GSO_NONE. */
+				memset(n->rx_buf, 0, VIRTIO_NET_HDR_LEN);
+				got = n->be->ops->recv(n->be, n->rx_buf + VIRTIO_NET_HDR_LEN,
+						       sizeof(n->rx_buf) - VIRTIO_NET_HDR_LEN);
+				if (got > 0)
+					got += VIRTIO_NET_HDR_LEN;
+			}
 			if (got <= 0)
-				break;		/* EAGAIN: drained */
-			if (got < VIRTIO_NET_HDR_LEN + 14)
-				continue;	/* not a frame */
+				break;		/* drained */
 			n->rx_len = got;
 		}
 		virtq_disable_notify(vq);
@@ -286,9 +236,12 @@ static void net_rx(struct virtio_net *n)
 	virtq_enable_notify(vq);
 	if (pushed)
 		virtio_notify_used(n->dev, vq);
+	/* Budget spent: come back after tx had its turn. */
+	if (i == NET_RX_BUDGET)
+		virtio_dev_kick(n->dev, NET_RXQ);
 }
 
-static void net_fd_readable(void *arg)
+static void net_rx_ready(void *arg)
 {
 	net_rx(arg);
 }
@@ -310,8 +263,9 @@ static void net_queue_notify(void *opaque, struct virtq *vq)
 
 static u64 net_features(void *opaque)
 {
-	(void)opaque;
-	return NET_FEATURES;
+	struct virtio_net *n = opaque;
+
+	return NET_FEATURES | (n->be->ops->vnet_hdr ? NET_OFFLOADS : 0);
 }
 
 static int net_set_features(void *opaque, u64 f)
@@ -328,11 +282,7 @@ static int net_set_features(void *opaque, u64 f)
 		if (f & (1ULL << VIRTIO_NET_F_GUEST_TSO6))
 			off |= TUN_F_TSO6;
 	}
-	if (n->is_tap && ioctl(n->fd, TUNSETOFFLOAD, off) < 0) {
-		log_warn("virtio-net: TUNSETOFFLOAD 0x%x: %s", off, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return n->be->ops->set_offload ? n->be->ops->set_offload(n->be, off) : 0;
 }
 
 static void net_config_read(void *opaque, u32 offset, u8 *data, u32 len)
@@ -352,8 +302,10 @@ static void net_reset(void *opaque)
 	n->rx_len = 0;
 	n->mrg = false;
 	/* Until the next driver says what it accepts: plain frames only. */
-	if (n->is_tap && ioctl(n->fd, TUNSETOFFLOAD, 0) < 0)
-		log_debug("virtio-net: TUNSETOFFLOAD 0: %s", strerror(errno));
+	if (n->be->ops->set_offload)
+		n->be->ops->set_offload(n->be, 0);
+	if (n->be->ops->reset)
+		n->be->ops->reset(n->be);
 }
 
 static int net_attach(void *opaque, struct virtio_dev *dev)
@@ -362,10 +314,12 @@ static int net_attach(void *opaque, struct virtio_dev *dev)
 	int r;
 
 	n->dev = dev;
-	r = virtio_dev_watch(dev, n->fd, net_fd_readable, n);
+	n->be->rx_ready = net_rx_ready;
+	n->be->rx_arg = n;
+	r = n->be->ops->attach(n->be, dev);
 	if (r < 0)
 		return r;
-	n->rx_watching = true;
+	n->rx_on = true;
 	return 0;
 }
 
@@ -390,13 +344,13 @@ static void random_mac(u8 mac[6])
 	mac[0] = (mac[0] & 0xfe) | 0x02;	/* unicast, locally administered */
 }
 
-struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6])
+static struct virtio_net *net_new(struct net_backend *be, const u8 mac[6])
 {
 	struct virtio_net *n = calloc(1, sizeof(*n));
 
 	if (!n)
 		return NULL;
-	n->fd = fd;
+	n->be = be;
 	if (mac)
 		memcpy(n->mac, mac, 6);
 	else
@@ -404,52 +358,33 @@ struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6])
 	return n;
 }
 
+struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6])
+{
+	struct net_backend *be = net_tap_create_fd(fd);
+	struct virtio_net *n = be ? net_new(be, mac) : NULL;
+
+	if (!n && be)
+		be->ops->destroy(be);
+	return n;
+}
+
 struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,
 				     const char **why)
 {
-	static char msg[128];
+	struct net_backend *be;
 	struct virtio_net *n;
-	struct ifreq ifr = { 0 };
-	int fd, hdr = VIRTIO_NET_HDR_LEN, sock;
 
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		*err = -errno;
-		snprintf(msg, sizeof(msg), "/dev/net/tun: %s", strerror(errno));
-		*why = msg;
+	if (o->mode == VIRTIO_NET_USER)
+		be = net_slirp_create(o, err, why);
+	else
+		be = net_tap_create(o, err, why);
+	if (!be)
 		return NULL;
-	}
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	memcpy(ifr.ifr_name, o->ifname, IFNAMSIZ);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
-	    ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
-		*err = -errno;
-		snprintf(msg, sizeof(msg), "tap '%s': %s", o->ifname[0] ? o->ifname : "tap%d",
-			 strerror(errno));
-		*why = msg;
-		close(fd);
-		return NULL;
-	}
-	n = virtio_net_create_fd(fd, o->has_mac ? o->mac : NULL);
+	n = net_new(be, o->has_mac ? o->mac : NULL);
 	if (!n) {
-		close(fd);
+		be->ops->destroy(be);
 		*err = -ENOMEM;
 		*why = "out of memory";
-		return NULL;
-	}
-	n->is_tap = true;
-	memcpy(n->ifname, ifr.ifr_name, IFNAMSIZ);
-	n->ifname[IFNAMSIZ - 1] = 0;
-	/* Bring the link up, or the host drops what the guest sends; best effort. */
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock >= 0) {
-		if (ioctl(sock, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
-			ifr.ifr_flags |= IFF_UP;
-			if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
-				log_debug("virtio-net: %s: cannot bring it up: %s", n->ifname,
-					  strerror(errno));
-		}
-		close(sock);
 	}
 	return n;
 }
@@ -458,13 +393,13 @@ void virtio_net_destroy(struct virtio_net *n)
 {
 	if (!n)
 		return;
-	close(n->fd);
+	n->be->ops->destroy(n->be);
 	free(n);
 }
 
 const char *virtio_net_ifname(const struct virtio_net *n)
 {
-	return n->ifname;
+	return n->be->ifname;
 }
 
 void virtio_net_mac(const struct virtio_net *n, u8 mac[6])

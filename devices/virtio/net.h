@@ -3,39 +3,62 @@
 #define VMM_DEVICES_VIRTIO_NET_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include "devices/virtio/virtio.h"
 #include "util/types.h"
 
 /*
- * virtio-net backend (virtio 1.x, 5.1) over a tap device. Queues: rx (0),
- * tx (1). The tap is opened with IFF_VNET_HDR and a 12-byte header
- * (struct virtio_net_hdr_v1), so the guest's header passes through to the
- * host kernel unchanged both ways: checksum and TSO offloads need no work
- * here beyond telling the tap (TUNSETOFFLOAD) what the guest accepts.
+ * virtio-net (virtio 1.x, 5.1). Queues: rx (0), tx (1). Frames go to a tap or
+ * to libslirp's user-mode network through a backend (net_backend.h).
  *
- * TX: each chain's readable part (header + frame) is one writev() to the
- * tap. RX: the tap fd is watched in the device's epoll; a frame is read
- * into a host buffer and copied into one rx chain, or several with
- * VIRTIO_NET_F_MRG_RXBUF (num_buffers in the header). With no rx buffers
- * the frame is kept and the tap is not watched until the driver adds some.
+ * tap: opened with IFF_VNET_HDR and a 12-byte header (struct
+ * virtio_net_hdr_v1), so the guest's header passes through to the host
+ * kernel unchanged both ways: checksum and TSO offloads need no work here
+ * beyond telling the tap (TUNSETOFFLOAD) what the guest accepts.
+ *
+ * user: slirp takes and gives plain Ethernet frames, so the device offers
+ * no offload: the guest checksums what it sends and checks what it gets, as
+ * on a NIC without offloads. (Taking partial checksums here would only move
+ * that work to this thread, and TSO would need segmenting here.)
+ *
+ * TX: each chain's readable part (header + frame) is one frame to the
+ * backend. RX: a frame from the backend is copied into one rx chain, or
+ * several with VIRTIO_NET_F_MRG_RXBUF (num_buffers in the header). With no
+ * rx buffers a tap's frame is kept and the tap not watched until the driver
+ * adds some; slirp's frames wait in a bounded queue (net_slirp.c).
  */
 
 #define VIRTIO_NET_QUEUE_SIZE	256
 #define VIRTIO_NET_HDR_LEN	12	/* sizeof(struct virtio_net_hdr_v1) */
 #define VIRTIO_NET_MAX_FRAME	(65535 + 14)	/* a GSO frame: IP max + Ethernet */
+#define VIRTIO_NET_MAX_HOSTFWD	16
 
 enum virtio_net_mode {
 	VIRTIO_NET_NONE,
 	VIRTIO_NET_TAP,
+	VIRTIO_NET_USER,
 };
 
-/* One -n/--net argument: tap[,ifname=NAME][,mac=MAC] or none */
+/* hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT */
+struct virtio_net_hostfwd {
+	bool udp;
+	struct in_addr host_addr;	/* INADDR_ANY unless given */
+	struct in_addr guest_addr;	/* 0: the address DHCP hands out */
+	u16 host_port, guest_port;
+};
+
+/*
+ * One -n/--net argument: tap[,ifname=NAME][,mac=MAC],
+ * user[,hostfwd=...]...[,mac=MAC] or none.
+ */
 struct virtio_net_opts {
 	enum virtio_net_mode mode;
 	char ifname[IFNAMSIZ];		/* "" : the kernel picks tapN */
 	u8 mac[6];
 	bool has_mac;
+	unsigned int nr_hostfwd;
+	struct virtio_net_hostfwd hostfwd[VIRTIO_NET_MAX_HOSTFWD];
 };
 
 /* 0, or -EINVAL with *why ("bad mac 'xx'"). Pure. */
@@ -44,8 +67,8 @@ int virtio_net_parse_opts(const char *arg, struct virtio_net_opts *o, const char
 struct virtio_net;
 
 /*
- * Create (or attach to) the tap named in @o. NULL with *err = -errno and
- * *why a message for the user.
+ * The device @o asks for: a tap (created, or attached to if it exists) or a
+ * user-mode network. NULL with *err = -errno and *why a message for the user.
  */
 struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,
 				     const char **why);

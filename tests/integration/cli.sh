@@ -55,6 +55,17 @@ bad_input cli_disk_missing 1 "No such file" run -d "$WORK/nonexistent.img"
 bad_input cli_disk_bad_option 2 "unknown option 'frob'" run -d "$WORK/disk.img,frob"
 bad_input cli_disk_given_twice_is_locked 2 "locked" run -d "$WORK/disk.img" -d "$WORK/disk.img"
 
+# --net user (libslirp): bad options are usage errors; a host port that cannot
+# be had (the second forward wants every address, the first has loopback's) is a host error.
+bad_input cli_net_user_unknown_key 2 "unknown net option" run --net user,frob=1
+bad_input cli_net_user_bad_host_port 2 "host port '70000'" run --net user,hostfwd=tcp::70000-:22
+bad_input cli_net_user_bad_guest_port 2 "guest port 'ssh'" run --net user,hostfwd=tcp::2222-:ssh
+bad_input cli_net_user_bad_protocol 2 "protocol 'sctp'" run --net user,hostfwd=sctp::2222-:22
+bad_input cli_net_hostfwd_needs_user 2 "hostfwd: only with user" run --net tap,hostfwd=tcp::2222-:22
+port=$((40000 + $$ % 20000))
+bad_input cli_net_user_host_port_taken 1 "cannot listen" run \
+	--net "user,hostfwd=tcp:127.0.0.1:$port-:22,hostfwd=tcp::$port-:23"
+
 run_vmm "$WORK/out" "$WORK/err" --help
 if [ $rc = 0 ] && grep -q "exit status" "$WORK/out" && grep -q -- "--timeout" "$WORK/out"; then
 	pass cli_help "documents options and exit statuses"
