@@ -99,11 +99,17 @@ else
 	echo "skipped: cannot fetch the Debian kernel"
 fi
 
-echo "== arm64 (nested under QEMU TCG): inner Linux boot time and vmm-arm64 memory"
+echo "== arm64 (nested under QEMU TCG): inner Linux boot time, vmm-arm64 memory, virtio-net throughput"
 if command -v qemu-system-aarch64 >/dev/null; then
 	runs=$(mktemp)
 	for i in $(seq $RUNS); do echo "b$i|1|120|inner.action=poweroff"; done >"$runs"
 	for i in 1 2 3; do echo "s$i|2|120|inner.action=poweroff"; done >>"$runs"
+	# virtio-net on a tap: 16 MiB of random data each way with busybox nc
+	# between the inner (1 vcpu) and the outer, then the outer to itself over lo.
+	NET_KB=16384
+	for i in 1 2 3; do
+		echo "n$i|1|120|inner.action=net inner.net_lo=1 inner.net_kb=$NET_KB|-n tap,ifname=vmmtap0"
+	done >>"$runs"
 	log=$(mktemp)
 	E2E_RUNS=$runs E2E_LOG=$log sh tests/integration/arm64.sh >/dev/null 2>&1
 	field() { sed -n "s/^OUTER: run $1[0-9]* .*$2=\([0-9]*\).*/\1/p" "$log"; }
@@ -116,6 +122,29 @@ if command -v qemu-system-aarch64 >/dev/null; then
 		echo "$n vcpu: vmm start to inner init ${up} ms, to poweroff ${off} ms (median of $cnt)"
 	done
 	echo "vmm-arm64 RSS beyond guest RAM: $(field b rss_vmm_kb | median) KiB (median; guest RAM touched $(field b rss_guest_kb | median) KiB)"
+	# Per run: ms inner -> outer (the inner's nc), outer -> inner (the outer's
+	# nc), outer -> outer over loopback; counted only when both md5s matched.
+	for i in 1 2 3; do
+		seg=$(sed -n "/^OUTER: run n$i start\$/,/^OUTER: run n$i lo_ms=/p" "$log" | tr -d '\r')
+		v() { echo "$seg" | sed -n "s/^$1 .*\<$2=\([^ ]*\).*/\1/p" | head -n 1; }
+		tx=$(v INNER: net_tx_md5); txo=$(v "OUTER: run n$i" tx_md5)
+		rx=$(v INNER: net_rx_md5); rxo=$(v "OUTER: run n$i" rx_md5)
+		[ -n "$tx" ] && [ "$tx" = "$txo" ] && [ -n "$rx" ] && [ "$rx" = "$rxo" ] || continue
+		echo "$(v INNER: net_tx_ms) $(v "OUTER: run n$i" rx_ms) $(v "OUTER: run n$i" lo_ms)"
+	done >"$log.net"
+	cnt=$(wc -l <"$log.net")
+	if [ "$cnt" -gt 0 ]; then
+		mbit() { awk -v t="$1" -v kb=$NET_KB 'BEGIN { if (t > 0) printf "%.1f", kb * 1024 * 8 / t / 1000; else print "?" }'; }
+		g=$(cut -d ' ' -f 1 "$log.net" | median); h=$(cut -d ' ' -f 2 "$log.net" | median)
+		l=$(cut -d ' ' -f 3 "$log.net" | median)
+		echo "virtio-net, guest to host (inner -> tap in the outer): $(mbit "$g") Mbit/s; outer loopback $(mbit "$l") Mbit/s: $(ratio "$l" "$g") of loopback"
+		echo "virtio-net, host to guest (outer -> inner over the tap): $(mbit "$h") Mbit/s; outer loopback $(mbit "$l") Mbit/s: $(ratio "$l" "$h") of loopback"
+		echo "(median of $cnt runs with the data intact both ways, 16 MiB each, TCP with busybox nc; everything runs"
+		echo " under QEMU TCG, the inner nested in it: absolute figures are low, the ratio to the outer's own loopback is the measure)"
+	else
+		echo "virtio-net: no run moved the data intact (log: $(grep -m 3 -E 'net-|failed' "$log" | tr '\n' ' '))"
+	fi
+	rm -f "$log.net"
 	rm -f "$runs" "$log"
 else
 	echo "skipped: qemu-system-aarch64 is not installed"

@@ -15,9 +15,14 @@
 #   hvc: print /proc/consoles, then "INNER: hvc ok" to /dev/hvc0 only
 #     (vmm --console virtio: it reaches vmm's output through virtio-console);
 #     read a line from /dev/hvc0 (vmm's input) and print it as hvc_in=.
+#   net: eth0 (vmm -n tap,ifname=vmmtap0 in the outer) as 192.168.100.2/24:
+#     print its MAC and negotiated virtio features, ping the outer's tap
+#     (192.168.100.1), send inner.net_kb= KiB (4096) of random data to its
+#     port 5001 with nc, then receive as much on port 5002; print md5s, times
+#     and the average frame size each way (> 1514: TSO/GSO frames).
 # outer.cpio: busybox, the static vmm-arm64 ($VMM_ARM64, default ./vmm-arm64;
 #   left out when missing), the arm64 Image, inner.cpio.gz and the modules in
-#   OUTER_MODULES (for QEMU's virtio-mmio disk); its init links QEMU's disk
+#   OUTER_MODULES (QEMU's virtio-mmio disk, tun for vmm -n tap); its init links QEMU's disk
 #   with serial e2e-ext4 to /disk.img, runs vmm-arm64 once per line of the
 #   run table (E2E_RUNS, a file, or the default below) and prints OUTER:
 #   markers. Uncompressed: QEMU's TCG inflates slowly.
@@ -29,6 +34,10 @@
 #   of its output containing it. INPUT: a line written to vmm's standard
 #   input (its terminal; a fifo, /dev/null without INPUT) when the inner
 #   prints "INNER: ready for input".
+# A run's inner may ask the outer for a step with "INNER: outer-step=NAME"
+#   (net_tap: address vmmtap0 as 192.168.100.1/24 and receive on port 5001;
+#   net_rx: ping the inner and send it data on port 5002); with
+#   inner.net_lo=1 the outer then times the same transfer over its loopback.
 # The panic run passes panic=-1 so that, whatever vmm's default command line,
 # a guest without a pvpanic driver resets at once instead of hanging.
 # Inputs come from fetch.sh (run here unless KERNEL/MODULES/BUSYBOX are set).
@@ -38,7 +47,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 out=${1:-${VMM_CACHE:-$HOME/.cache/vmm}/arm64/build}
 VMM_ARM64=${VMM_ARM64:-$TOP/vmm-arm64}
 INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4"}
-OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk"}
+OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk tun"}
 # The content of hello.txt on the ext4 test disk (made by tests/integration/arm64.sh).
 HELLO=${E2E_HELLO:-hello-from-the-vmm-host}
 INNER_MEM=${INNER_MEM:-256}
@@ -176,8 +185,73 @@ disk_ro() {	# the disk "ext4" given read-only: flagged, writes refused, readable
 		echo "INNER: ro-mount-failed=$(tail -n 1 /tmp/err)"
 	fi
 }
+ms() { read -r up _ </proc/uptime; echo $(( ${up%.*} * 1000 + 1${up#*.}0 - 1000 )); }
+# arg KEY DEFAULT: inner.KEY=VALUE from the command line
+arg() {
+	v=$2
+	for a in $(cat /proc/cmdline); do
+		case $a in "inner.$1="*) v=${a#"inner.$1="} ;; esac
+	done
+	echo "$v"
+}
+stats() { cat "/sys/class/net/eth0/statistics/$1" 2>/dev/null || echo 0; }
+# avg B0 P0 B1 P1: average bytes per packet between two counter readings
+avg() { [ "$4" -gt "$2" ] && echo $(( ($3 - $1) / ($4 - $2) )) || echo 0; }
+# Mbit/s for BYTES in MS milliseconds
+mbps() { [ "$2" -gt 0 ] && echo $(( $1 * 8 / $2 / 1000 )).$(( $1 * 8 / $2 % 1000 / 100 )) || echo 0; }
+# The virtio-net device on the tap vmmtap0 in the outer guest (192.168.100.1).
+# "INNER: outer-step=NAME" lines make the outer run its step NAME (its init).
+net_tap() {
+	kb=$(arg net_kb 4096)
+	if [ ! -d /sys/class/net/eth0 ]; then
+		echo "INNER: net-failed=no eth0 (interfaces: $(ls /sys/class/net | tr '\n' ' '))"
+		return 1
+	fi
+	echo "INNER: net_mac=$(cat /sys/class/net/eth0/address)"
+	# The negotiated virtio feature bits, bit 0 first.
+	echo "INNER: net_features=$(cat /sys/class/net/eth0/device/features 2>&1)"
+	ip link set lo up
+	if ! { ip addr add 192.168.100.2/24 dev eth0 && ip link set eth0 up; } 2>/tmp/err; then
+		echo "INNER: net-failed=ip: $(tail -n 1 /tmp/err)"
+		return 1
+	fi
+	# TSO/GSO frames of at least 8 segments whenever TCP has that much to send
+	# (the default 2 makes the frame-size check below depend on the speed).
+	echo 8 >/proc/sys/net/ipv4/tcp_min_tso_segs
+	head -c $((kb * 1024)) /dev/urandom >/tmp/tx.dat
+	echo "INNER: net_tx_md5=$(md5sum </tmp/tx.dat | cut -d ' ' -f 1)"
+	# The outer configures 192.168.100.1 on its tap and listens on port 5001.
+	echo "INNER: outer-step=net_tap"
+	i=0
+	until ping -c 1 -W 1 192.168.100.1 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 30 ] || { echo "INNER: net-failed=192.168.100.1 never answered"; return 1; }
+	done
+	ping -c 3 -i 0.2 192.168.100.1 >/tmp/ping 2>&1
+	echo "INNER: net_ping=$(sed -n 's/.*transmitted, \([0-9]*\) packets received.*/\1/p' /tmp/ping)/3 rtt_ms=$(sed -n 's|^round-trip min/avg/max = ||p' /tmp/ping)"
+	# guest to host: the outer's nc -l on 5001 writes what arrives to a file
+	b0=$(stats tx_bytes) p0=$(stats tx_packets) t0=$(ms)
+	nc 192.168.100.1 5001 </tmp/tx.dat 2>/tmp/err || echo "INNER: net-tx-failed=$(tail -n 1 /tmp/err)"
+	t=$(( $(ms) - t0 ))
+	echo "INNER: net_tx_ms=$t net_tx_mbps=$(mbps $((kb * 1024)) $t) net_tx_avg_pkt=$(avg "$b0" "$p0" "$(stats tx_bytes)" "$(stats tx_packets)")"
+	rm -f /tmp/tx.dat
+	# host to guest: listen on 5002 (stdin a fifo that never ends: busybox nc
+	# half-closes its socket on end of stdin), then the outer pings us and sends.
+	mkfifo /tmp/hold
+	exec 5<>/tmp/hold
+	b0=$(stats rx_bytes) p0=$(stats rx_packets)
+	timeout 120 nc -l -p 5002 <&5 >/tmp/rx.dat 2>/tmp/err &
+	pid=$!
+	sleep 0.2
+	echo "INNER: outer-step=net_rx"
+	wait $pid || echo "INNER: net-rx-failed=$(tail -n 1 /tmp/err)"
+	exec 5>&-
+	echo "INNER: net_rx_bytes=$(wc -c </tmp/rx.dat) net_rx_md5=$(md5sum </tmp/rx.dat | cut -d ' ' -f 1) net_rx_avg_pkt=$(avg "$b0" "$p0" "$(stats rx_bytes)" "$(stats rx_packets)")"
+	echo "INNER: net ok"
+}
 case $action in
 panic) echo c >/proc/sysrq-trigger ;;
+net) net_tap ;;
 hang) while :; do sleep 3600; done ;;
 disk)
 	disk_ext4
@@ -248,6 +322,7 @@ ro|1|120|inner.action=ro|-d /disk.img,ro,serial=ext4
 flushkill|1|120|inner.action=flushkill|-d /raw.img,serial=raw|INNER: flushed
 rng|1|120|inner.action=rng|--rng
 hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
+net|1|120|inner.action=net inner.net_lo=1|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
 RUNS
 fi
 cat >"$r/init" <<INIT
@@ -272,6 +347,55 @@ for d in /sys/block/vd*; do
 	[ "$(cat "$d/serial" 2>/dev/null)" = e2e-ext4 ] && ln -s "/dev/${d##*/}" /disk.img
 done
 [ -e /disk.img ] && echo "OUTER: disk=$(readlink /disk.img) sectors=$(cat "/sys/block/$(basename "$(readlink /disk.img)")/size")"
+# The virtio-net run (inner.action=net, vmm -n tap,ifname=vmmtap0): the
+# inner asks for the steps below with "INNER: outer-step=NAME"; they run in
+# the background ($name, $extra, $timeout: the run's). Sizes: inner.net_kb=.
+run_arg() {	# KEY DEFAULT: inner.KEY=VALUE from the run's command line
+	v=$2
+	for a in $extra; do case $a in "inner.$1="*) v=${a#"inner.$1="} ;; esac; done
+	echo "$v"
+}
+net_prep() {	# before vmm starts: the data the outer sends, listeners' stdin
+	echo 8 >/proc/sys/net/ipv4/tcp_min_tso_segs	# GSO frames of 8+ segments (the inner too)
+	head -c $(( $(run_arg net_kb 4096) * 1024 )) /dev/urandom >/tmp/rx.dat
+	net_rx_md5=$(md5sum </tmp/rx.dat | cut -d ' ' -f 1)
+	rm -f /tmp/hold
+	mkfifo /tmp/hold	# busybox nc half-closes at the end of its stdin: one that never ends
+}
+step_net_tap() {	# address the tap, then receive the inner's data on port 5001
+	exec 5<>/tmp/hold
+	timeout "$timeout" nc -l -p 5001 <&5 >/tmp/tx.out 2>/tmp/nc.err &
+	p=$!
+	echo $p >>/tmp/steps.pid
+	if ip addr add 192.168.100.1/24 dev vmmtap0 2>/tmp/ip.err && ip link set vmmtap0 up 2>>/tmp/ip.err; then
+		echo "OUTER: run $name tap=$(cat /sys/class/net/vmmtap0/address)"
+	else
+		echo "OUTER: run $name tap=failed: $(tail -n 1 /tmp/ip.err)"
+	fi
+	wait $p || echo "OUTER: run $name tx=failed: $(tail -n 1 /tmp/nc.err)"
+	echo "OUTER: run $name tx_bytes=$(wc -c </tmp/tx.out) tx_md5=$(md5sum </tmp/tx.out | cut -d ' ' -f 1)"
+	rm -f /tmp/tx.out
+}
+step_net_rx() {	# ping the inner, then send it /tmp/rx.dat on port 5002
+	ping -c 3 -i 0.2 192.168.100.2 >/tmp/ping 2>&1
+	echo "OUTER: run $name ping=$(sed -n 's/.*transmitted, \([0-9]*\) packets received.*/\1/p' /tmp/ping)/3 rtt_ms=$(sed -n 's|^round-trip min/avg/max = ||p' /tmp/ping)"
+	t0=$(ms)
+	nc 192.168.100.2 5002 </tmp/rx.dat 2>/tmp/nc2.err || echo "OUTER: run $name rx=failed: $(tail -n 1 /tmp/nc2.err)"
+	echo "OUTER: run $name rx_ms=$(( $(ms) - t0 )) rx_md5=$net_rx_md5"
+}
+net_loopback() {	# the baseline: the same transfer inside the outer, over lo
+	ip link set lo up
+	exec 5<>/tmp/hold
+	nc -l -p 5003 <&5 >/dev/null &
+	p=$!
+	sleep 0.2
+	t0=$(ms)
+	nc 127.0.0.1 5003 </tmp/rx.dat
+	echo "OUTER: run $name lo_ms=$(( $(ms) - t0 ))"
+	wait $p
+	exec 5>&-
+}
+cr=$(printf '\r')
 if [ ! -x /vmm-arm64 ]; then
 	echo "OUTER: vmm=missing"
 elif [ -c /dev/kvm ]; then
@@ -297,6 +421,7 @@ elif [ -c /dev/kvm ]; then
 		else
 			ln -s /dev/null /tmp/input
 		fi
+		case " $extra " in *" inner.action=net "*) net_prep ;; esac
 		t0=$(ms)
 		# Timestamp the inner's first marker (vmm start -> inner userspace).
 		{ /vmm-arm64 run -k /Image -i /inner.cpio.gz -c "$cpus" -m "$INNER_MEM" --no-reboot \
@@ -304,7 +429,7 @@ elif [ -c /dev/kvm ]; then
 		  echo $! >/tmp/pid
 		  wait $!
 		  echo $? >/tmp/rc; } |
-		while IFS= read -r line || [ -n "$line" ]; do
+		{ while IFS= read -r line || [ -n "$line" ]; do
 			case $line in
 			*"INNER: up"*)
 				echo "OUTER: run $name up_ms=$(( $(ms) - t0 ))"
@@ -315,6 +440,13 @@ elif [ -c /dev/kvm ]; then
 					/^Rss:/ { if (guest) gr += $2; else o += $2 }
 					END { printf "OUTER: run %s rss_vmm_kb=%d rss_guest_kb=%d\n", n, o, gr }' \
 					"/proc/$p/smaps" ;;
+			*"INNER: outer-step="*)
+				step=${line##*outer-step=}
+				step=${step%"$cr"}
+				case $step in
+				net_tap|net_rx) step_$step & ;;
+				*) echo "OUTER: run $name unknown-step=$step" ;;
+				esac ;;
 			esac
 			echo "$line"
 			if [ -n "$input" ] && [ -z "${line##*"INNER: ready for input"*}" ]; then
@@ -325,9 +457,15 @@ elif [ -c /dev/kvm ]; then
 				kill -9 "$(cat /tmp/pid)"
 			fi
 		done
+		# vmm is gone: a listener still waiting will get nothing more.
+		[ -f /tmp/steps.pid ] && kill $(cat /tmp/steps.pid) 2>/dev/null
+		wait; }	# the steps
+		rm -f /tmp/steps.pid
 		t1=$(ms)
 		[ -z "$input" ] || exec 4>&-
 		echo "OUTER: run $name exit=$(cat /tmp/rc 2>/dev/null || echo none) ms=$(( t1 - t0 ))"
+		case " $extra " in *" inner.net_lo=1 "*) net_loopback ;; esac
+		rm -f /tmp/rx.dat
 		# After vmm is gone: what reached its files.
 		case " $args " in *" -d /raw.img"*)
 			echo "OUTER: run $name raw=$(dd if=/raw.img bs=512 skip=8 count=1 2>/dev/null | tr -d '\0')" ;;

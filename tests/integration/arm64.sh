@@ -5,7 +5,11 @@
 # boot1/boot2 (1 and 2 vcpus, poweroff), panic, hang (--timeout 20), and the
 # virtio devices with the real Linux drivers: disk (ext4 on virtio-blk, plus a
 # raw disk), ro (the same image read-only), flushkill (SIGKILL after a FLUSH),
-# rng (virtio-rng), hvc (--console virtio: a line each way on /dev/hvc0). The ext4 image is made here and given to the outer guest
+# rng (virtio-rng), hvc (--console virtio: a line each way on /dev/hvc0),
+# net (virtio-net on a tap in the outer guest: MAC, ping both ways, a few MB
+# of random data over TCP each way with busybox nc, md5-checked, the offloads
+# negotiated and TSO/GSO frames seen; Mbit/s against the outer's loopback).
+# The ext4 image is made here and given to the outer guest
 # as QEMU's virtio-blk disk, which vmm then serves to the inner guest: after
 # QEMU exits, what the inner guest wrote is read back from it here (debugfs)
 # and the file system checked (e2fsck). The serial log is then checked. Alone: `make e2e-arm64` or `sh tests/integration/arm64.sh`
@@ -19,6 +23,7 @@ LOG=${E2E_LOG:-$WORK/arm64-serial.log}
 TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
 arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
 arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
+arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
 arm64_log_clean"
 nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
@@ -116,6 +121,9 @@ field() {
 }
 inner() {	# inner NAME KEY: value of "INNER: KEY=..." in that run
 	seg "$1" | sed -n "s/^.*INNER: $2=//p" | head -n 1
+}
+ikey() {	# ikey NAME KEY: value of KEY=... on an "INNER:" line of that run
+	seg "$1" | sed -n "s/^.*INNER: .*\\<$2=\\([^ ]*\\).*/\\1/p" | head -n 1
 }
 summary() {	# what a run showed, for failure details
 	s=$(seg "$1" | grep -E 'INNER:|OUTER:|vmm' | tr '\n' ';' | cut -c 1-400)
@@ -268,6 +276,71 @@ else
 	esac
 fi
 
+# --- virtio-net: Linux's virtio_net on vmm's tap backend -----------------------
+# One inner boot (run "net"): vmm -n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
+# in the outer guest, which puts 192.168.100.1 on the tap; the inner is .2.
+NET_MAC=52:54:00:12:34:56
+net_kb=$(seg net | sed -n 's/^.*INNER: cmdline=.*inner\.net_kb=\([0-9]*\).*/\1/p' | head -n 1)
+net_kb=${net_kb:-4096}
+mbit() { awk -v b="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", b * 8 / t / 1000; else print "?" }'; }
+lo() {	# the outer's own transfer over loopback (same data), when measured
+	[ -n "$(field net lo_ms)" ] || return 0
+	echo "; outer over loopback $(field net lo_ms) ms: $(awk -v a="$(field net lo_ms)" -v b="$1" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }') of its speed"
+}
+nfail_net=$nfail
+nsum() {	# the net run's own lines, for failure details
+	s=$(seg net | grep -E 'INNER: (net|insmod)|OUTER: run net|vmm' | grep -v 'md5=' | tr '\n' ';' | cut -c 1-500)
+	echo "${s:-run net never started} ($where)"
+}
+if ! seg net | grep -q 'INNER: up'; then
+	fail_ arm64_virtio_net_ping "the inner never came up: $(nsum)"
+elif [ "$(ikey net net_mac)" != $NET_MAC ]; then
+	fail_ arm64_virtio_net_ping "eth0's address is '$(ikey net net_mac)', vmm was given mac=$NET_MAC: $(nsum)"
+elif [ "$(ikey net net_ping)" != 3/3 ]; then
+	fail_ arm64_virtio_net_ping "inner ping 192.168.100.1: '$(ikey net net_ping)' replies: $(nsum)"
+elif [ "$(field net ping)" != 3/3 ]; then
+	fail_ arm64_virtio_net_ping "outer ping 192.168.100.2 (the inner): '$(field net ping)' replies: $(nsum)"
+elif ! seg net | grep -q 'INNER: net ok' || [ "$(field net exit)" != 0 ]; then
+	fail_ arm64_virtio_net_ping "the inner did not finish its net checks ('INNER: net ok'), vmm exit $(field net exit): $(nsum)"
+else
+	pass arm64_virtio_net_ping "eth0 has mac $NET_MAC; inner -> tap 3/3, rtt min/avg/max $(ikey net rtt_ms) ms; outer -> inner 3/3, $(field net rtt_ms) ms"
+fi
+want=$((net_kb * 1024))
+if [ -z "$(ikey net net_tx_md5)" ]; then
+	fail_ arm64_virtio_net_tcp_tx "the inner never sent: $(nsum)"
+elif [ "$(field net tx_bytes)" != $want ] || [ "$(field net tx_md5)" != "$(ikey net net_tx_md5)" ]; then
+	fail_ arm64_virtio_net_tcp_tx "the outer received $(field net tx_bytes) bytes md5 $(field net tx_md5), the inner sent $want bytes md5 $(ikey net net_tx_md5): $(nsum)"
+else
+	pass arm64_virtio_net_tcp_tx "inner -> outer: $want random bytes over TCP (busybox nc), md5 matches; $(ikey net net_tx_ms) ms, $(mbit $want "$(ikey net net_tx_ms)") Mbit/s (nested TCG)$(lo "$(ikey net net_tx_ms)")"
+fi
+if [ -z "$(field net rx_md5)" ]; then
+	fail_ arm64_virtio_net_tcp_rx "the outer never sent: $(nsum)"
+elif [ "$(ikey net net_rx_bytes)" != $want ] || [ "$(ikey net net_rx_md5)" != "$(field net rx_md5)" ]; then
+	fail_ arm64_virtio_net_tcp_rx "the inner received $(ikey net net_rx_bytes) bytes md5 $(ikey net net_rx_md5), the outer sent $want bytes md5 $(field net rx_md5): $(nsum)"
+else
+	pass arm64_virtio_net_tcp_rx "outer -> inner: $want random bytes, md5 matches; $(field net rx_ms) ms, $(mbit $want "$(field net rx_ms)") Mbit/s (nested TCG)$(lo "$(field net rx_ms)")"
+fi
+# The negotiated features (sysfs, bit 0 first) and what went through: a frame
+# of more than 1514 bytes on average is a TSO frame (tx) or a GSO frame the
+# tap handed over in mergeable buffers (rx).
+f=$(ikey net net_features)
+missing=""
+for b in 0:CSUM 1:GUEST_CSUM 7:GUEST_TSO4 11:HOST_TSO4 15:MRG_RXBUF 32:VERSION_1; do
+	[ "$(echo "$f" | cut -c $((${b%%:*} + 1)))" = 1 ] || missing="$missing ${b#*:}"
+done
+txp=$(ikey net net_tx_avg_pkt) rxp=$(ikey net net_rx_avg_pkt)
+if [ ${#f} != 64 ]; then
+	fail_ arm64_virtio_net_offloads "no feature bits from /sys/class/net/eth0/device/features: '$f': $(nsum)"
+elif [ -n "$missing" ]; then
+	fail_ arm64_virtio_net_offloads "not negotiated:$missing (features $f): $(nsum)"
+elif [ $nfail != $nfail_net ]; then
+	fail_ arm64_virtio_net_offloads "the transfers failed (above)"
+elif ! [ "${txp:-0}" -gt 1514 ] 2>/dev/null || ! [ "${rxp:-0}" -gt 1514 ] 2>/dev/null; then
+	fail_ arm64_virtio_net_offloads "average frame during the transfers: tx ${txp:-?} bytes, rx ${rxp:-?} bytes; > 1514 expected both ways (TSO/GSO frames): $(nsum)"
+else
+	pass arm64_virtio_net_offloads "CSUM GUEST_CSUM HOST_TSO4 GUEST_TSO4 MRG_RXBUF negotiated; average frame tx $txp bytes, rx $rxp bytes (TSO/GSO through the vnet header); data intact; vmm exit $(field net exit)"
+fi
+
 pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
 if ! grep -q '^OUTER: done' "$LOG"; then
 	fail_ arm64_log_clean "the outer init never finished (QEMU exit $qrc after $t_qemu ms): $(tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
@@ -279,7 +352,7 @@ fi
 
 echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
 echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
-for name in boot1 boot2 panic hang disk ro flushkill rng hvc; do
+for name in boot1 boot2 panic hang disk ro flushkill rng hvc net; do
 	echo "arm64 phases: run $name: inner up $(field $name up_ms) ms, vmm exit $(field $name exit) after $(field $name ms) ms"
 done
 [ $nfail = 0 ]
