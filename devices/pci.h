@@ -115,6 +115,11 @@ int pci_dev_add_cap(struct pci_dev *dev, const void *cap, const void *wmask, u8 
 /* The configuration space bytes (little endian). Bus lock held to touch. */
 u8 *pci_dev_cfg(struct pci_dev *dev);
 unsigned int pci_dev_slot(const struct pci_dev *dev);
+/* Its requester id (bus << 8 | devfn): what an MSI names it by. */
+static inline u32 pci_dev_rid(const struct pci_dev *dev)
+{
+	return pci_dev_slot(dev) << 3;
+}
 /* Where BAR @bar decodes now, 0 when it does not. */
 u64 pci_dev_bar_addr(const struct pci_dev *dev, unsigned int bar);
 /* The command register's Bus Master Enable bit. */

@@ -14,6 +14,7 @@
 #include "firmware/fdt.h"
 
 #define GIC_PHANDLE		1
+#define ITS_PHANDLE		2
 /* dtb_gic(): the GIC's #address-cells, which interrupt-map entries carry. */
 #define GIC_ADDRESS_CELLS	2
 
@@ -195,6 +196,17 @@ static void dtb_gic(struct dtb *d, const struct dtb_info *info)
 	dtb_reg(d, info->gic_dist_base, info->gic_dist_size, info->gic_cpu_base,
 		info->gic_cpu_size);
 	dtb_u32(d, "phandle", GIC_PHANDLE);
+	if (info->gic_version == 3 && info->gic_its_size) {
+		/* Children in the parent's address space: an empty ranges. */
+		dtb_prop(d, "ranges", NULL, 0);
+		dtb_begin_at(d, "its", info->gic_its_base);
+		dtb_str(d, "compatible", "arm,gic-v3-its");
+		dtb_prop(d, "msi-controller", NULL, 0);
+		dtb_u32(d, "#msi-cells", 1);
+		dtb_reg(d, info->gic_its_base, info->gic_its_size, 0, 0);
+		dtb_u32(d, "phandle", ITS_PHANDLE);
+		dtb_end(d);
+	}
 	dtb_end(d);
 }
 
@@ -235,8 +247,10 @@ static void dtb_devices(struct dtb *d, const struct dtb_info *info)
  * "ranges" (it assigns them itself), INTx from interrupt-map. The mask
  * keeps all five device bits: each of the 32 slots has its own SPIs.
  */
-static void dtb_pci(struct dtb *d, const struct dtb_pci_host *pci)
+static void dtb_pci(struct dtb *d, const struct dtb_pci_host *pci, bool its)
 {
+	/* pci-msi.txt: requester ids 0-0xffff are the ITS's device ids 0-0xffff. */
+	const u32 msi_map[] = { 0, ITS_PHANDLE, 0, 0x10000 };
 	u64 ecam_size = (u64)(pci->bus_end - pci->bus_start + 1) * PCI_ECAM_BUS_SIZE;
 	const u32 bus_range[] = { pci->bus_start, pci->bus_end };
 	const u32 ranges[] = { PCI_SPACE_MEM32, pci->mem_base >> 32, (u32)pci->mem_base,
@@ -270,6 +284,8 @@ static void dtb_pci(struct dtb *d, const struct dtb_pci_host *pci)
 	dtb_prop(d, "dma-coherent", NULL, 0);
 	dtb_cells(d, "interrupt-map-mask", mask, ARRAY_SIZE(mask));
 	dtb_prop(d, "interrupt-map", map, sizeof(map));
+	if (its)
+		dtb_cells(d, "msi-map", msi_map, ARRAY_SIZE(msi_map));
 	dtb_end(d);
 }
 
@@ -336,7 +352,7 @@ int dtb_build(void *buf, size_t size, const struct dtb_info *info)
 	dtb_gic(&d, info);
 	dtb_devices(&d, info);
 	if (info->pci)
-		dtb_pci(&d, info->pci);
+		dtb_pci(&d, info->pci, info->gic_version == 3 && info->gic_its_size);
 	dtb_chosen(&d, info);
 	dtb_end(&d);
 	if (!d.err)

@@ -49,6 +49,8 @@ struct dtb_info {
 	u64 gic_dist_base, gic_dist_size;
 	/* v3: the redistributor region; v2: the CPU interface. */
 	u64 gic_cpu_base, gic_cpu_size;
+	/* v3: an ITS for PCI MSIs (requester id = device id); size 0: none. */
+	u64 gic_its_base, gic_its_size;
 
 	u64 uart_base, uart_size;	/* an ns16550a with byte-wide registers */
 	u32 uart_spi;			/* SPI number (interrupt id - 32) */

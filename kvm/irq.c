@@ -101,7 +101,7 @@ static struct kvm_irq_routing_entry *irq_route_find(struct irq_routing *rt, u32 
 	return NULL;
 }
 
-int irq_route_msi_add(struct vm *vm, u64 addr, u32 data)
+int irq_route_msi_add(struct vm *vm, u64 addr, u32 data, u32 devid)
 {
 	struct irq_routing *rt = irq_routing(vm);
 	u32 gsi;
@@ -118,8 +118,9 @@ int irq_route_msi_add(struct vm *vm, u64 addr, u32 data)
 	gsi = rt->next_gsi++;
 	rt->e[rt->nr++] = (struct kvm_irq_routing_entry){
 		.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
+		.flags = vm->msi_devid ? KVM_MSI_VALID_DEVID : 0,
 		.u.msi = { .address_lo = (u32)addr, .address_hi = addr >> 32,
-			   .data = data },
+			   .data = data, .devid = vm->msi_devid ? devid : 0 },
 	};
 	r = irq_routing_apply(vm, rt);
 	if (r < 0)
@@ -180,10 +181,11 @@ void irq_routing_free(struct vm *vm)
 	vm->irq_routing = NULL;
 }
 
-int irq_msi_signal(struct vm *vm, u64 addr, u32 data)
+int irq_msi_signal(struct vm *vm, u64 addr, u32 data, u32 devid)
 {
 	struct kvm_msi msi = { .address_lo = (u32)addr, .address_hi = addr >> 32,
-			       .data = data };
+			       .data = data, .flags = vm->msi_devid ? KVM_MSI_VALID_DEVID : 0,
+			       .devid = vm->msi_devid ? devid : 0 };
 
 	if (vm->vm_fd < 0)
 		return -ENOSYS;

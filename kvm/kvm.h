@@ -92,6 +92,7 @@ struct vm {
 	unsigned int nr_virtio;
 	struct pci_bus *pci;		/* the machine's PCI bus, or NULL */
 	bool msi;			/* MSI routes reach the guest (x86; arm64 with an ITS) */
+	bool msi_devid;			/* ...and must name the requester (the ITS) */
 	struct irq_routing *irq_routing;	/* kvm/irq.c */
 
 	void *arch;			/* hw/<arch>/ private state */

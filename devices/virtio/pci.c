@@ -89,7 +89,7 @@ static void msix_fire(struct virtio_pci *p, struct msix_vec *v)
 		}
 		return;
 	}
-	irq_msi_signal(p->vm, (u64)v->addr_hi << 32 | v->addr_lo, v->data);
+	irq_msi_signal(p->vm, (u64)v->addr_hi << 32 | v->addr_lo, v->data, pci_dev_rid(p->pdev));
 }
 
 /*
@@ -103,7 +103,7 @@ static void msix_sync(struct virtio_pci *p, struct msix_vec *v)
 	if (!msix_live(p, v))
 		return;
 	if (v->gsi < 0) {
-		int gsi = irq_route_msi_add(p->vm, addr, v->data);
+		int gsi = irq_route_msi_add(p->vm, addr, v->data, pci_dev_rid(p->pdev));
 
 		if (gsi >= 0) {
 			int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -267,26 +267,32 @@ static void common_write(struct virtio_pci *p, u32 off, u32 len, u32 val)
 static void msix_table_io(struct virtio_pci *p, u64 off, u8 *data, u32 len, bool is_write)
 {
 	unsigned int i = off / MSIX_ENTRY_SIZE, word = (off % MSIX_ENTRY_SIZE) / 4;
-	struct msix_vec *v = &p->vec[i];
-	u32 *w[] = { &v->addr_lo, &v->addr_hi, &v->data, &v->ctrl };
+	struct msix_vec *v;
 	u32 val;
 
-	if (len != 4 || (off & 3) || i >= p->nr_vecs) {
+	/* PCI 6.8.2: aligned DWORDs or QWORDs; anything else is dropped. */
+	if ((len != 4 && len != 8) || (off & (len - 1)) || i >= p->nr_vecs) {
 		if (!is_write)
 			memset(data, 0, len);
 		return;
 	}
-	if (!is_write) {
-		val = htole32(*w[word]);
-		memcpy(data, &val, 4);
-		return;
+	v = &p->vec[i];
+	for (u32 k = 0; k < len / 4; k++, word++) {
+		u32 *w[] = { &v->addr_lo, &v->addr_hi, &v->data, &v->ctrl };
+
+		if (!is_write) {
+			val = htole32(*w[word]);
+			memcpy(data + 4 * k, &val, 4);
+			continue;
+		}
+		memcpy(&val, data + 4 * k, 4);
+		val = le32toh(val);
+		if (word == 3)
+			val &= PCI_MSIX_ENTRY_CTRL_MASKBIT;	/* the rest is reserved */
+		*w[word] = val;
 	}
-	memcpy(&val, data, 4);
-	val = le32toh(val);
-	if (word == 3)
-		val &= PCI_MSIX_ENTRY_CTRL_MASKBIT;	/* the rest is reserved */
-	*w[word] = val;
-	msix_sync(p, v);
+	if (is_write)
+		msix_sync(p, v);
 }
 
 static void msix_pba_read(struct virtio_pci *p, u64 off, u8 *data, u32 len)
@@ -440,8 +446,8 @@ static void virtio_pci_cfg_access(void *opaque, u32 off, u32 len, bool is_write)
 		pthread_mutex_lock(&p->dev.lock);
 		p->msix_enabled = flags & PCI_MSIX_FLAGS_ENABLE;
 		p->msix_masked = flags & PCI_MSIX_FLAGS_MASKALL;
-		if (p->msix_enabled)
-			pci_dev_intx(p->pdev, false);	/* 6.8.2: INTx is off with MSI-X */
+		/* 6.8.2: INTx is off with MSI-X; back on without it, if still due. */
+		pci_dev_intx(p->pdev, !p->msix_enabled && atomic_load(&p->dev.isr));
 		msix_sync_all(p);
 		pthread_mutex_unlock(&p->dev.lock);
 	}
@@ -574,9 +580,15 @@ struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus,
 		*err = r;
 		return NULL;
 	}
-	r = virtio_pci_caps(p);
+	/*
+	 * The BAR first: it is what can run out (-ENOSPC). The slot stays
+	 * taken on failure and its ops keep pointing at @p, so nothing may
+	 * reach them: with no BAR and no capability, the bus never calls
+	 * them. (The capabilities are a fixed set that always fits.)
+	 */
+	r = pci_dev_add_bar(p->pdev, 0, VIRTIO_PCI_BAR_SIZE);
 	if (!r)
-		r = pci_dev_add_bar(p->pdev, 0, VIRTIO_PCI_BAR_SIZE);
+		r = virtio_pci_caps(p);
 	if (r < 0) {
 		/* The slot stays taken: the machine gives up on a failed device. */
 		virtio_pci_destroy(p);
@@ -594,6 +606,8 @@ void virtio_pci_destroy(struct virtio_pci *p)
 {
 	if (!p)
 		return;
+	log_debug("%s: %llu interrupts, last by %s", p->name,
+		  (unsigned long long)atomic_load(&p->nr_irqs), p->msix_enabled ? "MSI-X" : "INTx");
 	if (p->notify_base)
 		notify_ioeventfds(p, p->notify_base, p->dev.ops->nr_queues, false);
 	virtio_dev_exit(&p->dev);

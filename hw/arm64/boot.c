@@ -191,6 +191,8 @@ int arm64_write_fdt(struct vm *vm)
 						      ARM64_GIC_CPU_BASE,
 		.gic_cpu_size = m->gic_version == 3 ?
 				vm->nr_vcpus * ARM64_GIC_REDIST_SIZE : ARM64_GIC_CPU_SIZE,
+		.gic_its_base = ARM64_GIC_ITS_BASE,
+		.gic_its_size = m->its_fd >= 0 ? ARM64_GIC_ITS_SIZE : 0,
 		.uart_base = ARM64_UART_BASE,
 		.uart_size = ARM64_UART_SIZE,
 		.uart_spi = ARM64_UART_SPI,

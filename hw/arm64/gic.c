@@ -10,11 +10,11 @@
 
 #include "hw/arm64/layout.h"
 #include "hw/arm64/machine.h"
+#include "kvm/irq.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
 
-static int gic_set_attr(struct arm64_machine *m, u32 group, u64 attr, void *val,
-			const char *what)
+static int dev_set_attr(int fd, u32 group, u64 attr, void *val)
 {
 	struct kvm_device_attr a = {
 		.group = group,
@@ -22,13 +22,52 @@ static int gic_set_attr(struct arm64_machine *m, u32 group, u64 attr, void *val,
 		.addr = (u64)(unsigned long)val,
 	};
 
-	if (ioctl(m->gic_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
-		int err = -errno;
+	return ioctl(fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
+}
 
-		log_error("GICv%u: cannot set %s: %s", m->gic_version, what, strerror(errno));
-		return err;
+static int gic_set_attr(struct arm64_machine *m, u32 group, u64 attr, void *val,
+			const char *what)
+{
+	int r = dev_set_attr(m->gic_fd, group, attr, val);
+
+	if (r < 0)
+		log_error("GICv%u: cannot set %s: %s", m->gic_version, what, strerror(-r));
+	return r;
+}
+
+/*
+ * An ITS turns PCI MSIs into LPIs (arm-vgic-its.rst). Optional: without
+ * one, PCI devices use INTx. Placed now, initialised after the vgic.
+ */
+static void gic_its_create(struct vm *vm, struct arm64_machine *m)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
+	u64 base = ARM64_GIC_ITS_BASE;
+	int r;
+
+	/* KVM_CAP_MSI_DEVID says yes only once a VM has an ITS: not asked. */
+	if (!kvm_cap(vm, KVM_CAP_IRQ_ROUTING) || ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+		log_debug("no GICv3 ITS: PCI devices use INTx");
+		return;
 	}
-	return 0;
+	r = dev_set_attr(cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &base);
+	if (r < 0) {
+		log_debug("GICv3 ITS: cannot place it: %s", strerror(-r));
+		close(cd.fd);
+		return;
+	}
+	m->its_fd = cd.fd;
+	/*
+	 * Devices decide on MSI-X when created, before the vgic's CTRL_INIT;
+	 * the ITS's own CTRL_INIT (in finalize) has nothing that can fail.
+	 */
+	vm->msi = vm->msi_devid = true;
+	/*
+	 * The first MSI route replaces KVM's default table, which sends GSI n
+	 * to SPI n for irqfds: keep those routes in ours.
+	 */
+	for (u32 spi = 0; spi < ARM64_GIC_NR_IRQS - 32; spi++)
+		irq_route_irqchip(vm, spi, 0, spi);
 }
 
 int arm64_gic_create(struct vm *vm, struct arm64_machine *m, unsigned int nr_cpus)
@@ -85,19 +124,30 @@ int arm64_gic_create(struct vm *vm, struct arm64_machine *m, unsigned int nr_cpu
 	if (!r)
 		r = gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs,
 				 "the number of interrupts");
+	if (!r && m->gic_version == 3)
+		gic_its_create(vm, m);
 	return r;
 }
 
-int arm64_gic_finalize(struct arm64_machine *m)
+int arm64_gic_finalize(struct vm *vm, struct arm64_machine *m)
 {
 	/* arm-vgic-v3.rst: CTRL_INIT once all vcpus are created. */
-	return gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
-			    NULL, "CTRL_INIT");
+	int r = gic_set_attr(m, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
+			     NULL, "CTRL_INIT");
+
+	if (r < 0 || m->its_fd < 0)
+		return r;
+	r = dev_set_attr(m->its_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+	if (r < 0)
+		log_error("GICv3 ITS: CTRL_INIT: %s", strerror(-r));
+	return r;
 }
 
 void arm64_gic_destroy(struct arm64_machine *m)
 {
+	if (m->its_fd >= 0)
+		close(m->its_fd);
 	if (m->gic_fd >= 0)
 		close(m->gic_fd);
-	m->gic_fd = -1;
+	m->gic_fd = m->its_fd = -1;
 }

@@ -137,7 +137,7 @@ int arch_vm_init(struct vm *vm)
 
 	if (!m)
 		return -ENOMEM;
-	m->gic_fd = -1;
+	m->gic_fd = m->its_fd = -1;
 	vm->arch = m;
 	m->mpidr = calloc(nr, sizeof(*m->mpidr));
 	if (!m->mpidr)
@@ -241,7 +241,7 @@ int arch_vcpu_init(struct vcpu *vcpu)
 
 int arch_vm_vcpus_created(struct vm *vm)
 {
-	int r = arm64_gic_finalize(vm->arch);
+	int r = arm64_gic_finalize(vm, vm->arch);
 
 	if (r < 0)
 		return r;

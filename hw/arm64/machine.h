@@ -14,6 +14,7 @@ struct arm64_machine {
 	struct uart8250 *uart;
 	struct kvm_vcpu_init target;	/* KVM_ARM_PREFERRED_TARGET */
 	int gic_fd;
+	int its_fd;			/* the GICv3 ITS, or -1 */
 	u32 gic_version;		/* 3, or 2 where the host has no GICv3 */
 	u64 *mpidr;			/* per vcpu, read by its own thread */
 
@@ -33,8 +34,8 @@ static inline u32 arm64_spi_irq(u32 spi)
 
 /* gic.c: create the in-kernel GIC (v3, else v2) and place it; before vcpus. */
 int arm64_gic_create(struct vm *vm, struct arm64_machine *m, unsigned int nr_cpus);
-/* After every vcpu exists, before any runs. */
-int arm64_gic_finalize(struct arm64_machine *m);
+/* After every vcpu exists, before any runs: also decides vm->msi. */
+int arm64_gic_finalize(struct vm *vm, struct arm64_machine *m);
 void arm64_gic_destroy(struct arm64_machine *m);
 
 /* boot.c: the FDT, once every vcpu's MPIDR is known. */
