@@ -383,6 +383,45 @@ TEST(fdt_pci_host_decodes_with_dtc_cleanly)
 				NULL), "dma-coherent");
 }
 
+/* With an ITS: a child of the GIC, and the PCI host's msi-map points at it. */
+TEST(fdt_its_node_and_pci_msi_map)
+{
+	struct dtb_info i = info_v3(2);
+	int n, its;
+
+	i.pci = &pci_host;
+	i.gic_its_base = 0x08080000;
+	i.gic_its_size = 0x20000;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("Warning");
+	ASSERT_DTS_HAS("its@8080000 {");
+	ASSERT_DTS_HAS("compatible = \"arm,gic-v3-its\";");
+	ASSERT_DTS_HAS("msi-controller;");
+	ASSERT_DTS_HAS("#msi-cells = <0x01>;");
+	ASSERT_DTS_HAS("reg = <0x00 0x8080000 0x00 0x20000>;");
+	its = fdt_path_offset(blob, "/intc@8000000/its@8080000");
+	TEST_ASSERT(its >= 0, "no /intc@8000000/its@8080000: %d", its);
+	/* Requester ids 0-0xffff map 1:1 onto the ITS's device ids. */
+	TEST_ASSERT_EQ(prop_u32(blob, "/pcie@30000000", "msi-map", 0), 0u);
+	TEST_ASSERT_EQ(prop_u32(blob, "/pcie@30000000", "msi-map", 1),
+		       fdt_get_phandle(blob, its));
+	TEST_ASSERT_EQ(prop_u32(blob, "/pcie@30000000", "msi-map", 2), 0u);
+	TEST_ASSERT_EQ(prop_u32(blob, "/pcie@30000000", "msi-map", 3), 0x10000u);
+
+	/* GICv2 has no ITS: neither node nor map, whatever the caller says. */
+	i = info_v2(2);
+	i.pci = &pci_host;
+	i.gic_its_base = 0x08080000;
+	i.gic_its_size = 0x20000;
+	n = dtb_build(blob, sizeof(blob), &i);
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);
+	TEST_ASSERT_EQ(decode(blob, n), 0);
+	ASSERT_DTS_LACKS("its@");
+	ASSERT_DTS_LACKS("msi-map");
+}
+
 /*
  * Decoded as Linux's of_irq_parse_raw() does: per entry the child unit
  * address (3 cells) and pin, the parent's phandle, as many unit address
