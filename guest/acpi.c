@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ACPI: RSDP -> XSDT/RSDT -> MADT (cpus, IOAPIC, overrides), FADT (PM1a_CNT), DSDT (_S5_). */
+/*
+ * ACPI: RSDP -> XSDT/RSDT -> MADT (cpus, IOAPIC, overrides), FADT (PM1a_CNT), DSDT (_S5_),
+ * MCFG (PCI ECAM).
+ */
 #include "guest.h"
 
 static struct acpi_info info;
@@ -119,6 +122,20 @@ static void parse_fadt(const u8 *t, u32 len)
 	}
 }
 
+/* MCFG: 8 reserved bytes, then 16-byte entries (base, segment, start bus, end bus). */
+static void parse_mcfg(const u8 *t, u32 len)
+{
+	for (u32 off = 44; off + 16 <= len; off += 16) {
+		const u8 *e = t + off;
+
+		if ((e[8] | e[9] << 8) == 0 && e[10] == 0) {
+			info.mcfg_base = rd64(e);
+			info.mcfg_bus_start = e[10];
+			info.mcfg_bus_end = e[11];
+		}
+	}
+}
+
 static void parse(void)
 {
 	const u8 *rsdp, *root;
@@ -161,6 +178,8 @@ static void parse(void)
 			parse_madt(t, tlen);
 		else if (!memcmp(t, "FACP", 4))
 			parse_fadt(t, tlen);
+		else if (!memcmp(t, "MCFG", 4))
+			parse_mcfg(t, tlen);
 	}
 }
 

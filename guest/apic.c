@@ -35,6 +35,12 @@ u32 lapic_id(void)
 	return lapic_read(LAPIC_ID) >> 24;
 }
 
+/* The Interrupt Request Register: accepted by the LAPIC, not yet delivered to the cpu. */
+bool lapic_irr(u8 vector)
+{
+	return lapic_read(0x200 + 0x10 * (vector / 32)) >> (vector % 32) & 1;
+}
+
 static void ioapic_write(u32 reg, u32 v)
 {
 	u64 base = acpi_get()->ioapic_addr;

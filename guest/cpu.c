@@ -50,6 +50,8 @@ void idt_init(void)
 	set_gate(VEC_TIMER, irq_timer, 0, 0);
 	set_gate(VEC_UART, irq_uart, 0, 0);
 	set_gate(VEC_VIRTIO, irq_virtio, 0, 0);
+	set_gate(VEC_MSIX_CONFIG, irq_virtio, 0, 0);
+	set_gate(VEC_MSIX_QUEUE, irq_virtio, 0, 0);
 	set_gate(VEC_SPURIOUS, irq_spurious, 0, 0);
 }
 

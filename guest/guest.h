@@ -37,7 +37,9 @@ typedef _Bool bool;
 /* Interrupt vectors */
 #define VEC_TIMER	0x20
 #define VEC_UART	0x24
-#define VEC_VIRTIO	0x30	/* virtio_irq: the device's ISA line */
+#define VEC_VIRTIO	0x30	/* virtio_irq: the device's ISA line (or PCI INTx) */
+#define VEC_MSIX_CONFIG	0x31	/* virtio_msix: MSI-X vector 0 (configuration changes) */
+#define VEC_MSIX_QUEUE	0x32	/* virtio_msix: MSI-X vector 1 (queue 0) */
 #define VEC_SPURIOUS	0xff
 
 /* Gate functions (rdi) for `ud2` in ring 3, see ud_gate in head.S. */
@@ -64,7 +66,10 @@ typedef _Bool bool;
 
 static inline void outb(u16 port, u8 v) { __asm__ __volatile__("outb %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ __volatile__("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outl(u16 port, u32 v) { __asm__ __volatile__("outl %0, %1" :: "a"(v), "Nd"(port)); }
 static inline u8 inb(u16 port) { u8 v; __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u16 inw(u16 port) { u16 v; __asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u32 inl(u16 port) { u32 v; __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;
@@ -87,6 +92,10 @@ static inline void cpuid(u32 leaf, u32 sub, u32 r[4])
 static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
 static inline u32 mmio_read32(u64 a) { return *(volatile u32 *)a; }
 static inline void mmio_write32(u64 a, u32 v) { *(volatile u32 *)a = v; }
+static inline u8 mmio_read8(u64 a) { return *(volatile u8 *)a; }
+static inline u16 mmio_read16(u64 a) { return *(volatile u16 *)a; }
+static inline void mmio_write8(u64 a, u8 v) { *(volatile u8 *)a = v; }
+static inline void mmio_write16(u64 a, u16 v) { *(volatile u16 *)a = v; }
 
 
 /* lib.c */
@@ -130,6 +139,8 @@ struct acpi_info {
 	bool have_madt, have_fadt, have_dsdt;
 	u32 pm1a_cnt;
 	int s5_slp_typ;			/* -1 if _S5_ not found */
+	u64 mcfg_base;			/* MCFG: ECAM of segment 0 (bus 0 at this address), 0 if none */
+	u8 mcfg_bus_start, mcfg_bus_end;
 };
 const struct acpi_info *acpi_get(void);
 
@@ -145,6 +156,7 @@ u32 lapic_id(void);
 void ioapic_route(u32 gsi, u8 vector, u32 dest_apic, bool level, bool low);
 void ioapic_mask(u32 gsi);
 void pic_disable(void);
+bool lapic_irr(u8 vector);
 
 /* smp.c */
 struct cpu_report {
@@ -189,7 +201,7 @@ void test_ioapic(const char *name);
 void test_acpi(const char *name);
 void test_mptable(const char *name);
 
-/* virtio.c: ring-3 virtio-mmio driver (devices from virtio_mmio.device=) */
+/* virtio.c: ring-3 virtio driver, mmio (virtio_mmio.device=) and pci (virtio_pci.c) */
 void test_virtio_blk(const char *name);
 void test_virtio_blk_ro(const char *name);
 void test_virtio_rng(const char *name);
@@ -197,6 +209,51 @@ void test_virtio_irq(const char *name);
 void test_virtio_net(const char *name);
 void test_bench_blk(const char *name);
 void test_bench_blk_exits(const char *name);
+void test_virtio_msix(const char *name);
+/* virtio_pci.c: the VIRTIO_PCI_CAP_PCI_CFG window reads and writes what the BAR does */
+bool virtio_pci_cfg_window_ok(char *why, size_t len);
+
+/* pci.c: bus 0 through 0xcf8/0xcfc (CAM) and ECAM (ACPI MCFG) */
+#define PCI_COMMAND		0x04
+#define PCI_COMMAND_MEMORY	0x0002
+#define PCI_COMMAND_MASTER	0x0004
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS		0x06
+#define PCI_STATUS_INTERRUPT	0x0008
+#define PCI_STATUS_CAP_LIST	0x0010
+#define PCI_BAR0		0x10
+#define PCI_CAP_PTR		0x34
+#define PCI_INTERRUPT_LINE	0x3c
+#define PCI_INTERRUPT_PIN	0x3d
+#define PCI_CAP_ID_VNDR		0x09
+#define PCI_CAP_ID_MSIX		0x11
+#define PCI_MAX_FNS		32
+
+struct pci_fn {
+	u8 bus, dev, fn;
+	u16 vendor, device, subsys_vendor, subsys;
+	u32 class;			/* base << 16 | sub << 8 | prog-if */
+	u8 rev, hdr_type, irq_pin, irq_line;
+	u64 bar[6];			/* memory BAR addresses (64-bit BARs: in the low one) */
+	bool bar64[6];
+};
+u32 pci_cam_read(const struct pci_fn *f, u32 off, int len);
+void pci_cam_write(const struct pci_fn *f, u32 off, int len, u32 v);
+u32 pci_ecam_read(const struct pci_fn *f, u32 off, int len);	/* ~0 without ECAM */
+void pci_ecam_write(const struct pci_fn *f, u32 off, int len, u32 v);
+/* The driver's accessors: CAM. */
+static inline u32 pci_read32(const struct pci_fn *f, u32 off) { return pci_cam_read(f, off, 4); }
+static inline u16 pci_read16(const struct pci_fn *f, u32 off) { return pci_cam_read(f, off, 2); }
+static inline u8 pci_read8(const struct pci_fn *f, u32 off) { return pci_cam_read(f, off, 1); }
+static inline void pci_write32(const struct pci_fn *f, u32 off, u32 v) { pci_cam_write(f, off, 4, v); }
+static inline void pci_write16(const struct pci_fn *f, u32 off, u16 v) { pci_cam_write(f, off, 2, v); }
+static inline void pci_write8(const struct pci_fn *f, u32 off, u8 v) { pci_cam_write(f, off, 1, v); }
+u64 pci_ecam_base(void);		/* from the MCFG; 0 if none */
+/* Enumerate bus 0 once (CAM); the functions found, in slot order. */
+int pci_scan(struct pci_fn **fns);
+/* Capability @id after offset @from (0: from the start); 0 if none. */
+u8 pci_find_cap(const struct pci_fn *f, u8 id, u8 from);
+void test_pci(const char *name);
 
 /* shell.c */
 void shell(void);

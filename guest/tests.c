@@ -253,6 +253,8 @@ const struct test tests[] = {
 	{ "virtio_rng", false, test_virtio_rng },
 	{ "virtio_irq", false, test_virtio_irq },
 	{ "virtio_net", false, test_virtio_net },
+	{ "virtio_msix", false, test_virtio_msix },
+	{ "pci", false, test_pci },
 	{ "bench_blk", false, test_bench_blk },
 	{ "bench_blk_exits", false, test_bench_blk_exits },
 	{ NULL, false, NULL },

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A ring-3 virtio-mmio (version 2) driver and the virtio tests.
+ * A ring-3 virtio driver over two transports, and the virtio tests.
  *
- * Devices are found the way Linux finds them without a device tree: every
- * `virtio_mmio.device=<size>@<base>:<irq>[:<id>]` word of the command line
- * (drivers/virtio/virtio_mmio.c, vm_cmdline_set). Their windows lie in the
- * 3-4 GiB hole, which head.S maps user-accessible and uncached, so ring 3
- * drives them directly. One split virtqueue per device (queue 0, 16
- * entries) in the guest's own RAM; one request at a time, completion by
+ * virtio-mmio (version 2) devices are found the way Linux finds them without
+ * a device tree: every `virtio_mmio.device=<size>@<base>:<irq>[:<id>]` word
+ * of the command line (drivers/virtio/virtio_mmio.c, vm_cmdline_set).
+ * virtio-pci devices by scanning PCI bus 0 (virtio_pci.c). Their registers
+ * lie in the 3-4 GiB hole, which head.S maps user-accessible and uncached,
+ * so ring 3 drives them directly. The core here only talks to a device
+ * through its struct vtransport. One split virtqueue per device (queue 0,
+ * 16 entries) in the guest's own RAM; one request at a time, completion by
  * polling the used ring (ring 3 can spin). virtio_irq proves the interrupt
- * path separately: the device's ISA line through the IOAPIC.
+ * path separately: the device's ISA line (mmio) or INTx (pci) through the
+ * IOAPIC; virtio_msix the MSI-X vectors of virtio-pci devices.
  */
-#include "guest.h"
+#include "virtio.h"
 
 /* linux/virtio_mmio.h */
 #define VM_MAGIC		0x000
@@ -41,14 +44,6 @@
 
 #define VIRT_MAGIC		0x74726976	/* "virt" */
 
-/* Status bits (virtio 1.x 2.1) */
-#define S_ACKNOWLEDGE		1
-#define S_DRIVER		2
-#define S_DRIVER_OK		4
-#define S_FEATURES_OK		8
-#define S_NEEDS_RESET		0x40
-#define S_FAILED		0x80
-
 #define F_VERSION_1		32
 #define BLK_F_SIZE_MAX		1
 #define BLK_F_SEG_MAX		2
@@ -68,57 +63,9 @@
 #define BLK_S_IOERR		1
 #define BLK_S_UNSUPP		2
 
-#define ID_BLOCK		2
-#define ID_RNG			4
-
-#define VRING_DESC_F_NEXT	1
-#define VRING_DESC_F_WRITE	2
-#define VRING_AVAIL_F_NO_INTERRUPT 1
-
-#define VIRTIO_MAX_DEVS		16
-#define VQ_SIZE			16
-#define VQ_TIMEOUT_US		3000000
-
-struct vring_desc {
-	u64 addr;
-	u32 len;
-	u16 flags;
-	u16 next;
-};
-
-/* A split ring of @n entries: descriptors, avail, used (2.7 alignments). */
-#define VRING_LAYOUT(n)							\
-	struct vring_desc desc[n];					\
-	struct {							\
-		u16 flags, idx, ring[n], used_event;			\
-	} avail __attribute__((aligned(64)));				\
-	struct {							\
-		u16 flags, idx;						\
-		struct {						\
-			u32 id, len;					\
-		} ring[n];						\
-		u16 avail_event;					\
-	} used __attribute__((aligned(64)))
-
-/* One page per device. */
-struct vring {
-	VRING_LAYOUT(VQ_SIZE);
-} __attribute__((aligned(4096)));
-
-struct vdev {
-	u64 base;
-	u32 size, irq;
-	u32 magic, version, id, vendor;
-	bool usable;			/* magic, version 2, id != 0, mapped */
-	u64 offered, features;
-	u16 avail_idx, last_used;
-	struct vring *vr;
-	char err[160];			/* why init or the last request failed */
-};
-
 static struct vring vrings[VIRTIO_MAX_DEVS];
 static struct vdev vdevs[VIRTIO_MAX_DEVS];
-static int nr_vdevs;
+static int nr_vdevs, nr_mmio;
 static bool probed;
 
 struct seg {
@@ -135,112 +82,49 @@ static inline void mb(void)
 static u32 vr32(const struct vdev *d, u32 off) { return mmio_read32(d->base + off); }
 static void vw32(const struct vdev *d, u32 off, u32 v) { mmio_write32(d->base + off, v); }
 
-static const char *dev_name(u32 id)
+const char *virtio_dev_name(u32 id)
 {
 	switch (id) {
-	case 1: return "net";
+	case ID_NET: return "net";
 	case ID_BLOCK: return "blk";
-	case 3: return "console";
+	case ID_CONSOLE: return "console";
 	case ID_RNG: return "rng";
 	default: return "?";
 	}
 }
 
-/* <size>@<base>:<irq>[:<id>], size with an optional K/M/G suffix (memparse). */
-static bool parse_device(const char *s, struct vdev *d)
-{
-	const char *e;
-	u64 size = parse_u64(s, &e), base, irq;
+/* ---- the virtio-mmio transport (4.2.2) ---- */
 
-	if (e == s)
-		return false;
-	if (*e == 'K' || *e == 'k')
-		size <<= 10, e++;
-	else if (*e == 'M' || *e == 'm')
-		size <<= 20, e++;
-	else if (*e == 'G' || *e == 'g')
-		size <<= 30, e++;
-	if (*e++ != '@')
-		return false;
-	s = e;
-	base = parse_u64(s, &e);
-	if (e == s || *e++ != ':')
-		return false;
-	s = e;
-	irq = parse_u64(s, &e);
-	if (e == s || (*e && *e != ' ' && *e != ':'))
-		return false;
-	d->base = base;
-	d->size = size;
-	d->irq = irq;
-	return true;
+static u8 mmio_get_status(struct vdev *d)
+{
+	return vr32(d, VM_STATUS);
 }
 
-/* Parse the command line once and print what each window holds. */
-static void virtio_probe(void)
+static void mmio_set_status(struct vdev *d, u8 status)
 {
-	const char *c = cmdline();
-	static const char key[] = "virtio_mmio.device=";
-
-	if (probed)
-		return;
-	probed = true;
-	for (; c && *c; ) {
-		while (*c == ' ')
-			c++;
-		if (!strncmp(c, key, sizeof(key) - 1)) {
-			struct vdev *d = &vdevs[nr_vdevs];
-
-			if (nr_vdevs == VIRTIO_MAX_DEVS) {
-				printf("VIRTIO more than %d devices: ignoring the rest\n", VIRTIO_MAX_DEVS);
-				break;
-			}
-			memset(d, 0, sizeof(*d));
-			if (!parse_device(c + sizeof(key) - 1, d)) {
-				const char *e = c;
-
-				while (*e && *e != ' ')
-					e++;
-				printf("VIRTIO bad parameter: ");
-				serial_write(c, e - c < 80 ? e - c : 80);
-				printf("\n");
-			} else if (d->size < 0x100 || d->base + d->size > 0x100000000ULL ||
-				   d->base < 0xc0000000ULL || (d->base & 3)) {
-				/* head.S maps 3-4 GiB user-accessible and uncached; nothing else. */
-				printf("VIRTIO mmio=%d base=0x%llx size=%u irq=%u not in the 3-4 GiB hole: skipped\n",
-				       nr_vdevs, d->base, d->size, d->irq);
-				nr_vdevs++;
-			} else {
-				d->magic = vr32(d, VM_MAGIC);
-				d->version = vr32(d, VM_VERSION);
-				d->id = vr32(d, VM_DEVICE_ID);
-				d->vendor = vr32(d, VM_VENDOR_ID);
-				d->usable = d->magic == VIRT_MAGIC && d->version == 2 && d->id;
-				d->vr = &vrings[nr_vdevs];
-				printf("VIRTIO mmio=%d base=0x%llx size=%u irq=%u magic=0x%x version=%u device=%u(%s) vendor=0x%x%s\n",
-				       nr_vdevs, d->base, d->size, d->irq, d->magic, d->version, d->id,
-				       dev_name(d->id), d->vendor,
-				       d->usable ? "" : d->magic != VIRT_MAGIC ? " bad-magic" :
-				       d->version != 2 ? " not-version-2" : " no-device");
-				nr_vdevs++;
-			}
-		}
-		while (*c && *c != ' ')
-			c++;
-	}
+	vw32(d, VM_STATUS, status);
 }
 
-static struct vdev *virtio_find(u32 id)
+static u64 mmio_get_features(struct vdev *d)
 {
-	virtio_probe();
-	for (int i = 0; i < nr_vdevs; i++)
-		if (vdevs[i].usable && vdevs[i].id == id)
-			return &vdevs[i];
-	return NULL;
+	u64 f;
+
+	vw32(d, VM_DEVICE_FEATURES_SEL, 0);
+	f = vr32(d, VM_DEVICE_FEATURES);
+	vw32(d, VM_DEVICE_FEATURES_SEL, 1);
+	return f | (u64)vr32(d, VM_DEVICE_FEATURES) << 32;
+}
+
+static void mmio_set_features(struct vdev *d, u64 f)
+{
+	vw32(d, VM_DRIVER_FEATURES_SEL, 0);
+	vw32(d, VM_DRIVER_FEATURES, (u32)f);
+	vw32(d, VM_DRIVER_FEATURES_SEL, 1);
+	vw32(d, VM_DRIVER_FEATURES, f >> 32);
 }
 
 /* Queue @q of @num entries at @desc/@avail/@used (identity mapped, so virtual = physical). */
-static bool queue_setup_at(struct vdev *d, u32 q, u32 num, void *desc, void *avail, void *used)
+static bool mmio_queue_setup(struct vdev *d, u32 q, u32 num, void *desc, void *avail, void *used)
 {
 	u32 qmax;
 	u64 a;
@@ -274,72 +158,205 @@ static bool queue_setup_at(struct vdev *d, u32 q, u32 num, void *desc, void *ava
 	return true;
 }
 
-static bool queue_setup(struct vdev *d, u32 q, struct vring *vr)
+/* A 32-bit write of the queue index to QueueNotify: KVM's ioeventfd. */
+static void mmio_notify(struct vdev *d, u16 q)
+{
+	vw32(d, VM_QUEUE_NOTIFY, q);
+}
+
+static u32 mmio_isr(struct vdev *d)
+{
+	u32 isr = vr32(d, VM_INTERRUPT_STATUS);
+
+	vw32(d, VM_INTERRUPT_ACK, isr);
+	return isr;
+}
+
+static u32 mmio_config_generation(struct vdev *d)
+{
+	return vr32(d, VM_CONFIG_GENERATION);
+}
+
+static u32 mmio_config_read32(struct vdev *d, u32 off)
+{
+	return vr32(d, VM_CONFIG + off);
+}
+
+static const struct vtransport mmio_transport = {
+	.name = "mmio",
+	.get_status = mmio_get_status,
+	.set_status = mmio_set_status,
+	.get_features = mmio_get_features,
+	.set_features = mmio_set_features,
+	.queue_setup = mmio_queue_setup,
+	.notify = mmio_notify,
+	.isr = mmio_isr,
+	.config_generation = mmio_config_generation,
+	.config_read32 = mmio_config_read32,
+};
+
+/* <size>@<base>:<irq>[:<id>], size with an optional K/M/G suffix (memparse). */
+static bool parse_device(const char *s, struct vdev *d)
+{
+	const char *e;
+	u64 size = parse_u64(s, &e), base, irq;
+
+	if (e == s)
+		return false;
+	if (*e == 'K' || *e == 'k')
+		size <<= 10, e++;
+	else if (*e == 'M' || *e == 'm')
+		size <<= 20, e++;
+	else if (*e == 'G' || *e == 'g')
+		size <<= 30, e++;
+	if (*e++ != '@')
+		return false;
+	s = e;
+	base = parse_u64(s, &e);
+	if (e == s || *e++ != ':')
+		return false;
+	s = e;
+	irq = parse_u64(s, &e);
+	if (e == s || (*e && *e != ' ' && *e != ':'))
+		return false;
+	d->base = base;
+	d->size = size;
+	d->irq = irq;
+	return true;
+}
+
+/* Parse the command line once and print what each window holds. */
+/* Command-line windows first (mmio=<i> is the window's position), then PCI bus 0. */
+void virtio_probe(void)
+{
+	const char *c = cmdline();
+	static const char key[] = "virtio_mmio.device=";
+
+	if (probed)
+		return;
+	probed = true;
+	for (; c && *c; ) {
+		while (*c == ' ')
+			c++;
+		if (!strncmp(c, key, sizeof(key) - 1)) {
+			struct vdev *d = &vdevs[nr_vdevs];
+
+			if (nr_vdevs == VIRTIO_MAX_DEVS) {
+				printf("VIRTIO more than %d devices: ignoring the rest\n", VIRTIO_MAX_DEVS);
+				break;
+			}
+			memset(d, 0, sizeof(*d));
+			d->t = &mmio_transport;
+			if (!parse_device(c + sizeof(key) - 1, d)) {
+				const char *e = c;
+
+				while (*e && *e != ' ')
+					e++;
+				printf("VIRTIO bad parameter: ");
+				serial_write(c, e - c < 80 ? e - c : 80);
+				printf("\n");
+			} else if (d->size < 0x100 || d->base + d->size > 0x100000000ULL ||
+				   d->base < 0xc0000000ULL || (d->base & 3)) {
+				/* head.S maps 3-4 GiB user-accessible and uncached; nothing else. */
+				printf("VIRTIO mmio=%d base=0x%llx size=%u irq=%u not in the 3-4 GiB hole: skipped\n",
+				       nr_vdevs, d->base, d->size, d->irq);
+				nr_vdevs++;
+			} else {
+				d->magic = vr32(d, VM_MAGIC);
+				d->version = vr32(d, VM_VERSION);
+				d->id = vr32(d, VM_DEVICE_ID);
+				d->vendor = vr32(d, VM_VENDOR_ID);
+				d->usable = d->magic == VIRT_MAGIC && d->version == 2 && d->id;
+				d->vr = &vrings[nr_vdevs];
+				printf("VIRTIO mmio=%d base=0x%llx size=%u irq=%u magic=0x%x version=%u device=%u(%s) vendor=0x%x%s\n",
+				       nr_vdevs, d->base, d->size, d->irq, d->magic, d->version, d->id,
+				       virtio_dev_name(d->id), d->vendor,
+				       d->usable ? "" : d->magic != VIRT_MAGIC ? " bad-magic" :
+				       d->version != 2 ? " not-version-2" : " no-device");
+				nr_vdevs++;
+			}
+		}
+		while (*c && *c != ' ')
+			c++;
+	}
+	nr_mmio = nr_vdevs;
+	virtio_pci_probe(vdevs, &nr_vdevs, VIRTIO_MAX_DEVS);
+	for (int i = nr_mmio; i < nr_vdevs; i++)
+		vdevs[i].vr = &vrings[i];
+}
+
+int virtio_devs(struct vdev **devs)
+{
+	virtio_probe();
+	*devs = vdevs;
+	return nr_vdevs;
+}
+
+/* For SKIP lines: what was looked at. */
+static const char *found(void)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%d virtio_mmio.device=, %d virtio-pci", nr_mmio,
+		 nr_vdevs - nr_mmio);
+	return buf;
+}
+
+static struct vdev *virtio_find(u32 id)
+{
+	virtio_probe();
+	for (int i = 0; i < nr_vdevs; i++)
+		if (vdevs[i].usable && vdevs[i].id == id)
+			return &vdevs[i];
+	return NULL;
+}
+
+bool virtio_queue_setup(struct vdev *d, u32 q, struct vring *vr)
 {
 	memset(vr, 0, sizeof(*vr));
-	return queue_setup_at(d, q, VQ_SIZE, vr->desc, &vr->avail, &vr->used);
+	return d->t->queue_setup(d, q, VQ_SIZE, vr->desc, &vr->avail, &vr->used);
 }
 
 /*
- * 3.1.1 device initialisation. @want: the feature bits wanted if offered
- * (VERSION_1 is required). Queue 0 is d->vr; @vr1, if not NULL, is queue 1.
- * Returns false with d->err set.
+ * 3.1.1 device initialisation, up to FEATURES_OK. @want: the feature bits
+ * wanted if offered (VERSION_1 is required). Returns false with d->err set.
  */
-static bool virtio_driver_ok(struct vdev *d);
-
-/* Reset up to FEATURES_OK. */
-static bool virtio_features(struct vdev *d, u64 want)
+bool virtio_features(struct vdev *d, u64 want)
 {
 	u32 st;
 
-	vw32(d, VM_STATUS, 0);
-	if ((st = vr32(d, VM_STATUS)) != 0) {
+	d->t->set_status(d, 0);
+	if ((st = d->t->get_status(d)) != 0) {
 		snprintf(d->err, sizeof(d->err), "status=0x%x after reset", st);
 		return false;
 	}
-	vw32(d, VM_STATUS, S_ACKNOWLEDGE);
-	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER);
-	vw32(d, VM_DEVICE_FEATURES_SEL, 0);
-	d->offered = vr32(d, VM_DEVICE_FEATURES);
-	vw32(d, VM_DEVICE_FEATURES_SEL, 1);
-	d->offered |= (u64)vr32(d, VM_DEVICE_FEATURES) << 32;
+	d->t->set_status(d, S_ACKNOWLEDGE);
+	d->t->set_status(d, S_ACKNOWLEDGE | S_DRIVER);
+	d->offered = d->t->get_features(d);
 	if (!(d->offered & (1ULL << F_VERSION_1))) {
 		snprintf(d->err, sizeof(d->err), "VERSION_1 not offered (features=0x%llx)", d->offered);
-		vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FAILED);
+		d->t->set_status(d, S_ACKNOWLEDGE | S_DRIVER | S_FAILED);
 		return false;
 	}
 	d->features = d->offered & (want | 1ULL << F_VERSION_1);
-	vw32(d, VM_DRIVER_FEATURES_SEL, 0);
-	vw32(d, VM_DRIVER_FEATURES, (u32)d->features);
-	vw32(d, VM_DRIVER_FEATURES_SEL, 1);
-	vw32(d, VM_DRIVER_FEATURES, d->features >> 32);
-	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
-	st = vr32(d, VM_STATUS);
+	d->t->set_features(d, d->features);
+	d->t->set_status(d, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
+	st = d->t->get_status(d);
 	if (!(st & S_FEATURES_OK)) {
 		snprintf(d->err, sizeof(d->err), "FEATURES_OK refused: status=0x%x features=0x%llx offered=0x%llx",
 			 st, d->features, d->offered);
-		vw32(d, VM_STATUS, st | S_FAILED);
+		d->t->set_status(d, st | S_FAILED);
 		return false;
 	}
 	return true;
 }
 
-static bool virtio_init_queues(struct vdev *d, u64 want, struct vring *vr1)
-{
-	if (!virtio_features(d, want))
-		return false;
-	d->avail_idx = d->last_used = 0;
-	if (!queue_setup(d, 0, d->vr) || (vr1 && !queue_setup(d, 1, vr1)))
-		return false;
-	return virtio_driver_ok(d);
-}
-
-static bool virtio_driver_ok(struct vdev *d)
+bool virtio_driver_ok(struct vdev *d)
 {
 	u32 st;
 
-	vw32(d, VM_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-	st = vr32(d, VM_STATUS);
+	d->t->set_status(d, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	st = d->t->get_status(d);
 	if (st != (S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)) {
 		snprintf(d->err, sizeof(d->err), "status=0x%x after DRIVER_OK", st);
 		return false;
@@ -347,14 +364,25 @@ static bool virtio_driver_ok(struct vdev *d)
 	return true;
 }
 
-static bool virtio_init(struct vdev *d, u64 want)
+/* Queue 0 is d->vr; @vr1, if not NULL, is queue 1. */
+static bool virtio_init_queues(struct vdev *d, u64 want, struct vring *vr1)
+{
+	if (!virtio_features(d, want))
+		return false;
+	d->avail_idx = d->last_used = 0;
+	if (!virtio_queue_setup(d, 0, d->vr) || (vr1 && !virtio_queue_setup(d, 1, vr1)))
+		return false;
+	return virtio_driver_ok(d);
+}
+
+bool virtio_init(struct vdev *d, u64 want)
 {
 	return virtio_init_queues(d, want, NULL);
 }
 
 /*
  * One request: a chain of @n segments from descriptor 0, published,
- * kicked (QueueNotify = 0: KVM's ioeventfd), then the used ring polled.
+ * kicked (queue 0's doorbell: KVM's ioeventfd), then the used ring polled.
  */
 static bool vq_request(struct vdev *d, const struct seg *segs, int n, u32 *used_len)
 {
@@ -374,14 +402,14 @@ static bool vq_request(struct vdev *d, const struct seg *segs, int n, u32 *used_
 	*(volatile u16 *)&vr->avail.idx = ++d->avail_idx;
 	mb();
 	if (!(*(volatile u16 *)&vr->used.flags & 1))	/* VRING_USED_F_NO_NOTIFY */
-		vw32(d, VM_QUEUE_NOTIFY, 0);
+		d->t->notify(d, 0);
 	t0 = rdtsc();
 	while ((idx = *(volatile u16 *)&vr->used.idx) == d->last_used) {
 		if (tsc_to_us(rdtsc() - t0) > VQ_TIMEOUT_US) {
 			snprintf(d->err, sizeof(d->err),
 				 "no completion in %u ms: used.idx=%u avail.idx=%u status=0x%x isr=0x%x",
-				 VQ_TIMEOUT_US / 1000, idx, d->avail_idx, vr32(d, VM_STATUS),
-				 vr32(d, VM_INTERRUPT_STATUS));
+				 VQ_TIMEOUT_US / 1000, idx, d->avail_idx, d->t->get_status(d),
+				 d->t->isr(d));
 			return false;
 		}
 		cpu_relax();
@@ -435,11 +463,11 @@ static u64 blk_capacity(struct vdev *d, u32 *blk_size)
 	u32 gen, lo, hi;
 
 	do {
-		gen = vr32(d, VM_CONFIG_GENERATION);
-		lo = vr32(d, VM_CONFIG + 0);
-		hi = vr32(d, VM_CONFIG + 4);
-		*blk_size = vr32(d, VM_CONFIG + 20);
-	} while (gen != vr32(d, VM_CONFIG_GENERATION));
+		gen = d->t->config_generation(d);
+		lo = d->t->config_read32(d, 0);
+		hi = d->t->config_read32(d, 4);
+		*blk_size = d->t->config_read32(d, 20);
+	} while (gen != d->t->config_generation(d));
 	return (u64)hi << 32 | lo;
 }
 
@@ -495,7 +523,7 @@ static struct vdev *blk_setup(const char *name, u64 *cap, u32 *bsz)
 	struct vdev *d = virtio_find(ID_BLOCK);
 
 	if (!d) {
-		test_skip(name, "no usable virtio-blk window (%d virtio_mmio.device=)", nr_vdevs);
+		test_skip(name, "no usable virtio-blk device (%s)", found());
 		return NULL;
 	}
 	if (!virtio_init(d, BLK_WANT)) {
@@ -503,8 +531,8 @@ static struct vdev *blk_setup(const char *name, u64 *cap, u32 *bsz)
 		return NULL;
 	}
 	*cap = blk_capacity(d, bsz);
-	printf("VIRTIO_BLK base=0x%llx capacity=%llu blk_size=%u offered=0x%llx accepted=0x%llx\n",
-	       d->base, *cap, *bsz, d->offered, d->features);
+	printf("VIRTIO_BLK transport=%s base=0x%llx capacity=%llu blk_size=%u offered=0x%llx accepted=0x%llx\n",
+	       d->t->name, d->base, *cap, *bsz, d->offered, d->features);
 	return d;
 }
 
@@ -587,7 +615,7 @@ void test_virtio_blk(const char *name)
 	r = blk_req(d, 0xff, 0, NULL, 0, false, NULL);
 	CHECK(r == BLK_S_UNSUPP, "request type 0xff: status %d (%s), expected UNSUPP(2)", r,
 	      r < 0 ? d->err : "");
-	r = vr32(d, VM_STATUS);
+	r = d->t->get_status(d);
 	CHECK(r == 0xf, "device status 0x%x at the end", r);
 	test_pass(name, "capacity=%llu sector0=%s serial=%s write_zeroes=%s discard=%s", cap, h, serial,
 		  wz ? "ok" : "not-offered", disc ? "ok" : "not-offered");
@@ -666,13 +694,13 @@ static struct vdev *bench_blk_setup(const char *name, u64 *cap)
 	u32 bsz;
 
 	if (!d) {
-		test_skip(name, "no usable virtio-blk window (%d virtio_mmio.device=)", nr_vdevs);
+		test_skip(name, "no usable virtio-blk device (%s)", found());
 		return NULL;
 	}
 	memset(&bq, 0, sizeof(bq));
 	d->avail_idx = d->last_used = 0;
 	if (!virtio_features(d, 1ULL << BLK_F_RO) ||
-	    !queue_setup_at(d, 0, BQ_SIZE, bq.desc, &bq.avail, &bq.used) || !virtio_driver_ok(d)) {
+	    !d->t->queue_setup(d, 0, BQ_SIZE, bq.desc, &bq.avail, &bq.used) || !virtio_driver_ok(d)) {
 		test_fail(name, "init at 0x%llx: %s", d->base, d->err);
 		return NULL;
 	}
@@ -720,7 +748,7 @@ static u64 bench_blk_run(struct vdev *d, u64 cap, u32 type, u32 len, u32 qd, u64
 			*(volatile u16 *)&bq.avail.idx = d->avail_idx;
 			mb();
 			if (!(*(volatile u16 *)&bq.used.flags & 1))
-				vw32(d, VM_QUEUE_NOTIFY, 0);
+				d->t->notify(d, 0);
 		}
 		/* Completions arrive in any order, but slots are reused in order: wait for the oldest. */
 		while ((idx = *(volatile u16 *)&bq.used.idx) == d->last_used) {
@@ -833,7 +861,7 @@ void test_virtio_rng(const char *name)
 	u32 ul = 0;
 
 	if (!d)
-		return test_skip(name, "no usable virtio-rng window (%d virtio_mmio.device=)", nr_vdevs);
+		return test_skip(name, "no usable virtio-rng device (%s)", found());
 	if (!virtio_init(d, 0))
 		return test_fail(name, "init at 0x%llx: %s", d->base, d->err);
 	memset(rng_buf, 0, sizeof(rng_buf));
@@ -845,13 +873,13 @@ void test_virtio_rng(const char *name)
 		return test_fail(name, "got %u bytes, asked for %u", ul, (u32)sizeof(rng_buf));
 	if (all_zero(rng_buf, sizeof(rng_buf)))
 		return test_fail(name, "64 zero bytes");
-	test_pass(name, "bytes=%u base=0x%llx", ul, d->base);
+	test_pass(name, "bytes=%u base=0x%llx transport=%s", ul, d->base, d->t->name);
 }
 
 /* ---- interrupts ---- */
 
 /* A request that completes on any device we drive: blk reads sector 0, rng 16 bytes. */
-static bool irq_request(struct vdev *d)
+bool virtio_irq_request(struct vdev *d)
 {
 	if (d->id == ID_BLOCK)
 		return blk_req(d, BLK_T_IN, 0, blk.buf, 512, true, NULL) == BLK_S_OK;
@@ -877,7 +905,7 @@ static bool wait_irq(u64 before, u64 us)
  * completion interrupts again; VRING_AVAIL_F_NO_INTERRUPT suppresses it.
  * Returns false with @why set.
  */
-static bool irq_check(struct vdev *d, char *why, size_t len)
+static bool mmio_irq_check(struct vdev *d, char *why, size_t len)
 {
 	u32 gsi = d->irq < 16 ? acpi_get()->irq_gsi[d->irq] : d->irq;
 	u32 isr, isr_after, n1, n2;
@@ -892,7 +920,7 @@ static bool irq_check(struct vdev *d, char *why, size_t len)
 	sti();
 
 	before = irq_count_virtio;
-	if (!irq_request(d))
+	if (!virtio_irq_request(d))
 		goto fail_req;
 	if (!wait_irq(before, 1000000)) {
 		snprintf(why, len, "no interrupt in 1 s on gsi %u; InterruptStatus=0x%x", gsi,
@@ -906,7 +934,7 @@ static bool irq_check(struct vdev *d, char *why, size_t len)
 
 	/* Again after the ACK: the edge comes back. */
 	before = irq_count_virtio;
-	if (!irq_request(d))
+	if (!virtio_irq_request(d))
 		goto fail_req;
 	wait_irq(before, 1000000);
 	n2 = irq_count_virtio - before;
@@ -915,14 +943,14 @@ static bool irq_check(struct vdev *d, char *why, size_t len)
 	/* Suppressed: no interrupt within 50 ms. */
 	d->vr->avail.flags = VRING_AVAIL_F_NO_INTERRUPT;
 	before = irq_count_virtio;
-	if (!irq_request(d))
+	if (!virtio_irq_request(d))
 		goto fail_req;
 	quiet = !wait_irq(before, 50000);
 	d->vr->avail.flags = 0;
 	vw32(d, VM_INTERRUPT_ACK, vr32(d, VM_INTERRUPT_STATUS));
 
 	printf("VIRTIO_IRQ base=0x%llx device=%s irq=%u gsi=%u first=%u isr=0x%x isr_after_ack=0x%x second=%u suppressed=%s\n",
-	       d->base, dev_name(d->id), d->irq, gsi, n1, isr, isr_after, n2, quiet ? "yes" : "no");
+	       d->base, virtio_dev_name(d->id), d->irq, gsi, n1, isr, isr_after, n2, quiet ? "yes" : "no");
 	if (!(isr & 1) || isr_after)
 		snprintf(why, len, "InterruptStatus=0x%x (want bit 0), 0x%x after ACK (want 0)", isr, isr_after);
 	else if (!n2)
@@ -940,11 +968,14 @@ out:
 	return ok;
 }
 
-/* Every blk and rng device's line, one after the other. */
+/*
+ * Every blk and rng device's line, one after the other: the ISA line of
+ * a virtio-mmio window, INTx of a virtio-pci function (virtio_pci.c).
+ */
 void test_virtio_irq(const char *name)
 {
 	char why[200], lines[64] = "";
-	int n = 0, len = 0;
+	int n = 0, len = 0, shared;
 
 	virtio_probe();
 	pic_disable();
@@ -954,22 +985,26 @@ void test_virtio_irq(const char *name)
 
 		if (!d->usable || (d->id != ID_BLOCK && d->id != ID_RNG))
 			continue;
-		if (!irq_check(d, why, sizeof(why)))
-			return test_fail(name, "%s at 0x%llx irq %u: %s", dev_name(d->id), d->base,
-					 d->irq, why);
+		if (d->t == &mmio_transport ? !mmio_irq_check(d, why, sizeof(why)) :
+		    !virtio_pci_irq_check(d, why, sizeof(why)))
+			return test_fail(name, "%s %s at 0x%llx irq %u: %s", d->t->name,
+					 virtio_dev_name(d->id), d->base, d->irq, why);
 		n++;
 		len += snprintf(lines + len, len < (int)sizeof(lines) ? sizeof(lines) - len : 0,
 				"%s%u", n > 1 ? "," : "", d->irq);
 	}
 	if (!n)
-		return test_skip(name, "no usable virtio-blk or virtio-rng window (%d virtio_mmio.device=)",
-				 nr_vdevs);
-	test_pass(name, "devices=%d irqs=%s isr=0x1 acked, re-raised, suppressed", n, lines);
+		return test_skip(name, "no usable virtio-blk or virtio-rng device (%s)", found());
+	shared = virtio_pci_shared_intx_check(why, sizeof(why));
+	if (shared < 0)
+		return test_fail(name, "shared INTx: %s", why);
+	test_pass(name, "devices=%d irqs=%s isr=0x1 acked, re-raised, suppressed%s%s", n, lines,
+		  nr_vdevs > nr_mmio ? " (pci: level INTx, lowered by the ISR read)" : "",
+		  shared ? " shared_intx_ok" : "");
 }
 
 /* ---- virtio-net ---- */
 
-#define ID_NET			1
 #define NET_F_MAC		5
 #define NET_F_STATUS		16
 #define NET_HDR			12	/* virtio_net_hdr_v1 */
@@ -1012,20 +1047,20 @@ void test_virtio_net(const char *name)
 	char h[2 * 64 + 1];
 
 	if (!d)
-		return test_skip(name, "no usable virtio-net window (%d virtio_mmio.device=)", nr_vdevs);
+		return test_skip(name, "no usable virtio-net device (%s)", found());
 	if (!virtio_init_queues(d, 1ULL << NET_F_MAC | 1ULL << NET_F_STATUS, tx))
 		return test_fail(name, "init at 0x%llx: %s", d->base, d->err);
-	cfg[0] = vr32(d, VM_CONFIG);
-	cfg[1] = vr32(d, VM_CONFIG + 4);
+	cfg[0] = d->t->config_read32(d, 0);
+	cfg[1] = d->t->config_read32(d, 4);
 	for (int i = 0; i < 6; i++)
 		mac[i] = cfg[i / 4] >> (8 * (i % 4));
-	printf("VIRTIO_NET base=0x%llx mac=%02x:%02x:%02x:%02x:%02x:%02x status=%u offered=0x%llx accepted=0x%llx\n",
-	       d->base, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+	printf("VIRTIO_NET transport=%s base=0x%llx mac=%02x:%02x:%02x:%02x:%02x:%02x status=%u offered=0x%llx accepted=0x%llx\n",
+	       d->t->name, d->base, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
 	       cfg[1] >> 16, d->offered, d->features);
 	for (u16 i = 0; i < NET_RXBUFS; i++)
 		net_rx_post(d, i);
 	mb();
-	vw32(d, VM_QUEUE_NOTIFY, 0);
+	d->t->notify(d, 0);
 
 	memset(net.tx, 0, sizeof(net.tx));
 	f = net.tx + NET_HDR;
@@ -1043,7 +1078,7 @@ void test_virtio_net(const char *name)
 
 		if (now > 5000000)
 			return test_fail(name, "no %s frame in 5 s: sent=%u tx_used=%u received=%u status=0x%x",
-					 NET_PONG, sent, tx_used, seen, vr32(d, VM_STATUS));
+					 NET_PONG, sent, tx_used, seen, d->t->get_status(d));
 		/* The previous ping went out: send again every 500 ms. */
 		if ((!sent || now - last >= 500000) &&
 		    *(volatile u16 *)&tx->used.idx == tx_avail) {
@@ -1052,7 +1087,7 @@ void test_virtio_net(const char *name)
 			barrier();
 			*(volatile u16 *)&tx->avail.idx = ++tx_avail;
 			mb();
-			vw32(d, VM_QUEUE_NOTIFY, 1);
+			d->t->notify(d, 1);
 			sent++;
 			last = now;
 		}
@@ -1079,7 +1114,7 @@ void test_virtio_net(const char *name)
 			}
 			net_rx_post(d, id);
 			mb();
-			vw32(d, VM_QUEUE_NOTIFY, 0);
+			d->t->notify(d, 0);
 		}
 		cpu_relax();
 	}

@@ -1,5 +1,6 @@
 #!/bin/sh
-# virtio-net over a tap that vmm creates (-n tap,ifname=...): the test guest
+# virtio-net over a tap that vmm creates (-n tap,ifname=...), on both virtio
+# transports (--virtio-transport mmio and pci, checks mmio_net_*, pci_net_*): the test guest
 # sends one frame (EtherType 0x88b5, "VMMTEST-NET-PING") and waits for the
 # reply; tests/tools/net_echo.c, on an AF_PACKET socket bound to the tap,
 # checks the guest's frame and answers "VMMTEST-NET-PONG". Traffic stays on
@@ -45,38 +46,44 @@ if ! cc -O2 -o "$tool" "$TOP/tests/tools/net_echo.c" 2>"$WORK/cc.err"; then
 	fail net_tap_round_trip "cannot build net_echo: $(head -c 300 "$WORK/cc.err")"
 	exit 0
 fi
-ifname=vmmtest$$
-ifname=$(printf '%.15s' "$ifname")
-mac=52:54:00:12:34:56
-"$tool" "$ifname" 10 >"$WORK/host.out" 2>"$WORK/host.err" &
-echo_pid=$!
-run_vmm "$WORK/net.out" "$WORK/net.err" run --timeout 15 -n "tap,ifname=$ifname,mac=$mac" \
-	-p vmmtest=virtio_net
-wait $echo_pid
-echo_rc=$?
-t=$(tr -d '\r' <"$WORK/net.out" | grep -m 1 '^TEST virtio_net ')
-case $t in
-"TEST virtio_net PASS"*"reply=VMMTEST-NET-PONG"*)
-	if [ "$rc" = 0 ]; then pass net_guest_got_the_hosts_reply "${t#TEST virtio_net PASS }"
-	else fail net_guest_got_the_hosts_reply "guest passed but vmm exit $rc: $(head -c 300 "$WORK/net.err")"; fi ;;
-*) fail net_guest_got_the_hosts_reply "exit $rc: '$t' $(head -c 300 "$WORK/net.err") $(tail -n 3 "$WORK/net.out" | tr -d '\r')" ;;
-esac
-got=$(grep -m 1 '^HOST got' "$WORK/host.out")
-if [ "$echo_rc" = 0 ] && [ "$got" = "HOST got src=$mac len=60 payload=VMMTEST-NET-PING" ]; then
-	pass net_host_saw_the_guests_frame "$got"
-else
-	fail net_host_saw_the_guests_frame "net_echo exit $echo_rc: '$got' $(head -c 300 "$WORK/host.err")"
-fi
-if tr -d '\r' <"$WORK/net.out" | grep -q "^VIRTIO_NET base=.* mac=$mac status=1 "; then
-	pass net_mac_in_config_space "$mac, link up"
-else
-	fail net_mac_in_config_space "$(tr -d '\r' <"$WORK/net.out" | grep -m 1 '^VIRTIO_NET base=')"
-fi
-# The tap was vmm's own: it is gone with vmm.
-if ip link show "$ifname" >/dev/null 2>&1; then
-	fail net_tap_removed_on_exit "$ifname still exists"
-	ip link delete "$ifname" 2>/dev/null
-else
-	pass net_tap_removed_on_exit "$ifname"
-fi
+# net_round_trip T: the ping/pong over --virtio-transport T, checks named T_net_*.
+net_round_trip() {
+	T=$1
+	ifname=$(printf '%.14s' "vmmtest$$")$(printf '%.1s' "$T")
+	mac=52:54:00:12:34:56
+	"$tool" "$ifname" 10 >"$WORK/host.out" 2>"$WORK/host.err" &
+	echo_pid=$!
+	run_vmm "$WORK/net.out" "$WORK/net.err" run --timeout 15 --virtio-transport "$T" \
+		-n "tap,ifname=$ifname,mac=$mac" -p vmmtest=virtio_net
+	wait $echo_pid
+	echo_rc=$?
+	t=$(tr -d '\r' <"$WORK/net.out" | grep -m 1 '^TEST virtio_net ')
+	case $t in
+	"TEST virtio_net PASS"*"reply=VMMTEST-NET-PONG"*)
+		if [ "$rc" = 0 ]; then pass "${T}_net_guest_got_the_hosts_reply" "${t#TEST virtio_net PASS }"
+		else fail "${T}_net_guest_got_the_hosts_reply" "guest passed but vmm exit $rc: $(head -c 300 "$WORK/net.err")"; fi ;;
+	*) fail "${T}_net_guest_got_the_hosts_reply" "exit $rc: '$t' $(head -c 300 "$WORK/net.err") $(tail -n 3 "$WORK/net.out" | tr -d '\r')" ;;
+	esac
+	got=$(grep -m 1 '^HOST got' "$WORK/host.out")
+	if [ "$echo_rc" = 0 ] && [ "$got" = "HOST got src=$mac len=60 payload=VMMTEST-NET-PING" ]; then
+		pass "${T}_net_host_saw_the_guests_frame" "$got"
+	else
+		fail "${T}_net_host_saw_the_guests_frame" "net_echo exit $echo_rc: '$got' $(head -c 300 "$WORK/host.err")"
+	fi
+	if tr -d '\r' <"$WORK/net.out" | grep -q "^VIRTIO_NET transport=$T base=.* mac=$mac status=1 "; then
+		pass "${T}_net_mac_in_config_space" "$mac, link up"
+	else
+		fail "${T}_net_mac_in_config_space" "$(tr -d '\r' <"$WORK/net.out" | grep -m 1 '^VIRTIO_NET transport=')"
+	fi
+	# The tap was vmm's own: it is gone with vmm.
+	if ip link show "$ifname" >/dev/null 2>&1; then
+		fail "${T}_net_tap_removed_on_exit" "$ifname still exists"
+		ip link delete "$ifname" 2>/dev/null
+	else
+		pass "${T}_net_tap_removed_on_exit" "$ifname"
+	fi
+}
+for T in mmio pci; do
+	net_round_trip $T
+done
 echo "net.sh: $(( ($(date +%s%N) - start) / 1000000 )) ms"

@@ -1,7 +1,10 @@
 #!/bin/sh
-# virtio-mmio devices driven by the test guest's ring-3 driver (guest/virtio.c):
+# virtio devices driven by the test guest's ring-3 driver (guest/virtio.c), over
+# both transports (--virtio-transport mmio and pci, checks named mmio_* and pci_*):
 # blk data checked against the host file, read-only disks, rng, interrupts on
-# every device's line, several disks, image locking, O_DIRECT.
+# every device's line (pci: level INTx, a shared line, MSI-X), several disks;
+# then PCI configuration space (guest/pci.c), the default transport, image
+# locking, O_DIRECT.
 . "$(dirname "$0")/../lib.sh"
 VMM_HARD_TIMEOUT=30
 SECTOR0='vmm virtio test: sector 0 written by the host'
@@ -40,106 +43,197 @@ img=$WORK/disk.img
 mkimage "$img"
 cp "$img" "$WORK/orig.img"
 want_hex=$(head -c 16 "$img" | od -An -tx1 | tr -d ' \n')
-
-# --- virtio_blk: read, write, flush, get_id, write_zeroes, discard, bounds ---
 start=$(date +%s%N)
-run_vmm "$WORK/blk.out" "$WORK/err" run --timeout 20 -d "$img,serial=vmm-test-disk" \
-	-p vmmtest=virtio_blk
-guest_test virtio_blk "$WORK/blk.out" virtio_blk
-got=$(guest_line "$WORK/blk.out" "VIRTIO_BLK sector0=")
-if [ "$got" = "VIRTIO_BLK sector0=$want_hex" ]; then
-	pass virtio_blk_sector0_is_the_hosts "$want_hex"
-else
-	fail virtio_blk_sector0_is_the_hosts "guest '$got', host $want_hex"
-fi
-got=$(guest_line "$WORK/blk.out" "VIRTIO_BLK serial=")
-if [ "$got" = "VIRTIO_BLK serial=vmm-test-disk" ]; then
-	pass virtio_blk_serial "vmm-test-disk"
-else
-	fail virtio_blk_serial "guest '$got'"
-fi
 pattern >"$WORK/pattern"
-if dd if="$img" bs=512 skip=8 count=8 status=none | cmp -s - "$WORK/pattern"; then
-	pass virtio_blk_write_reaches_the_file "sectors 8-15 hold the guest's pattern"
-else
-	fail virtio_blk_write_reaches_the_file "sectors 8-15: $(dd if="$img" bs=512 skip=8 count=1 status=none | head -c 32 | od -c | head -n 2)"
-fi
-if grep -q "write_zeroes=ok" "$WORK/blk.out"; then
-	if [ "$(dd if="$img" bs=512 skip=16 count=8 status=none | tr -d '\0' | wc -c)" = 0 ]; then
-		pass virtio_blk_write_zeroes_in_the_file "sectors 16-23 zero"
+
+# transport_checks T: the device checks over --virtio-transport T (mmio or pci);
+# every check is named T_<check>.
+transport_checks() {
+	T=$1
+	tr_opt="--virtio-transport $T"
+
+	# --- virtio_blk: read, write, flush, get_id, write_zeroes, discard, bounds ---
+	cp "$WORK/orig.img" "$img"
+	# shellcheck disable=SC2086
+	run_vmm "$WORK/blk.out" "$WORK/err" run --timeout 20 $tr_opt -d "$img,serial=vmm-test-disk" \
+		-p vmmtest=virtio_blk
+	guest_test "${T}_virtio_blk" "$WORK/blk.out" virtio_blk
+	got=$(guest_line "$WORK/blk.out" "VIRTIO_BLK sector0=")
+	if [ "$got" = "VIRTIO_BLK sector0=$want_hex" ]; then
+		pass "${T}_virtio_blk_sector0_is_the_hosts" "$want_hex"
 	else
-		fail virtio_blk_write_zeroes_in_the_file "sectors 16-23 not zero"
+		fail "${T}_virtio_blk_sector0_is_the_hosts" "guest '$got', host $want_hex"
 	fi
-else
-	fail virtio_blk_write_zeroes_in_the_file "guest did not use WRITE_ZEROES: $(guest_line "$WORK/blk.out" "TEST ")"
-fi
-# Nothing else changed: the original with 8..15 = pattern and 16..23 = zeroes.
-{ head -c 4096 "$WORK/orig.img"; cat "$WORK/pattern"; head -c 4096 /dev/zero
-  tail -c +$((12288 + 1)) "$WORK/orig.img"; } >"$WORK/expect.img"
-if cmp -s "$img" "$WORK/expect.img"; then
-	pass virtio_blk_nothing_else_changed "the other 16 MiB - 8 KiB identical"
-else
-	fail virtio_blk_nothing_else_changed "$(cmp "$img" "$WORK/expect.img" 2>&1 | head -n 1)"
-fi
+	got=$(guest_line "$WORK/blk.out" "VIRTIO_BLK serial=")
+	if [ "$got" = "VIRTIO_BLK serial=vmm-test-disk" ]; then
+		pass "${T}_virtio_blk_serial" "vmm-test-disk"
+	else
+		fail "${T}_virtio_blk_serial" "guest '$got'"
+	fi
+	if guest_line "$WORK/blk.out" "VIRTIO_BLK " | grep -q "^VIRTIO_BLK transport=$T "; then
+		pass "${T}_virtio_blk_over_$T" "$(guest_line "$WORK/blk.out" "VIRTIO_BLK " | cut -d' ' -f2-3)"
+	else
+		fail "${T}_virtio_blk_over_$T" "$(guest_line "$WORK/blk.out" "VIRTIO_BLK ")"
+	fi
+	if dd if="$img" bs=512 skip=8 count=8 status=none | cmp -s - "$WORK/pattern"; then
+		pass "${T}_virtio_blk_write_reaches_the_file" "sectors 8-15 hold the guest's pattern"
+	else
+		fail "${T}_virtio_blk_write_reaches_the_file" "sectors 8-15: $(dd if="$img" bs=512 skip=8 count=1 status=none | head -c 32 | od -c | head -n 2)"
+	fi
+	if grep -q "write_zeroes=ok" "$WORK/blk.out"; then
+		if [ "$(dd if="$img" bs=512 skip=16 count=8 status=none | tr -d '\0' | wc -c)" = 0 ]; then
+			pass "${T}_virtio_blk_write_zeroes_in_the_file" "sectors 16-23 zero"
+		else
+			fail "${T}_virtio_blk_write_zeroes_in_the_file" "sectors 16-23 not zero"
+		fi
+	else
+		fail "${T}_virtio_blk_write_zeroes_in_the_file" "guest did not use WRITE_ZEROES: $(guest_line "$WORK/blk.out" "TEST ")"
+	fi
+	# Nothing else changed: the original with 8..15 = pattern and 16..23 = zeroes.
+	{ head -c 4096 "$WORK/orig.img"; cat "$WORK/pattern"; head -c 4096 /dev/zero
+	  tail -c +$((12288 + 1)) "$WORK/orig.img"; } >"$WORK/expect.img"
+	if cmp -s "$img" "$WORK/expect.img"; then
+		pass "${T}_virtio_blk_nothing_else_changed" "the other 16 MiB - 8 KiB identical"
+	else
+		fail "${T}_virtio_blk_nothing_else_changed" "$(cmp "$img" "$WORK/expect.img" 2>&1 | head -n 1)"
+	fi
 
-# --- a read-only disk: RO offered, writes refused, file untouched ---
-cp "$WORK/orig.img" "$WORK/ro.img"
-sum=$(md5sum <"$WORK/ro.img")
-run_vmm "$WORK/ro.out" "$WORK/err" run --timeout 20 -d "$WORK/ro.img,ro" -p vmmtest=virtio_blk_ro
-guest_test virtio_blk_ro "$WORK/ro.out" virtio_blk_ro
-if [ "$(md5sum <"$WORK/ro.img")" = "$sum" ]; then
-	pass virtio_blk_ro_file_unchanged "md5 ${sum%% *}"
-else
-	fail virtio_blk_ro_file_unchanged "md5 changed"
-fi
+	# --- a read-only disk: RO offered, writes refused, file untouched ---
+	cp "$WORK/orig.img" "$WORK/ro.img"
+	sum=$(md5sum <"$WORK/ro.img")
+	# shellcheck disable=SC2086
+	run_vmm "$WORK/ro.out" "$WORK/err" run --timeout 20 $tr_opt -d "$WORK/ro.img,ro" -p vmmtest=virtio_blk_ro
+	guest_test "${T}_virtio_blk_ro" "$WORK/ro.out" virtio_blk_ro
+	if [ "$(md5sum <"$WORK/ro.img")" = "$sum" ]; then
+		pass "${T}_virtio_blk_ro_file_unchanged" "md5 ${sum%% *}"
+	else
+		fail "${T}_virtio_blk_ro_file_unchanged" "md5 changed"
+	fi
 
-# --- rng ---
-run_vmm "$WORK/rng.out" "$WORK/err" run --timeout 20 --rng -p vmmtest=virtio_rng
-guest_test virtio_rng "$WORK/rng.out" virtio_rng
-if guest_line "$WORK/rng.out" "VIRTIO_RNG bytes=" | grep -qE '^VIRTIO_RNG bytes=[0-9a-f]{128}$'; then
-	pass virtio_rng_64_bytes_printed "$(guest_line "$WORK/rng.out" "VIRTIO_RNG bytes=" | cut -c 18-33)..."
-else
-	fail virtio_rng_64_bytes_printed "$(guest_line "$WORK/rng.out" "VIRTIO_RNG")"
-fi
+	# --- rng ---
+	# shellcheck disable=SC2086
+	run_vmm "$WORK/rng.out" "$WORK/err" run --timeout 20 $tr_opt --rng -p vmmtest=virtio_rng
+	guest_test "${T}_virtio_rng" "$WORK/rng.out" virtio_rng
+	if guest_line "$WORK/rng.out" "VIRTIO_RNG bytes=" | grep -qE '^VIRTIO_RNG bytes=[0-9a-f]{128}$'; then
+		pass "${T}_virtio_rng_64_bytes_printed" "$(guest_line "$WORK/rng.out" "VIRTIO_RNG bytes=" | cut -c 18-33)..."
+	else
+		fail "${T}_virtio_rng_64_bytes_printed" "$(guest_line "$WORK/rng.out" "VIRTIO_RNG")"
+	fi
 
-# --- interrupts: irqfd on the ISA line, through the IOAPIC ---
-run_vmm "$WORK/irq.out" "$WORK/err" run --timeout 20 -d "$img" -p vmmtest=virtio_irq
-guest_test virtio_irq "$WORK/irq.out" virtio_irq
+	# --- interrupts: mmio: irqfd on the ISA line; pci: INTx, level, lowered by the ISR read ---
+	# shellcheck disable=SC2086
+	run_vmm "$WORK/irq.out" "$WORK/err" run --timeout 20 $tr_opt -d "$img" -p vmmtest=virtio_irq
+	guest_test "${T}_virtio_irq" "$WORK/irq.out" virtio_irq
 
-# --- two disks: the test uses the first; the second is announced and untouched ---
-mkimage "$WORK/a.img"
-mkimage "$WORK/b.img"
-sum=$(md5sum <"$WORK/b.img")
-run_vmm "$WORK/two.out" "$WORK/err" run --timeout 20 -d "$WORK/a.img" -d "$WORK/b.img,serial=second" \
-	-p vmmtest=cmdline,virtio_blk
-guest_test two_disks_first_used "$WORK/two.out" virtio_blk
-if guest_line "$WORK/two.out" "CMDLINE" | grep -q "virtio_mmio.device=512@0xd0001000:5 virtio_mmio.device=512@0xd0002000:6" &&
-   guest_line "$WORK/two.out" "VIRTIO mmio=1 " | grep -q "base=0xd0002000 .*irq=6 magic=0x74726976 version=2 device=2(blk)"; then
-	pass two_disks_second_announced "$(guest_line "$WORK/two.out" "VIRTIO mmio=1 " | cut -d' ' -f2-5)"
-else
-	fail two_disks_second_announced "$(guest_line "$WORK/two.out" "CMDLINE")"
-fi
-if [ "$(md5sum <"$WORK/b.img")" = "$sum" ] &&
-   dd if="$WORK/a.img" bs=512 skip=8 count=8 status=none | cmp -s - "$WORK/pattern"; then
-	pass two_disks_writes_go_to_the_first "b.img unchanged"
-else
-	fail two_disks_writes_go_to_the_first "a.img or b.img not as expected"
-fi
+	# --- two disks: the test uses the first; the second is announced and untouched ---
+	mkimage "$WORK/a.img"
+	mkimage "$WORK/b.img"
+	sum=$(md5sum <"$WORK/b.img")
+	# shellcheck disable=SC2086
+	run_vmm "$WORK/two.out" "$WORK/err" run --timeout 20 $tr_opt -d "$WORK/a.img" \
+		-d "$WORK/b.img,serial=second" -p vmmtest=cmdline,virtio_blk
+	guest_test "${T}_two_disks_first_used" "$WORK/two.out" virtio_blk
+	if [ "$T" = mmio ]; then
+		if guest_line "$WORK/two.out" "CMDLINE" | grep -q "virtio_mmio.device=512@0xd0001000:5 virtio_mmio.device=512@0xd0002000:6" &&
+		   guest_line "$WORK/two.out" "VIRTIO mmio=1 " | grep -q "base=0xd0002000 .*irq=6 magic=0x74726976 version=2 device=2(blk)" &&
+		   ! grep -q "^VIRTIO pci=" "$WORK/two.out"; then
+			pass mmio_two_disks_second_announced "$(guest_line "$WORK/two.out" "VIRTIO mmio=1 " | cut -d' ' -f2-5)"
+		else
+			fail mmio_two_disks_second_announced "$(guest_line "$WORK/two.out" "CMDLINE") $(guest_line "$WORK/two.out" "VIRTIO pci=")"
+		fi
+	else
+		# On PCI: slots 1 and 2, nothing on the command line.
+		if guest_line "$WORK/two.out" "VIRTIO pci=00:01.0 " | grep -q "id=1af4:1042 rev=1 device=2(blk) " &&
+		   guest_line "$WORK/two.out" "VIRTIO pci=00:02.0 " | grep -q "id=1af4:1042 rev=1 device=2(blk) " &&
+		   ! guest_line "$WORK/two.out" "CMDLINE" | grep -q "virtio_mmio.device="; then
+			pass pci_two_disks_second_announced "$(guest_line "$WORK/two.out" "VIRTIO pci=00:02.0 " | cut -d' ' -f2-5)"
+		else
+			fail pci_two_disks_second_announced "$(guest_line "$WORK/two.out" "CMDLINE") $(guest_line "$WORK/two.out" "VIRTIO pci=00:02.0 ")"
+		fi
+	fi
+	if [ "$(md5sum <"$WORK/b.img")" = "$sum" ] &&
+	   dd if="$WORK/a.img" bs=512 skip=8 count=8 status=none | cmp -s - "$WORK/pattern"; then
+		pass "${T}_two_disks_writes_go_to_the_first" "b.img unchanged"
+	else
+		fail "${T}_two_disks_writes_go_to_the_first" "a.img or b.img not as expected"
+	fi
 
-# --- eight disks and an rng: nine devices, every line interrupts ---
-disks=
-for i in 1 2 3 4 5 6 7 8; do
-	truncate -s 1M "$WORK/m$i.img"
-	disks="$disks -d $WORK/m$i.img"
+	# --- eight disks and an rng: nine devices, every line interrupts ---
+	# pci: slots 1-9, INTA# of slot s on GSI 16 + s % 8, so slots 1 and 9 share a line;
+	# MSI-X on all nine.
+	disks=
+	for i in 1 2 3 4 5 6 7 8; do
+		rm -f "$WORK/m$i.img"
+		truncate -s 1M "$WORK/m$i.img"
+		disks="$disks -d $WORK/m$i.img"
+	done
+	tests=virtio_irq,virtio_rng
+	[ "$T" = pci ] && tests=$tests,virtio_msix
+	# shellcheck disable=SC2086
+	run_vmm "$WORK/nine.out" "$WORK/err" run --timeout 20 $tr_opt $disks --rng -p vmmtest=$tests
+	guest_test "${T}_nine_devices_irq_on_every_line" "$WORK/nine.out" virtio_irq
+	if [ "$T" = mmio ]; then
+		n=$(tr -d '\r' <"$WORK/nine.out" | grep -c '^VIRTIO mmio=.* magic=0x74726976 version=2 device=')
+		if [ "$n" = 9 ] && grep -q "TEST virtio_rng PASS bytes=64 base=0xd0009000" "$WORK/nine.out"; then
+			pass mmio_nine_devices_announced "9 windows, rng at 0xd0009000"
+		else
+			fail mmio_nine_devices_announced "$n windows: $(guest_line "$WORK/nine.out" "TEST virtio_rng")"
+		fi
+	else
+		n=$(tr -d '\r' <"$WORK/nine.out" | grep -v unusable |
+		    grep -cE '^VIRTIO pci=00:0[1-8]\.0 id=1af4:1042 rev=1 device=2\(blk\) .* pin=1 ')
+		if [ "$n" = 8 ] && guest_line "$WORK/nine.out" "VIRTIO pci=00:09.0 " | grep -q "id=1af4:1044 rev=1 device=4(rng) .* gsi=17" &&
+		   grep -q "TEST virtio_rng PASS bytes=64 base=.* transport=pci" "$WORK/nine.out"; then
+			pass pci_nine_devices_announced "8 blk in slots 1-8, rng in slot 9 on gsi 17"
+		else
+			fail pci_nine_devices_announced "$n blk functions: $(guest_line "$WORK/nine.out" "VIRTIO pci=00:09.0 ") $(guest_line "$WORK/nine.out" "TEST virtio_rng")"
+		fi
+		if guest_line "$WORK/nine.out" "TEST virtio_irq PASS" | grep -q "shared_intx_ok"; then
+			pass pci_shared_intx_line "$(guest_line "$WORK/nine.out" "VIRTIO_IRQ shared" | cut -d' ' -f3-)"
+		else
+			fail pci_shared_intx_line "$(guest_line "$WORK/nine.out" "TEST virtio_irq")"
+		fi
+		guest_test pci_nine_devices_msix "$WORK/nine.out" virtio_msix
+	fi
+}
+
+for T in mmio pci; do
+	transport_checks $T
 done
-# shellcheck disable=SC2086
-run_vmm "$WORK/nine.out" "$WORK/err" run --timeout 20 $disks --rng -p vmmtest=virtio_irq,virtio_rng
-guest_test nine_devices_irq_on_every_line "$WORK/nine.out" virtio_irq
-n=$(tr -d '\r' <"$WORK/nine.out" | grep -c '^VIRTIO mmio=.* magic=0x74726976 version=2 device=')
-if [ "$n" = 9 ] && grep -q "TEST virtio_rng PASS bytes=64 base=0xd0009000" "$WORK/nine.out"; then
-	pass nine_devices_announced "9 windows, rng at 0xd0009000"
+
+# --- PCI: configuration space (CAM and ECAM), BAR sizing, read-only fields, MSI-X ---
+run_vmm "$WORK/pci.out" "$WORK/err" run --timeout 20 --virtio-transport pci -d "$img" --rng \
+	-p vmmtest=pci,virtio_msix
+guest_test pci_config_space "$WORK/pci.out" pci
+guest_test pci_virtio_msix "$WORK/pci.out" virtio_msix
+if guest_line "$WORK/pci.out" "PCI 00:00.0 " | grep -q "id=1b36:0008 .*class=0x060000" &&
+   guest_line "$WORK/pci.out" "PCI ecam=" | grep -q "^PCI ecam=0xe0000000 mcfg_buses=0-"; then
+	pass pci_host_bridge_and_mcfg "1b36:0008 at 00:00.0, ECAM 0xe0000000 from the MCFG"
 else
-	fail nine_devices_announced "$n windows: $(guest_line "$WORK/nine.out" "TEST virtio_rng")"
+	fail pci_host_bridge_and_mcfg "$(guest_line "$WORK/pci.out" "PCI ecam=") $(guest_line "$WORK/pci.out" "PCI 00:00.0 ")"
+fi
+if guest_line "$WORK/pci.out" "PCI 00:01.0 " | grep -q "id=1af4:1042 .*rev=1 .*pin=1 .* b0=0x[cC][0-9a-f]*/0x" &&
+   guest_line "$WORK/pci.out" "PCI 00:02.0 " | grep -q "id=1af4:1044 .*rev=1 .*pin=1 .* b0=0x[cC][0-9a-f]*/0x" &&
+   [ -z "$(guest_line "$WORK/pci.out" "PCI 00:03.0 ")" ]; then
+	pass pci_virtio_functions "$(guest_line "$WORK/pci.out" "PCI 00:01.0 " | cut -d' ' -f2-3) $(guest_line "$WORK/pci.out" "PCI 00:02.0 " | cut -d' ' -f2-3)"
+else
+	fail pci_virtio_functions "$(guest_line "$WORK/pci.out" "PCI 00:01.0 ") / $(guest_line "$WORK/pci.out" "PCI 00:02.0 ")"
+fi
+
+# Without the option: one transport or the other, never both (x86 switches its default to pci).
+cp "$WORK/orig.img" "$img"
+run_vmm "$WORK/def.out" "$WORK/err" run --timeout 20 -d "$img" -p vmmtest=virtio_blk
+if [ "$(grep -c -e "^VIRTIO mmio=" -e "^VIRTIO pci=" "$WORK/def.out")" = 1 ]; then
+	guest_test default_transport_one_device "$WORK/def.out" virtio_blk
+else
+	fail default_transport_one_device "$(grep "^VIRTIO" "$WORK/def.out" | tr -d '\r' | head -n 3)"
+fi
+# With mmio there is no virtio function on the bus.
+run_vmm "$WORK/m.out" "$WORK/err" run --timeout 20 --virtio-transport mmio -d "$img" -p vmmtest=pci
+if guest_line "$WORK/m.out" "TEST pci " | grep -q "PASS functions=1 virtio=0"; then
+	pass mmio_transport_leaves_the_bus_empty "$(guest_line "$WORK/m.out" "TEST pci " | cut -d' ' -f4-5)"
+else
+	fail mmio_transport_leaves_the_bus_empty "$(guest_line "$WORK/m.out" "TEST pci ")"
 fi
 
 # --- image locking ---
