@@ -158,6 +158,8 @@ struct pci_dev *pci_dev_add(struct pci_bus *bus, const struct pci_dev_id *id,
 	dev->ops = ops;
 	dev->opaque = opaque;
 	dev->cfg[PCI_INTERRUPT_PIN] = 1;	/* INTA# */
+	/* As firmware leaves it: the line INTA# reaches (ACPI guests ignore it). */
+	dev->cfg[PCI_INTERRUPT_LINE] = bus->info.intx_gsi[dev->slot] & 0xff;
 	return dev;
 }
 

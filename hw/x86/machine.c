@@ -196,7 +196,7 @@ int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi
 
 enum vm_virtio_transport arch_default_virtio_transport(void)
 {
-	return VM_VIRTIO_MMIO;	/* until the test guest drives PCI: then pci */
+	return VM_VIRTIO_PCI;	/* what a stock PC kernel looks for */
 }
 
 int arch_vcpu_init(struct vcpu *vcpu)
