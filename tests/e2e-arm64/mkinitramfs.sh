@@ -22,7 +22,7 @@
 #     and the average frame size each way (> 1514: TSO/GSO frames).
 # outer.cpio: busybox, the static vmm-arm64 ($VMM_ARM64, default ./vmm-arm64;
 #   left out when missing), the arm64 Image, inner.cpio.gz and the modules in
-#   OUTER_MODULES (QEMU's virtio-mmio disk, tun for vmm -n tap); its init links QEMU's disk
+#   OUTER_MODULES (QEMU's virtio-mmio disk and NIC, tun for vmm -n tap); its init links QEMU's disk
 #   with serial e2e-ext4 to /disk.img, runs vmm-arm64 once per line of the
 #   run table (E2E_RUNS, a file, or the default below) and prints OUTER:
 #   markers. Uncompressed: QEMU's TCG inflates slowly.
@@ -47,7 +47,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 out=${1:-${VMM_CACHE:-$HOME/.cache/vmm}/arm64/build}
 VMM_ARM64=${VMM_ARM64:-$TOP/vmm-arm64}
 INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4"}
-OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk tun"}
+OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk tun virtio_net"}
 # The content of hello.txt on the ext4 test disk (made by tests/integration/arm64.sh).
 HELLO=${E2E_HELLO:-hello-from-the-vmm-host}
 INNER_MEM=${INNER_MEM:-256}
@@ -395,6 +395,42 @@ net_loopback() {	# the baseline: the same transfer inside the outer, over lo
 	wait $p
 	exec 5>&-
 }
+# vmm.hostnet=KB on the outer's command line (make bench): QEMU's own
+# virtio-net to a tap on the host (192.168.101.1, the harness's nc), the
+# baseline for vmm's: KB of random data to the host's port 5101, then as much
+# back on port 5102. Run before the inner guests, with nothing else running.
+host_net() {
+	kb=$1
+	ip link set lo up
+	if ! { ip addr add 192.168.101.2/24 dev eth0 && ip link set eth0 up; } 2>/tmp/err; then
+		echo "OUTER: hostnet failed=$(tail -n 1 /tmp/err)"
+		return 1
+	fi
+	echo 8 >/proc/sys/net/ipv4/tcp_min_tso_segs
+	head -c $((kb * 1024)) /dev/urandom >/tmp/hn.dat
+	md5=$(md5sum </tmp/hn.dat | cut -d ' ' -f 1)
+	i=0	# the host addresses its tap (after its listener is up) once QEMU made it
+	until ping -c 1 -W 1 192.168.101.1 >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 60 ] || { echo "OUTER: hostnet failed=192.168.101.1 never answered"; return 1; }
+	done
+	t0=$(ms)
+	nc 192.168.101.1 5101 </tmp/hn.dat
+	echo "OUTER: hostnet tx_ms=$(( $(ms) - t0 )) tx_md5=$md5"
+	rm -f /tmp/hn.dat /tmp/hold
+	mkfifo /tmp/hold
+	exec 5<>/tmp/hold
+	timeout 120 nc -l -p 5102 <&5 >/tmp/hn.dat &
+	p=$!
+	sleep 0.2
+	echo "OUTER: hostnet listening"
+	wait $p
+	exec 5>&-
+	echo "OUTER: hostnet rx_bytes=$(wc -c </tmp/hn.dat) rx_md5=$(md5sum </tmp/hn.dat | cut -d ' ' -f 1)"
+	rm -f /tmp/hn.dat /tmp/hold
+}
+for a in $(cat /proc/cmdline); do
+	case $a in vmm.hostnet=*) host_net "${a#vmm.hostnet=}" ;; esac
+done
 cr=$(printf '\r')
 if [ ! -x /vmm-arm64 ]; then
 	echo "OUTER: vmm=missing"

@@ -92,17 +92,67 @@ fi
 eval "$imgs"
 t_img=$(( $(now_ms) - t0 ))
 
+# --- the baseline of vmm's virtio-net (make bench: E2E_HOST_NET=KiB) ----------
+# QEMU's own virtio-net on a tap here (192.168.101.1): the outer guest sends
+# KiB of random data to our port 5101 and receives as much on its port 5102,
+# before its inner runs. Results: "HOST: hostnet ..." lines appended to the log.
+host_net() {
+	head -c $((E2E_HOST_NET * 1024)) /dev/urandom >"$WORK/hn.dat"
+	md5=$(md5sum <"$WORK/hn.dat" | cut -d ' ' -f 1)
+	i=0
+	until [ -d "/sys/class/net/$TAP" ]; do	# QEMU makes it
+		i=$((i + 1)); [ $i -lt 600 ] || return 1
+		sleep 0.1
+	done
+	rm -f "$WORK/hn.hold" && mkfifo "$WORK/hn.hold" && exec 5<>"$WORK/hn.hold"
+	timeout "$QEMU_TIMEOUT" busybox nc -l -p 5101 <&5 >"$WORK/hn.in" 2>/dev/null &
+	echo $! >>"$WORK/hn.pids"
+	ip addr add 192.168.101.1/24 dev "$TAP" && ip link set "$TAP" up || return 1
+	wait $!
+	echo "HOST: hostnet tx_bytes=$(wc -c <"$WORK/hn.in") tx_md5=$(md5sum <"$WORK/hn.in" | cut -d ' ' -f 1)" >>"$WORK/hn.res"
+	i=0
+	while [ $i -lt 300 ]; do	# until the outer listens on 5102
+		t=$(now_ms)
+		if busybox nc 192.168.101.2 5102 <"$WORK/hn.dat" 2>/dev/null; then
+			echo "HOST: hostnet rx_ms=$(( $(now_ms) - t )) rx_md5=$md5" >>"$WORK/hn.res"
+			break
+		fi
+		i=$((i + 1))
+		sleep 0.2
+	done
+}
+HN_QEMU="" HN_APPEND="" hn_pid=""
+if [ -n "$E2E_HOST_NET" ]; then
+	TAP=$(printf 'vmmq%.11s' "$$")
+	if [ -c /dev/net/tun ] && command -v ip >/dev/null && command -v busybox >/dev/null; then
+		HN_QEMU="-netdev tap,id=hn,ifname=$TAP,script=no,downscript=no -device virtio-net-device,netdev=hn,mac=52:54:00:12:34:57"
+		HN_APPEND=" vmm.hostnet=$E2E_HOST_NET"
+		: >"$WORK/hn.res"; : >"$WORK/hn.pids"
+		host_net &
+		hn_pid=$!
+	else
+		echo "arm64: E2E_HOST_NET needs /dev/net/tun, ip and busybox (nc): no QEMU virtio-net baseline"
+	fi
+fi
+
 # --- the run -----------------------------------------------------------------
 t0=$(now_ms)
+# shellcheck disable=SC2086
 timeout -k 5 "$QEMU_TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
 	-cpu max,pauth-impdef=on -smp 2 -m 1024 -accel tcg -nographic -no-reboot \
-	-kernel "$KERNEL" -initrd "$OUTER" -append 'console=ttyAMA0 panic=-1' \
+	-kernel "$KERNEL" -initrd "$OUTER" -append "console=ttyAMA0 panic=-1$HN_APPEND" \
 	-drive "file=$DISK,if=none,format=raw,id=d0,cache=unsafe" \
-	-device virtio-blk-device,drive=d0,serial=e2e-ext4 \
+	-device virtio-blk-device,drive=d0,serial=e2e-ext4 $HN_QEMU \
 	</dev/null >"$LOG.raw" 2>&1
 qrc=$?
 t_qemu=$(( $(now_ms) - t0 ))
 tr -d '\r' <"$LOG.raw" >"$LOG" && rm -f "$LOG.raw"
+if [ -n "$hn_pid" ]; then	# the host side is done, or never will be
+	kill $(cat "$WORK/hn.pids") $hn_pid 2>/dev/null
+	wait $hn_pid 2>/dev/null
+	cat "$WORK/hn.res" >>"$LOG"
+	rm -f "$WORK/hn.dat" "$WORK/hn.in" "$WORK/hn.hold"
+fi
 where="serial log $LOG"
 if [ -z "$E2E_LOG" ]; then	# $WORK goes away: keep a copy for a post-mortem
 	cp "$LOG" "${TMPDIR:-/tmp}/vmm-e2e-arm64.log" 2>/dev/null &&
@@ -350,6 +400,13 @@ else
 	pass arm64_log_clean "no oops/BUG/WARNING/RCU stall/KVM internal error in $(wc -l <"$LOG") lines"
 fi
 
+if [ -n "$hn_pid" ]; then
+	hn() { sed -n "s/^$1 hostnet .*\\<$2=\\([^ ]*\\).*/\\1/p" "$LOG" | head -n 1; }
+	ok=no
+	[ -n "$(hn HOST: tx_md5)" ] && [ "$(hn HOST: tx_md5)" = "$(hn OUTER: tx_md5)" ] &&
+		[ -n "$(hn HOST: rx_md5)" ] && [ "$(hn HOST: rx_md5)" = "$(hn OUTER: rx_md5)" ] && ok=yes
+	echo "arm64 hostnet (QEMU's virtio-net, outer <-> this host, $E2E_HOST_NET KiB each way): outer -> host $(hn OUTER: tx_ms) ms, host -> outer $(hn HOST: rx_ms) ms, data intact: $ok"
+fi
 echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
 echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
 for name in boot1 boot2 panic hang disk ro flushkill rng hvc net; do
