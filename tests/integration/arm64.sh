@@ -15,7 +15,8 @@
 # and the file system checked (e2fsck). The serial log is then checked. Alone: `make e2e-arm64` or `sh tests/integration/arm64.sh`
 # (exit status 1 when something failed). Environment: VMM_ARM64 (use this
 # binary, do not build), VMM_CACHE, E2E_QEMU_TIMEOUT (hard limit, 300 s),
-# E2E_LOG (keep the serial log there; default $WORK/arm64-serial.log).
+# E2E_LOG (keep the serial log there; default $WORK/arm64-serial.log),
+# E2E_HOST_NET (KiB: time QEMU's own virtio-net to a tap here, for make bench).
 . "$(dirname "$0")/../lib.sh"
 E2E=$TOP/tests/e2e-arm64
 QEMU_TIMEOUT=${E2E_QEMU_TIMEOUT:-300}
