@@ -16,9 +16,11 @@ LDLIBS := -lfdt -lz -laio -llzma -llz4 -lzstd -lpthread
 AR ?= ar
 OUT := vmm
 
-# arm64: a static cross build with Debian's aarch64-linux-gnu-gcc; libfdt and
-# zlib come from a private sysroot that tests/deps-arm64.sh fills with
-# Debian's arm64 packages. The binary is ./vmm-arm64 (./vmm stays x86's).
+# arm64: a static cross build with Debian's aarch64-linux-gnu-gcc; libfdt,
+# zlib, libaio, GLib and PCRE2 come from a private sysroot that
+# tests/deps-arm64.sh fills with Debian's arm64 packages, plus a static
+# libslirp it builds there from Debian's source (--net user). The binary is
+# ./vmm-arm64 (./vmm stays x86's).
 ifeq ($(ARCH),arm64)
 ifneq ($(shell uname -m),aarch64)
 CROSS_COMPILE ?= aarch64-linux-gnu-
@@ -29,14 +31,13 @@ ARM64_SYSROOT := build/arm64-sysroot
 ARM64_DEPS := $(ARM64_SYSROOT)/.deps-arm64
 CFLAGS += -isystem $(ARM64_SYSROOT)/usr/include
 LDFLAGS += -static -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
-LDLIBS := -lfdt -lz -laio -lpthread
+LDLIBS := -lfdt -lz -laio -lslirp -lglib-2.0 -lpcre2-8 -lm -lpthread
 OUT := vmm-arm64
-endif
-
-# --net user: libslirp (it needs GLib), with pkg-config's flags. Not in the
-# static arm64 build: Debian ships libslirp only as a shared library.
+SLIRP := yes
+CFLAGS += -DVMM_HAVE_SLIRP
+else
+# --net user: libslirp (it needs GLib), with pkg-config's flags.
 SLIRP := no
-ifneq ($(ARCH),arm64)
 ifeq ($(shell pkg-config --exists slirp 2>/dev/null && echo y),y)
 SLIRP := yes
 CFLAGS += -DVMM_HAVE_SLIRP $(shell pkg-config --cflags slirp)
@@ -117,7 +118,7 @@ $(BUILD)/libvmm-asan.a: $(ASAN_OBJS)
 unit: $(UNIT_BINS) $(ASAN_BINS)
 
 ifeq ($(ARCH),arm64)
-$(ARM64_DEPS): tests/deps-arm64.sh
+$(ARM64_DEPS): tests/deps-arm64.sh tests/slirp-arm64.sh
 	sh tests/deps-arm64.sh $(ARM64_SYSROOT) && touch $@
 else
 # The pure arm64 Image parser is unit-tested on every host.
