@@ -12,6 +12,8 @@
 #     read-only and print hello.txt.
 #   flushkill: the raw token + fsync, print "INNER: flushed", then hang.
 #   rng: print rng_current and 64 bytes of /dev/hwrng in hex.
+#   pci: (vmm --virtio-transport pci) the PCI functions and their drivers,
+#     then ro and rng as below, then per virtio interrupt line MSI or not.
 #   hvc: print /proc/consoles, then "INNER: hvc ok" to /dev/hvc0 only
 #     (vmm --console virtio: it reaches vmm's output through virtio-console);
 #     read a line from /dev/hvc0 (vmm's input) and print it as hvc_in=.
@@ -46,7 +48,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 out=${1:-${VMM_CACHE:-$HOME/.cache/vmm}/arm64/build}
 VMM_ARM64=${VMM_ARM64:-$TOP/vmm-arm64}
-INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4"}
+INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4"}
 OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk tun virtio_net"}
 # The content of hello.txt on the ext4 test disk (made by tests/integration/arm64.sh).
 HELLO=${E2E_HELLO:-hello-from-the-vmm-host}
@@ -185,6 +187,11 @@ disk_ro() {	# the disk "ext4" given read-only: flagged, writes refused, readable
 		echo "INNER: ro-mount-failed=$(tail -n 1 /tmp/err)"
 	fi
 }
+rng_check() {
+	echo "INNER: rng_current=$(cat /sys/class/misc/hw_random/rng_current 2>&1)"
+	echo "INNER: rng_available=$(cat /sys/class/misc/hw_random/rng_available 2>&1)"
+	echo "INNER: hwrng=$(head -c 64 /dev/hwrng 2>/tmp/err | od -An -v -tx1 | tr -d ' \n')$(head -c 100 /tmp/err)"
+}
 ms() { read -r up _ </proc/uptime; echo $(( ${up%.*} * 1000 + 1${up#*.}0 - 1000 )); }
 # arg KEY DEFAULT: inner.KEY=VALUE from the command line
 arg() {
@@ -263,10 +270,21 @@ flushkill)
 	raw_write && echo "INNER: token=$tok" && echo "INNER: flushed"
 	while :; do sleep 3600; done
 	;;
-rng)
-	echo "INNER: rng_current=$(cat /sys/class/misc/hw_random/rng_current 2>&1)"
-	echo "INNER: rng_available=$(cat /sys/class/misc/hw_random/rng_available 2>&1)"
-	echo "INNER: hwrng=$(head -c 64 /dev/hwrng 2>/tmp/err | od -An -v -tx1 | tr -d ' \n')$(head -c 100 /tmp/err)"
+rng) rng_check ;;
+pci)
+	# vmm --virtio-transport pci: what the PCI core found and bound, then the
+	# devices through it, then how their interrupts arrived.
+	for f in /sys/bus/pci/devices/*; do
+		drv=$(readlink "$f/driver" 2>/dev/null)
+		echo "INNER: pci_fn=${f##*/} id=$(cat "$f/vendor"):$(cat "$f/device") driver=${drv##*/}"
+	done
+	disk_ro
+	rng_check
+	# Per virtio interrupt line: MSI (the ITS) or not, and the count.
+	n=$(grep -c ^processor /proc/cpuinfo)
+	echo "INNER: pci_irqs=$(awk -v n="$n" '/virtio/ { c = 0; for (i = 2; i <= n + 1; i++) c += $i
+		if ($(n + 2) ~ /MSI/) { m++; mc += c } else { o++; oc += c } }
+		END { printf "msi_lines=%d msi_count=%d other_lines=%d other_count=%d", m, mc, o, oc }' /proc/interrupts)"
 	;;
 hvc)
 	# This init's stdout is ttyS0 (hvc0 came with the module, after boot):
@@ -323,6 +341,7 @@ flushkill|1|120|inner.action=flushkill|-d /raw.img,serial=raw|INNER: flushed
 rng|1|120|inner.action=rng|--rng
 hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
 net|1|120|inner.action=net inner.net_lo=1|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
+pci|2|120|inner.action=pci|--virtio-transport pci -d /disk.img,ro,serial=ext4 --rng
 RUNS
 fi
 cat >"$r/init" <<INIT

@@ -6,6 +6,8 @@
 # virtio devices with the real Linux drivers: disk (ext4 on virtio-blk, plus a
 # raw disk), ro (the same image read-only), flushkill (SIGKILL after a FLUSH),
 # rng (virtio-rng), hvc (--console virtio: a line each way on /dev/hvc0),
+# pci (--virtio-transport pci: the ext4 disk read-only and the rng as PCI
+# functions of vmm's ECAM host, with MSI-X through the GICv3 ITS),
 # net (virtio-net on a tap in the outer guest: MAC, ping both ways, a few MB
 # of random data over TCP each way with busybox nc, md5-checked, the offloads
 # negotiated and TSO/GSO frames seen; Mbit/s against the outer's loopback).
@@ -25,6 +27,7 @@ TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_m
 arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
 arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
+arm64_virtio_pci_functions arm64_virtio_pci_blk_ro arm64_virtio_pci_rng arm64_virtio_pci_msix
 arm64_log_clean"
 nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
@@ -309,6 +312,43 @@ virtio_rng*)
 	fi ;;
 *)	fail_ arm64_virtio_rng "rng_current is '$(inner rng rng_current)', expected virtio_rng.N: $(summary rng)" ;;
 esac
+
+# --virtio-transport pci: Linux's pci-host-generic finds vmm's ECAM host from
+# the device tree and binds virtio-pci to both functions; the devices work
+# through it and their interrupts are MSI-X, through the ITS.
+fns=$(seg pci | sed -n 's/^.*INNER: pci_fn=//p' | tr '\n' ';')
+case "$fns" in
+*"id=0x1b36:0x0008"*"id=0x1af4:0x1042 driver=virtio-pci"*"id=0x1af4:0x1044 driver=virtio-pci"*)
+	pass arm64_virtio_pci_functions "$(echo "$fns" | cut -c 1-200)" ;;
+*)	fail_ arm64_virtio_pci_functions "expected the host bridge and blk + rng bound to virtio-pci, got '$fns': $(summary pci)" ;;
+esac
+md5a=$(field pci md5_before) md5b=$(field pci md5_after)
+if [ "$(inner pci ro_flag)" != 1 ] || [ "$(inner pci ro_write | cut -d ' ' -f 1)" != refused ]; then
+	fail_ arm64_virtio_pci_blk_ro "ro flag '$(inner pci ro_flag)', write '$(inner pci ro_write)': $(summary pci)"
+elif [ "$(inner pci hello)" != "$HELLO" ]; then
+	fail_ arm64_virtio_pci_blk_ro "hello.txt over virtio-pci: '$(inner pci hello)', expected '$HELLO': $(summary pci)"
+elif [ -z "$md5a" ] || [ "$md5a" != "$md5b" ]; then
+	fail_ arm64_virtio_pci_blk_ro "image md5 before '$md5a', after '$md5b': $(summary pci)"
+else
+	pass arm64_virtio_pci_blk_ro "ext4 read over virtio-pci (hello.txt), write refused, image unchanged"
+fi
+hw=$(inner pci hwrng)
+if [ ${#hw} != 128 ] || [ -n "$(echo "$hw" | tr -d 0-9a-f)" ] || [ -z "$(echo "$hw" | tr -d 0)" ]; then
+	fail_ arm64_virtio_pci_rng "64 bytes from /dev/hwrng over virtio-pci: got '$hw': $(summary pci)"
+else
+	pass arm64_virtio_pci_rng "rng_current=$(inner pci rng_current): $(echo "$hw" | cut -c 1-16)..."
+fi
+irqs=$(inner pci pci_irqs)
+ml=$(echo "$irqs" | sed -n 's/.*msi_lines=\([0-9]*\).*/\1/p')
+mc=$(echo "$irqs" | sed -n 's/.*msi_count=\([0-9]*\).*/\1/p')
+ol=$(echo "$irqs" | sed -n 's/.*other_lines=\([0-9]*\).*/\1/p')
+if [ "${ml:-0}" -lt 2 ] || [ "${mc:-0}" -lt 1 ] || [ "${ol:-1}" != 0 ]; then
+	fail_ arm64_virtio_pci_msix "virtio interrupts should all be MSI-X through the ITS: '$irqs': $(summary pci)"
+elif [ "$(field pci exit)" != 0 ]; then
+	fail_ arm64_virtio_pci_msix "vmm exit $(field pci exit), expected 0: $(summary pci)"
+else
+	pass arm64_virtio_pci_msix "$irqs (2 vcpus)"
+fi
 
 # The line went to /dev/hvc0 only; vmm appended console=hvc0 itself.
 if ! seg hvc | grep -q '^INNER: hvc ok'; then
