@@ -79,6 +79,14 @@ struct virtio_blk {
 	unsigned int nr_batch;
 	bool pushed;		/* something went to the used ring: notify */
 	bool starved;		/* ran out of requests: rerun after completions */
+	/*
+	 * Kicks stay off while requests are in flight: each completion looks
+	 * at the ring instead, which saves the guest an exit per request. Not
+	 * while a FLUSH is in flight, which can take long enough to delay new
+	 * requests noticeably.
+	 */
+	bool polling;
+	unsigned int flushes;	/* FLUSHes queued or in flight */
 
 	struct blk_req *reqs;
 	struct blk_req *free;
@@ -204,6 +212,9 @@ static void blk_submit_batch(struct virtio_blk *b)
 		struct iocb *cb = b->batch[done++];
 		struct blk_req *req = cb->data;
 
+		if (cb->aio_lio_opcode == IO_CMD_FDSYNC)
+			b->flushes--;
+
 		if (r == -EINVAL && cb->aio_lio_opcode == IO_CMD_FDSYNC)
 			/* A file system without aio fsync: do it synchronously. */
 			blk_finish(b, req, fdatasync(cb->aio_fildes) < 0 ? -errno : 0);
@@ -257,6 +268,7 @@ static void blk_flush(struct virtio_blk *b, struct blk_req *req)
 	io_prep_fdsync(&req->iocb, b->fd);
 	io_set_eventfd(&req->iocb, b->aio_efd);
 	req->iocb.data = req;
+	b->flushes++;
 	b->batch[b->nr_batch++] = &req->iocb;
 	if (b->nr_batch == ARRAY_SIZE(b->batch))
 		blk_submit_batch(b);
@@ -416,39 +428,50 @@ static void blk_handle(struct virtio_blk *b, struct blk_req *req)
 	blk_rw(b, req, type == VIRTIO_BLK_T_OUT, data, nr, sector << SECTOR_SHIFT);
 }
 
+/* Take every available chain; false when we must stop (starved, broken). */
+static bool blk_pop_all(struct virtio_blk *b, struct virtq *vq)
+{
+	struct blk_req *req;
+	int r;
+
+	for (;;) {
+		req = b->free;
+		if (!req) {
+			/* More chains than requests: a completion reruns us. */
+			b->starved = true;
+			return false;
+		}
+		b->free = req->next;
+		req->vq = vq;
+		req->chain.cap = BLK_CHAIN_MAX;
+		req->chain.iov = req->iov;
+		r = virtq_pop(vq, &req->chain);
+		if (r <= 0) {
+			req->next = b->free;
+			b->free = req;
+			return r == 0;
+		}
+		blk_handle(b, req);
+		if (vq->broken)
+			return false;
+	}
+}
+
 static void blk_queue_notify(void *opaque, struct virtq *vq)
 {
 	struct virtio_blk *b = opaque;
-	struct blk_req *req;
-	int r = 0;
 
-	do {
+	for (;;) {
 		virtq_disable_notify(vq);
-		for (;;) {
-			req = b->free;
-			if (!req) {
-				/* More chains than requests: a completion reruns us. */
-				b->starved = true;
-				goto out;
-			}
-			b->free = req->next;
-			req->vq = vq;
-			req->chain.cap = BLK_CHAIN_MAX;
-			req->chain.iov = req->iov;
-			r = virtq_pop(vq, &req->chain);
-			if (r <= 0) {
-				req->next = b->free;
-				b->free = req;
-				if (r < 0)
-					goto out;
-				break;
-			}
-			blk_handle(b, req);
-			if (vq->broken)
-				goto out;
-		}
-	} while (virtq_enable_notify(vq));
-out:
+		if (!blk_pop_all(b, vq))
+			break;
+		if (b->nr_batch)
+			blk_submit_batch(b);
+		/* Busy: the next completion looks again, kicks stay off. */
+		b->polling = b->inflight && !b->flushes;
+		if (b->polling || !virtq_enable_notify(vq))
+			break;
+	}
 	if (b->nr_batch)
 		blk_submit_batch(b);
 	blk_notify(b);
@@ -470,13 +493,16 @@ static void blk_aio_done(void *opaque)
 		n = io_getevents(b->aio, 0, ARRAY_SIZE(ev), ev, &zero);
 		for (int i = 0; i < n; i++) {
 			b->inflight--;
+			if (ev[i].obj->aio_lio_opcode == IO_CMD_FDSYNC)
+				b->flushes--;
 			blk_finish(b, ev[i].data, (long)ev[i].res);
 		}
 	} while (n == ARRAY_SIZE(ev));
-	blk_notify(b);
-	if (b->starved) {
+	if (b->starved || b->polling) {
 		b->starved = false;
-		blk_queue_notify(b, &b->dev->vqs[0]);
+		blk_queue_notify(b, &b->dev->vqs[0]);	/* notifies too */
+	} else {
+		blk_notify(b);
 	}
 }
 
@@ -525,6 +551,8 @@ static void blk_reset(void *opaque)
 	b->nr_batch = 0;
 	b->pushed = false;
 	b->starved = false;
+	b->polling = false;
+	b->flushes = 0;
 }
 
 static int blk_attach(void *opaque, struct virtio_dev *dev)
