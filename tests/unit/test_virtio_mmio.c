@@ -14,6 +14,7 @@
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/rng.h"
 #include "test.h"
+#include "virtio_echo.h"
 #include "virtio_guest.h"
 
 #define BASE	0xd0000000ULL
@@ -27,78 +28,6 @@
 static struct guest g;
 static struct virtio_mmio *m;
 
-/* ---- an echo backend: copies each chain's readable bytes into its writable part ---- */
-
-struct echo {
-	struct virtio_dev *dev;
-	u8 config[8];
-	int config_writes;
-	int resets;
-	struct iovec iov[32];
-};
-static struct echo echo;
-
-static u64 echo_features(void *opaque)
-{
-	return 1ULL << 3;
-}
-
-static void echo_config_read(void *opaque, u32 off, u8 *data, u32 len)
-{
-	memcpy(data, echo.config + off, len);
-}
-
-static void echo_config_write(void *opaque, u32 off, const u8 *data, u32 len)
-{
-	echo.config_writes++;
-	memcpy(echo.config + off, data, len);
-}
-
-static void echo_notify(void *opaque, struct virtq *vq)
-{
-	struct virtq_chain c = { .cap = ARRAY_SIZE(echo.iov), .iov = echo.iov };
-	u8 buf[4096];
-	bool pushed = false;
-	int r;
-
-	do {
-		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, &c)) > 0) {
-			size_t n = iov_to_buf(c.iov, c.nr_out, 0, buf, sizeof(buf));
-
-			n = iov_from_buf(c.iov + c.nr_out, c.nr - c.nr_out, 0, buf, n);
-			virtq_push(vq, c.head, n);
-			pushed = true;
-		}
-	} while (r == 0 && virtq_enable_notify(vq));
-	if (pushed)
-		virtio_notify_used(echo.dev, vq);
-}
-
-static void echo_reset(void *opaque)
-{
-	echo.resets++;
-}
-
-static int echo_attach(void *opaque, struct virtio_dev *dev)
-{
-	echo.dev = dev;
-	return 0;
-}
-
-static const struct virtio_dev_ops echo_ops = {
-	.name = "echo",
-	.device_id = 42,
-	.features = echo_features,
-	.config_size = sizeof(echo.config),
-	.config_read = echo_config_read,
-	.config_write = echo_config_write,
-	.nr_queues = 2,
-	.max_queue_size = QSIZE,
-	.queue_notify = echo_notify,
-	.reset = echo_reset,
-	.attach = echo_attach,
-};
 
 /* ---- the driver side ---- */
 
@@ -182,24 +111,9 @@ static void stop(void)
 	guest_free(&g);
 }
 
-/* One echo request: 5 bytes out, 8 in. True if it came back right. */
-static bool echo_once(void)
+static void kick0(void)
 {
-	u64 out = guest_alloc(&g, 16), in = guest_alloc(&g, 16);
-	struct seg s[] = { { out, 5, false }, { in, 8, true } };
-	u16 want = guest_used_idx(&g) + 1;
-	u16 head = (g.avail_idx * 2) % QSIZE;
-	struct vring_used_elem *e;
-
-	memcpy(guest_ptr(&g, out), "hello", 5);
-	memset(guest_ptr(&g, in), 0, 8);
-	guest_chain(&g, head, s, 2);
-	guest_publish(&g, head);
 	w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	if (!guest_wait_used(&g, want))
-		return false;
-	e = &guest_used(&g)->ring[(want - 1) % QSIZE];
-	return e->id == head && e->len == 5 && !memcmp(guest_ptr(&g, in), "hello", 5);
 }
 
 TEST(mmio_identifies_as_a_version_2_device)
@@ -257,7 +171,7 @@ TEST(mmio_round_trip_through_the_io_thread)
 	start(&echo_ops, &echo);
 	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
 	for (int i = 0; i < 50; i++)
-		TEST_ASSERT(echo_once(), "request %d", i);
+		TEST_ASSERT(echo_once(&g, kick0), "request %d", i);
 	TEST_ASSERT(r32(VIRTIO_MMIO_INTERRUPT_STATUS) & 1, "used-buffer interrupt");
 	TEST_ASSERT(virtio_mmio_nr_irqs(m) >= 1, "no irq raised");
 	w32(VIRTIO_MMIO_INTERRUPT_ACK, 1);
@@ -271,7 +185,7 @@ TEST(mmio_round_trip_with_event_idx_and_indirect)
 
 	start(&echo_ops, &echo);
 	TEST_ASSERT(driver_init(F_V1 | (1ULL << 28) | (1ULL << 29)) & S_DOK, "init");
-	TEST_ASSERT(echo_once(), "direct");
+	TEST_ASSERT(echo_once(&g, kick0), "direct");
 	t = guest_alloc(&g, 32);
 	out = guest_alloc(&g, 16);
 	in = guest_alloc(&g, 16);
@@ -327,7 +241,7 @@ TEST(mmio_ignores_wrong_widths_and_unaligned_registers)
 	w32(VIRTIO_MMIO_MAGIC_VALUE, 0);	/* read-only */
 	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
 	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init after junk");
-	TEST_ASSERT(echo_once(), "request after junk");
+	TEST_ASSERT(echo_once(&g, kick0), "request after junk");
 	stop();
 }
 
@@ -367,7 +281,7 @@ TEST(mmio_survives_notify_of_unset_and_unready_queues)
 	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_QUEUE_READY), 0);
 	usleep(10000);
 	TEST_ASSERT(!(r32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET), "needs reset");
-	TEST_ASSERT(echo_once(), "request after bogus notifies");
+	TEST_ASSERT(echo_once(&g, kick0), "request after bogus notifies");
 	stop();
 }
 
@@ -379,7 +293,7 @@ TEST(mmio_queue_layout_is_frozen_while_ready)
 	w32(VIRTIO_MMIO_QUEUE_DESC_LOW, 0x12340000);
 	w32(VIRTIO_MMIO_QUEUE_NUM, 2);
 	TEST_ASSERT_EQ(r32(VIRTIO_MMIO_QUEUE_DESC_LOW), g.desc);
-	TEST_ASSERT(echo_once(), "request");
+	TEST_ASSERT(echo_once(&g, kick0), "request");
 	stop();
 }
 
@@ -396,7 +310,7 @@ TEST(mmio_ring_outside_ram_needs_reset)
 	w32(VIRTIO_MMIO_QUEUE_SEL, 0);
 	w32(VIRTIO_MMIO_QUEUE_NUM, 3);		/* not a power of 2 */
 	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init after reset");
-	TEST_ASSERT(echo_once(), "request after reset");
+	TEST_ASSERT(echo_once(&g, kick0), "request after reset");
 	stop();
 }
 
@@ -406,7 +320,7 @@ TEST(mmio_malformed_chain_needs_reset_then_recovers)
 
 	start(&echo_ops, &echo);
 	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
-	TEST_ASSERT(echo_once(), "first");
+	TEST_ASSERT(echo_once(&g, kick0), "first");
 	head = 4;
 	guest_desc(&g, g.desc, head, 0x200000, 16, VRING_DESC_F_NEXT, head);	/* loop */
 	guest_publish(&g, head);
@@ -424,7 +338,7 @@ TEST(mmio_malformed_chain_needs_reset_then_recovers)
 	TEST_ASSERT_EQ(guest_used_idx(&g), 1);
 	/* ...and after one, works again. */
 	TEST_ASSERT(driver_init(F_V1) & S_DOK, "re-init");
-	TEST_ASSERT(echo_once(), "after reset");
+	TEST_ASSERT(echo_once(&g, kick0), "after reset");
 	stop();
 }
 
@@ -454,7 +368,7 @@ TEST(mmio_many_hostile_guests_in_a_row)
 			    "case %u not detected", i);
 	}
 	TEST_ASSERT(driver_init(F_V1) & S_DOK, "final init");
-	TEST_ASSERT(echo_once(), "final request");
+	TEST_ASSERT(echo_once(&g, kick0), "final request");
 	stop();
 }
 
