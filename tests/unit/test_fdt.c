@@ -79,6 +79,13 @@ static int decode(const u8 *p, int len)
 #define ASSERT_DTS_LACKS(s) \
 	TEST_ASSERT(!strstr(dts, s), "dtc output has '%s':\n%s", s, dts)
 
+/* Build @info's blob into blob[] (its size in n) and decode it into dts[]. */
+#define BUILD_AND_DECODE(info) do {						\
+	n = dtb_build(blob, sizeof(blob), info);				\
+	TEST_ASSERT(n > 0, "dtb_build = %d", n);				\
+	TEST_ASSERT_EQ(decode(blob, n), 0);					\
+} while (0)
+
 static u32 prop_u32(const void *fdt, const char *path, const char *name, int idx)
 {
 	int off = fdt_path_offset(fdt, path), len;
@@ -200,9 +207,7 @@ TEST(fdt_optional_nodes_are_left_out)
 	i.pvpanic_size = 0;
 	i.initrd_start = i.initrd_end = 0;
 	i.cmdline = NULL;
-	n = dtb_build(blob, sizeof(blob), &i);
-	TEST_ASSERT(n > 0, "dtb_build = %d", n);
-	TEST_ASSERT_EQ(decode(blob, n), 0);
+	BUILD_AND_DECODE(&i);
 	ASSERT_DTS_LACKS("pvpanic");
 	ASSERT_DTS_LACKS("linux,initrd");
 	ASSERT_DTS_LACKS("bootargs");
@@ -290,9 +295,7 @@ TEST(fdt_virtio_mmio_nodes_are_edge_spis_on_the_gic)
 
 	i.virtio = v;
 	i.nr_virtio = 2;
-	n = dtb_build(blob, sizeof(blob), &i);
-	TEST_ASSERT(n > 0, "dtb_build = %d", n);
-	TEST_ASSERT_EQ(decode(blob, n), 0);
+	BUILD_AND_DECODE(&i);
 	ASSERT_DTS_LACKS("Warning");
 	ASSERT_DTS_HAS("virtio_mmio@a000000 {");
 	ASSERT_DTS_HAS("virtio_mmio@a000200 {");
@@ -337,9 +340,7 @@ TEST(fdt_no_virtio_no_nodes_and_all_fit)
 		v[k] = (struct dtb_virtio_mmio){ 0x0a000000 + k * 0x200ULL, 0x200, 16 + k };
 	i.virtio = v;
 	i.nr_virtio = DTB_MAX_VIRTIO;
-	n = dtb_build(blob, sizeof(blob), &i);
-	TEST_ASSERT(n > 0, "dtb_build = %d", n);
-	TEST_ASSERT_EQ(decode(blob, n), 0);
+	BUILD_AND_DECODE(&i);
 	ASSERT_DTS_LACKS("Warning");
 	TEST_ASSERT_EQ(prop_u32(blob, "/virtio_mmio@a001e00", "interrupts", 1), 31u);
 }
@@ -350,17 +351,13 @@ TEST(fdt_pci_host_decodes_with_dtc_cleanly)
 	struct dtb_info i = info_v3(2);
 	int n;
 
-	n = dtb_build(blob, sizeof(blob), &i);
-	TEST_ASSERT(n > 0, "dtb_build = %d", n);
-	TEST_ASSERT_EQ(decode(blob, n), 0);
+	BUILD_AND_DECODE(&i);
 	ASSERT_DTS_LACKS("pcie@");
 
 	for (int v = 3; v >= 2; v--) {
 		i = v == 3 ? info_v3(2) : info_v2(2);
 		i.pci = &pci_host;
-		n = dtb_build(blob, sizeof(blob), &i);
-		TEST_ASSERT(n > 0, "dtb_build = %d", n);
-		TEST_ASSERT_EQ(decode(blob, n), 0);
+		BUILD_AND_DECODE(&i);
 		/* dtc checks PCI bridges and interrupt-map against the GIC. */
 		ASSERT_DTS_LACKS("Warning");
 		ASSERT_DTS_HAS("pcie@30000000 {");
@@ -392,9 +389,7 @@ TEST(fdt_its_node_and_pci_msi_map)
 	i.pci = &pci_host;
 	i.gic_its_base = 0x08080000;
 	i.gic_its_size = 0x20000;
-	n = dtb_build(blob, sizeof(blob), &i);
-	TEST_ASSERT(n > 0, "dtb_build = %d", n);
-	TEST_ASSERT_EQ(decode(blob, n), 0);
+	BUILD_AND_DECODE(&i);
 	ASSERT_DTS_LACKS("Warning");
 	ASSERT_DTS_HAS("its@8080000 {");
 	ASSERT_DTS_HAS("compatible = \"arm,gic-v3-its\";");
@@ -415,9 +410,7 @@ TEST(fdt_its_node_and_pci_msi_map)
 	i.pci = &pci_host;
 	i.gic_its_base = 0x08080000;
 	i.gic_its_size = 0x20000;
-	n = dtb_build(blob, sizeof(blob), &i);
-	TEST_ASSERT(n > 0, "dtb_build = %d", n);
-	TEST_ASSERT_EQ(decode(blob, n), 0);
+	BUILD_AND_DECODE(&i);
 	ASSERT_DTS_LACKS("its@");
 	ASSERT_DTS_LACKS("msi-map");
 }
