@@ -39,6 +39,7 @@ bad_input cli_truncated_bzimage 2 "truncated" run -k "$WORK/truncated.bzImage"
 bad_input cli_boot_protocol_too_old 2 "too old" run -k "$WORK/old.bzImage"
 bad_input cli_initrd_larger_than_memory 2 "does not fit" run -m 16 -i "$WORK/big.initrd"
 bad_input cli_initrd_missing 1 "initrd" run -i "$WORK/nonexistent"
+bad_input cli_virtio_transport_unknown 2 "expected mmio or pci" run --virtio-transport usb
 bad_input cli_mem_zero 2 "--mem" run --mem 0
 bad_input cli_mem_absurd 2 "--mem" run --mem 100000000G
 bad_input cli_mem_garbage 2 "--mem" run --mem lots

@@ -132,6 +132,22 @@ TEST(config_console_serial_or_virtio)
 	TEST_ASSERT(strstr(err, "serial or virtio") != NULL, "%s", err);
 }
 
+TEST(config_virtio_transport)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT_EQ(c.transport, VM_VIRTIO_DEFAULT);	/* the architecture decides */
+	TEST_ASSERT_EQ(parse(&c, err, "--virtio-transport", "mmio", NULL), 0);
+	TEST_ASSERT_EQ(c.transport, VM_VIRTIO_MMIO);
+	TEST_ASSERT_EQ(parse(&c, err, "--virtio-transport", "pci", NULL), 0);
+	TEST_ASSERT_EQ(c.transport, VM_VIRTIO_PCI);
+	TEST_ASSERT_EQ(parse(&c, err, "--virtio-transport", "PCI", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "'PCI': expected mmio or pci") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "--virtio-transport", NULL), -EINVAL);
+}
+
 TEST(config_net_tap_none_and_bad_options)
 {
 	struct vm_config c;
