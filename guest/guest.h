@@ -210,6 +210,9 @@ void test_virtio_net(const char *name);
 void test_bench_blk(const char *name);
 void test_bench_blk_exits(const char *name);
 void test_virtio_msix(const char *name);
+/* bench_net.c: virtio-net throughput against tests/bench/nethost.c */
+void test_bench_net_tx(const char *name);
+void test_bench_net_rx(const char *name);
 /* virtio_pci.c: the VIRTIO_PCI_CAP_PCI_CFG window reads and writes what the BAR does */
 bool virtio_pci_cfg_window_ok(char *why, size_t len);
 

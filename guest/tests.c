@@ -257,6 +257,8 @@ const struct test tests[] = {
 	{ "pci", false, test_pci },
 	{ "bench_blk", false, test_bench_blk },
 	{ "bench_blk_exits", false, test_bench_blk_exits },
+	{ "bench_net_tx", false, test_bench_net_tx },
+	{ "bench_net_rx", false, test_bench_net_rx },
 	{ NULL, false, NULL },
 };
 

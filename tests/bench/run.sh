@@ -82,6 +82,7 @@ if cc -O2 -Wall -Wextra -o $B/blkhost tests/bench/blkhost.c -laio; then
 else
 	echo "skipped: cannot build tests/bench/blkhost.c (libaio)"
 fi
+sh tests/bench/net.sh	# virtio-net over a tap, both ways, vmm vs QEMU (needs root)
 
 echo "== real kernel: time to 'Linux version', host-side vs guest-side decompression"
 if kernel=$(sh guest/fetch-kernel.sh cloud 2>/dev/null); then
