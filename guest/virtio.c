@@ -785,7 +785,7 @@ static u64 mbps(u64 bytes, u64 cycles)
 }
 
 /*
- * bench_blk: sequential write then read of 64 MiB (or the disk if smaller)
+ * bench_blk: sequential write then read of 256 MiB (or the disk if smaller)
  * in 128 KiB requests, 8 in flight; 20000 random 4 KiB reads, 32 in flight.
  */
 void test_bench_blk(const char *name)
@@ -796,7 +796,7 @@ void test_bench_blk(const char *name)
 
 	if (!d)
 		return;
-	seq_n = (64ULL << 20) / BQ_SEQ_LEN;
+	seq_n = (256ULL << 20) / BQ_SEQ_LEN;
 	if (seq_n > cap * 512 / BQ_SEQ_LEN)
 		seq_n = cap * 512 / BQ_SEQ_LEN;
 	if (!seq_n || cap < 8)

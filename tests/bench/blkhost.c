@@ -2,7 +2,7 @@
 /*
  * blkhost FILE [direct]: the host-side baseline for the guest's bench_blk,
  * same patterns by the same mechanism as devices/virtio/blk.c (libaio, on an
- * O_DIRECT fd with `direct`): sequential write then read of 64 MiB in
+ * O_DIRECT fd with `direct`): sequential write then read of 256 MiB in
  * 128 KiB requests with 8 in flight, then 20000 random 4 KiB reads with 32
  * in flight (4 KiB-aligned offsets over the whole file).
  * Prints the guest's BENCH lines with "host" in place of "blk".
@@ -21,7 +21,7 @@
 
 #define SEQ_LEN		(128 << 10)
 #define SEQ_QD		8
-#define SEQ_BYTES	(64ULL << 20)
+#define SEQ_BYTES	(256ULL << 20)
 #define RAND_N		20000
 #define RAND_QD		32
 

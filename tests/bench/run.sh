@@ -56,7 +56,7 @@ awk '/^[0-9a-f]+-[0-9a-f]+ /{ guest = 0 } /^Size: +262144 kB/{ guest = 1 }
 kill -TERM $pid; wait $pid 2>/dev/null
 
 echo "== virtio-blk: guest ring-3 driver vs the host on the same file, O_DIRECT + libaio both sides, median of 5"
-echo "   (128 KiB sequential, 8 in flight, 64 MiB; 4 KiB random read, 32 in flight, 20000 requests)"
+echo "   (128 KiB sequential, 8 in flight, 256 MiB; 4 KiB random read, 32 in flight, 20000 requests)"
 if cc -O2 -Wall -Wextra -o $B/blkhost tests/bench/blkhost.c -laio; then
 	IMG=$B/bench-blk.img
 	dd if=/dev/zero of=$IMG bs=1M count=256 conv=fsync status=none
