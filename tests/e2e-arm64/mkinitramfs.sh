@@ -22,6 +22,11 @@
 #     (192.168.100.1), send inner.net_kb= KiB (4096) of random data to its
 #     port 5001 with nc, then receive as much on port 5002; print md5s, times
 #     and the average frame size each way (> 1514: TSO/GSO frames).
+#   user: eth0 on vmm's user-mode network (-n user,hostfwd=tcp::5555-:5555):
+#     DHCP (busybox udhcpc, /etc/udhcpc.sh applies address and router); print
+#     the address and default route; listen on 5555 and print the line the
+#     outer sends to its 127.0.0.1:5555 (hostfwd); send a fresh token to the
+#     gateway 10.0.2.2:5556 (the outer's own port 5556, through slirp).
 # outer.cpio: busybox, the static vmm-arm64 ($VMM_ARM64, default ./vmm-arm64;
 #   left out when missing), the arm64 Image, inner.cpio.gz and the modules in
 #   OUTER_MODULES (QEMU's virtio-mmio disk and NIC, tun for vmm -n tap); its init links QEMU's disk
@@ -38,7 +43,8 @@
 #   prints "INNER: ready for input".
 # A run's inner may ask the outer for a step with "INNER: outer-step=NAME"
 #   (net_tap: address vmmtap0 as 192.168.100.1/24 and receive on port 5001;
-#   net_rx: ping the inner and send it data on port 5002); with
+#   net_rx: ping the inner and send it data on port 5002; user_fwd: listen
+#   on port 5556, send a token line to 127.0.0.1:5555, print both ends); with
 #   inner.net_lo=1 the outer then times the same transfer over its loopback.
 # The panic run passes panic=-1 so that, whatever vmm's default command line,
 # a guest without a pvpanic driver resets at once instead of hanging.
@@ -108,6 +114,22 @@ while read -r f; do
 	basename "$f" >>"$r/lib/modules/order"
 done <"$tmp/order.inner"
 touch "$r/lib/modules/order"
+# udhcpc's hook (run as "SCRIPT EVENT", the lease in the environment):
+# the address and the default route; what it got in /tmp/lease.
+mkdir -p "$r/etc"
+cat >"$r/etc/udhcpc.sh" <<'SCRIPT'
+#!/bin/sh
+case $1 in
+deconfig) ip -4 addr flush dev "$interface"; ip link set "$interface" up ;;
+bound|renew)
+	ip -4 addr flush dev "$interface"
+	ip addr add "$ip/${mask:-24}" dev "$interface"
+	for r in $router; do ip route add default via "$r" dev "$interface"; break; done
+	echo "ip=$ip mask=$mask router=$router dns=$dns" >/tmp/lease ;;
+esac
+exit 0
+SCRIPT
+chmod +x "$r/etc/udhcpc.sh"
 cat >"$r/init" <<INIT
 #!/bin/sh
 HELLO='$HELLO'
@@ -256,9 +278,46 @@ net_tap() {
 	echo "INNER: net_rx_bytes=$(wc -c </tmp/rx.dat) net_rx_md5=$(md5sum </tmp/rx.dat | cut -d ' ' -f 1) net_rx_avg_pkt=$(avg "$b0" "$p0" "$(stats rx_bytes)" "$(stats rx_packets)")"
 	echo "INNER: net ok"
 }
+# vmm's user-mode network (-n user,hostfwd=tcp::5555-:5555): DHCP, then a
+# line in through the outer's 127.0.0.1:5555 and a token out to the gateway.
+net_user() {
+	if [ ! -d /sys/class/net/eth0 ]; then
+		echo "INNER: user-failed=no eth0 (interfaces: $(ls /sys/class/net | tr '\n' ' '))"
+		return 1
+	fi
+	ip link set lo up
+	ip link set eth0 up
+	t0=$(ms)
+	if ! udhcpc -f -q -n -t 5 -T 1 -i eth0 -s /etc/udhcpc.sh >/tmp/udhcpc.log 2>&1; then
+		echo "INNER: user-failed=udhcpc: $(tail -n 1 /tmp/udhcpc.log)"
+		return 1
+	fi
+	echo "INNER: user_dhcp_ms=$(( $(ms) - t0 )) $(cat /tmp/lease)"
+	echo "INNER: user_addr=$(ip -4 addr show dev eth0 | sed -n 's/^ *inet \([0-9./]*\).*/\1/p' | head -n 1) user_route=$(ip route show default | sed -n 's/^default via \([0-9.]*\).*/\1/p' | head -n 1)"
+	# in: hostfwd tcp::5555-:5555 (the outer sends a line to its 127.0.0.1:5555)
+	mkfifo /tmp/hold
+	exec 5<>/tmp/hold
+	timeout 30 nc -l -p 5555 <&5 >/tmp/fwd.in 2>/tmp/err &
+	pid=$!
+	sleep 0.2
+	echo "INNER: outer-step=user_fwd"
+	wait $pid || echo "INNER: user-fwd-failed=$(tail -n 1 /tmp/err)"
+	echo "INNER: user_fwd_in=$(head -n 1 /tmp/fwd.in)"
+	# out: the gateway 10.0.2.2 is the outer's loopback; it listens on 5556
+	i=0
+	until echo "$tok" | nc -w 5 10.0.2.2 5556 2>/tmp/err; do
+		i=$((i + 1))
+		[ $i -lt 10 ] || { echo "INNER: user-gw-failed=$(tail -n 1 /tmp/err)"; return 1; }
+		sleep 0.3
+	done
+	echo "INNER: user_gw_sent=$tok"
+	exec 5>&-
+	echo "INNER: user ok"
+}
 case $action in
 panic) echo c >/proc/sysrq-trigger ;;
 net) net_tap ;;
+user) net_user ;;
 hang) while :; do sleep 3600; done ;;
 disk)
 	disk_ext4
@@ -342,6 +401,7 @@ rng|1|120|inner.action=rng|--rng
 hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
 net|1|120|inner.action=net inner.net_lo=1|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
 pci|2|120|inner.action=pci|--virtio-transport pci -d /disk.img,ro,serial=ext4 --rng
+user|1|120|inner.action=user|-n user,hostfwd=tcp::5555-:5555
 RUNS
 fi
 cat >"$r/init" <<INIT
@@ -401,6 +461,28 @@ step_net_rx() {	# ping the inner, then send it /tmp/rx.dat on port 5002
 	t0=$(ms)
 	nc 192.168.100.2 5002 </tmp/rx.dat 2>/tmp/nc2.err || echo "OUTER: run $name rx=failed: $(tail -n 1 /tmp/nc2.err)"
 	echo "OUTER: run $name rx_ms=$(( $(ms) - t0 )) rx_md5=$net_rx_md5"
+}
+# The user-mode network run (inner.action=user, vmm -n user,hostfwd=...):
+# lo carries the forwarded port and the inner's connections to 10.0.2.2.
+user_prep() {
+	ip link set lo up
+	user_tok=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	rm -f /tmp/hold
+	mkfifo /tmp/hold
+}
+step_user_fwd() {	# listen on 5556 (the inner's 10.0.2.2:5556), send a line to the hostfwd
+	exec 5<>/tmp/hold
+	timeout "$timeout" nc -l -p 5556 <&5 >/tmp/gw.out 2>/tmp/nc.err &
+	p=$!
+	echo $p >>/tmp/steps.pid
+	if echo "$user_tok" | nc -w 5 127.0.0.1 5555 2>/tmp/nc2.err; then
+		echo "OUTER: run $name fwd_sent=$user_tok"
+	else
+		echo "OUTER: run $name fwd=failed: $(tail -n 1 /tmp/nc2.err)"
+	fi
+	wait $p || echo "OUTER: run $name gw=failed: $(tail -n 1 /tmp/nc.err)"
+	echo "OUTER: run $name gw_in=$(head -n 1 /tmp/gw.out)"
+	rm -f /tmp/gw.out
 }
 net_loopback() {	# the baseline: the same transfer inside the outer, over lo
 	ip link set lo up
@@ -476,7 +558,10 @@ elif [ -c /dev/kvm ]; then
 		else
 			ln -s /dev/null /tmp/input
 		fi
-		case " $extra " in *" inner.action=net "*) net_prep ;; esac
+		case " $extra " in
+		*" inner.action=net "*) net_prep ;;
+		*" inner.action=user "*) user_prep ;;
+		esac
 		t0=$(ms)
 		# Timestamp the inner's first marker (vmm start -> inner userspace).
 		{ /vmm-arm64 run -k /Image -i /inner.cpio.gz -c "$cpus" -m "$INNER_MEM" --no-reboot \
@@ -499,7 +584,7 @@ elif [ -c /dev/kvm ]; then
 				step=${line##*outer-step=}
 				step=${step%"$cr"}
 				case $step in
-				net_tap|net_rx) step_$step & ;;
+				net_tap|net_rx|user_fwd) step_$step & ;;
 				*) echo "OUTER: run $name unknown-step=$step" ;;
 				esac ;;
 			esac

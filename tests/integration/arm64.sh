@@ -10,7 +10,10 @@
 # functions of vmm's ECAM host, with MSI-X through the GICv3 ITS),
 # net (virtio-net on a tap in the outer guest: MAC, ping both ways, a few MB
 # of random data over TCP each way with busybox nc, md5-checked, the offloads
-# negotiated and TSO/GSO frames seen; Mbit/s against the outer's loopback).
+# negotiated and TSO/GSO frames seen; Mbit/s against the outer's loopback),
+# user (virtio-net on vmm's user-mode network, libslirp: the inner's DHCP
+# lease, a line in through hostfwd from the outer's 127.0.0.1, a token out to
+# the gateway 10.0.2.2, which is the outer's loopback).
 # The ext4 image is made here and given to the outer guest
 # as QEMU's virtio-blk disk, which vmm then serves to the inner guest: after
 # QEMU exits, what the inner guest wrote is read back from it here (debugfs)
@@ -28,6 +31,7 @@ arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_
 arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
 arm64_virtio_pci_functions arm64_virtio_pci_blk_ro arm64_virtio_pci_rng arm64_virtio_pci_msix
+arm64_virtio_net_user_dhcp arm64_virtio_net_user_hostfwd arm64_virtio_net_user_gateway
 arm64_log_clean"
 nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
@@ -432,6 +436,42 @@ else
 	pass arm64_virtio_net_offloads "CSUM GUEST_CSUM HOST_TSO4 GUEST_TSO4 MRG_RXBUF negotiated; average frame tx $txp bytes, rx $rxp bytes (TSO/GSO through the vnet header); data intact; vmm exit $(field net exit)"
 fi
 
+# --- virtio-net on the user-mode network (libslirp in the static vmm-arm64) ---
+# One inner boot (run "user"): vmm -n user,hostfwd=tcp::5555-:5555.
+usum() {	# the user run's own lines, for failure details
+	s=$(seg user | grep -E 'INNER: (user|insmod|outer-step)|OUTER: run user|vmm' | tr '\n' ';' | cut -c 1-500)
+	echo "${s:-run user never started} ($where)"
+}
+if ! seg user | grep -q 'INNER: up'; then
+	fail_ arm64_virtio_net_user_dhcp "the inner never came up: $(usum)"
+elif ! seg user | grep -q 'INNER: user_dhcp_ms='; then
+	fail_ arm64_virtio_net_user_dhcp "no DHCP lease (udhcpc on eth0): $(usum)"
+elif [ "$(ikey user user_addr)" != 10.0.2.15/24 ] || [ "$(ikey user user_route)" != 10.0.2.2 ]; then
+	fail_ arm64_virtio_net_user_dhcp "eth0 has '$(ikey user user_addr)' via '$(ikey user user_route)', expected 10.0.2.15/24 via 10.0.2.2: $(usum)"
+elif [ "$(ikey user dns)" != 10.0.2.3 ]; then
+	fail_ arm64_virtio_net_user_dhcp "the lease names DNS '$(ikey user dns)', expected 10.0.2.3: $(usum)"
+else
+	pass arm64_virtio_net_user_dhcp "udhcpc got 10.0.2.15/24, router 10.0.2.2, DNS 10.0.2.3 in $(ikey user user_dhcp_ms) ms"
+fi
+sent=$(field user fwd_sent)
+if [ -z "$sent" ]; then
+	fail_ arm64_virtio_net_user_hostfwd "the outer sent nothing to 127.0.0.1:5555: $(usum)"
+elif ! is_token "$sent" || [ "$(inner user user_fwd_in)" != "$sent" ]; then
+	fail_ arm64_virtio_net_user_hostfwd "the outer sent '$sent' to 127.0.0.1:5555, the inner's nc -l 5555 got '$(inner user user_fwd_in)': $(usum)"
+else
+	pass arm64_virtio_net_user_hostfwd "outer 127.0.0.1:5555 -> inner 10.0.2.15:5555 (hostfwd=tcp::5555-:5555): '$sent' arrived"
+fi
+tok=$(inner user user_gw_sent)
+if [ -z "$tok" ]; then
+	fail_ arm64_virtio_net_user_gateway "the inner could not send to 10.0.2.2:5556: $(usum)"
+elif ! is_token "$tok" || [ "$(field user gw_in)" != "$tok" ]; then
+	fail_ arm64_virtio_net_user_gateway "the inner sent '$tok' to 10.0.2.2:5556, the outer's nc -l 5556 got '$(field user gw_in)': $(usum)"
+elif ! seg user | grep -q 'INNER: user ok' || [ "$(field user exit)" != 0 ]; then
+	fail_ arm64_virtio_net_user_gateway "the inner did not finish ('INNER: user ok'), vmm exit $(field user exit): $(usum)"
+else
+	pass arm64_virtio_net_user_gateway "inner -> 10.0.2.2:5556 reached the outer's loopback: '$tok'; vmm exit 0 after $(field user ms) ms"
+fi
+
 pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
 if ! grep -q '^OUTER: done' "$LOG"; then
 	fail_ arm64_log_clean "the outer init never finished (QEMU exit $qrc after $t_qemu ms): $(tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
@@ -450,7 +490,7 @@ if [ -n "$hn_pid" ]; then
 fi
 echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
 echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
-for name in boot1 boot2 panic hang disk ro flushkill rng hvc net; do
+for name in boot1 boot2 panic hang disk ro flushkill rng hvc net user; do
 	echo "arm64 phases: run $name: inner up $(field $name up_ms) ms, vmm exit $(field $name exit) after $(field $name ms) ms"
 done
 [ $nfail = 0 ]
