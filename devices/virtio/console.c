@@ -71,10 +71,19 @@ static size_t console_receive(struct virtio_console *c, const u8 *buf, size_t le
 		int r = virtq_pop(vq, &ch);
 		size_t n;
 
-		if (r < 0)
+		if (r < 0) {
 			virtio_dev_needs_reset(dev, vq->why ? vq->why : "malformed queue");
-		if (r <= 0)
 			break;
+		}
+		/*
+		 * Out of buffers: ask for a kick on the next one (with EVENT_IDX
+		 * the driver kicks only past avail_event), unless it came already.
+		 */
+		if (r == 0) {
+			if (virtq_enable_notify(vq))
+				continue;
+			break;
+		}
 		/* A chain with no writable part takes nothing; it goes back empty. */
 		n = iov_from_buf(&ch.iov[ch.nr_out], ch.nr - ch.nr_out, 0,
 				 buf + done, len - done);
