@@ -13,7 +13,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-s
 	-Wl,--no-warn-rwx-segments
 
 GUEST_SRCS := $(addprefix $(GUEST_DIR)/,head.S trampoline.S cpu.c lib.c serial.c pit.c apic.c \
-	acpi.c mptable.c smp.c tests.c pci.c virtio.c virtio_pci.c bench_net.c shell.c main.c)
+	acpi.c mptable.c smp.c tests.c pci.c virtio.c virtio_pci.c virtio_console.c bench_net.c \
+	shell.c main.c)
 GUEST_OBJS := $(patsubst $(GUEST_DIR)/%,$(GUEST_OUT)/%.o,$(GUEST_SRCS))
 
 $(GUEST_OUT)/%.c.o: $(GUEST_DIR)/%.c

@@ -254,6 +254,7 @@ const struct test tests[] = {
 	{ "virtio_irq", false, test_virtio_irq },
 	{ "virtio_net", false, test_virtio_net },
 	{ "virtio_msix", false, test_virtio_msix },
+	{ "virtio_console", false, test_virtio_console },
 	{ "pci", false, test_pci },
 	{ "bench_blk", false, test_bench_blk },
 	{ "bench_blk_exits", false, test_bench_blk_exits },
