@@ -499,8 +499,16 @@ static void blk_aio_done(void *opaque)
 		}
 	} while (n == ARRAY_SIZE(ev));
 	if (b->starved || b->polling) {
+		struct virtq *vq = &b->dev->vqs[0];
+
 		b->starved = false;
-		blk_queue_notify(b, &b->dev->vqs[0]);	/* notifies too */
+		blk_queue_notify(b, vq);	/* notifies too */
+		/*
+		 * What a kick's pass would report (virtio_dev_process): no kick
+		 * comes for a queue broken here, so the driver must hear now.
+		 */
+		if (vq->broken)
+			virtio_dev_needs_reset(b->dev, vq->why ? vq->why : "malformed queue");
 	} else {
 		blk_notify(b);
 	}

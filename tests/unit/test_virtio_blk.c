@@ -524,6 +524,36 @@ TEST(blk_request_without_status_byte_needs_reset_then_recovers)
 	stop();
 }
 
+/*
+ * A malformed chain that only a completion finds (kicks are off while a
+ * request is in flight) must still end in NEEDS_RESET: no later kick comes.
+ * The I/O thread is held off with the device lock; the test makes its two
+ * calls, the kick's and the completion's, in that order.
+ */
+TEST(blk_malformed_chain_found_by_a_completion_needs_reset)
+{
+	const char *e = start_opts("");
+	struct virtio_dev *d;
+	u64 hdr;
+
+	TEST_ASSERT(!e, "%s", e);
+	d = virtio_mmio_dev(m);
+	pthread_mutex_lock(&d->lock);
+	next_desc = 0;
+	req_queue(VIRTIO_BLK_T_IN, 0, NULL, 4096, true);
+	virtio_blk_ops.queue_notify(blk, &d->vqs[0]);	/* the kick: in flight now */
+	hdr = guest_alloc(&g, 16);
+	guest_desc(&g, g.desc, next_desc, hdr, 16, 0, 0);	/* header, no status byte */
+	guest_publish(&g, next_desc);
+	if (d->nr_watches)				/* the aio completion */
+		d->watches[0].fn(d->watches[0].arg);
+	pthread_mutex_unlock(&d->lock);
+	for (int i = 0; i < 2000 && !(r32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET); i++)
+		usleep(1000);
+	TEST_ASSERT(r32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, "no NEEDS_RESET");
+	stop();
+}
+
 TEST(blk_reset_with_requests_in_flight)
 {
 	const char *e = start_opts("");
