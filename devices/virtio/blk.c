@@ -498,7 +498,8 @@ static void blk_aio_done(void *opaque)
 			blk_finish(b, ev[i].data, (long)ev[i].res);
 		}
 	} while (n == ARRAY_SIZE(ev));
-	if (b->starved || b->polling) {
+	/* A driver that gave up (FAILED) or must reset gets no new requests served. */
+	if ((b->starved || b->polling) && virtio_dev_live(b->dev)) {
 		struct virtq *vq = &b->dev->vqs[0];
 
 		b->starved = false;

@@ -454,8 +454,12 @@ static void slirp_destroy(struct net_backend *b)
 {
 	struct net_slirp *s = to_slirp(b);
 
-	if (s->slirp)
+	/* libslirp's process-wide state: another device's thread may be inside. */
+	if (s->slirp) {
+		pthread_mutex_lock(&slirp_mutex);
 		slirp_cleanup(s->slirp);
+		pthread_mutex_unlock(&slirp_mutex);
+	}
 	while (s->timers) {
 		struct slirp_timer *t = s->timers;
 

@@ -226,6 +226,9 @@ static void common_write(struct virtio_pci *p, u32 off, u32 len, u32 val)
 			p->msix_config = VIRTIO_MSI_NO_VECTOR;
 			for (unsigned int q = 0; q < VIRTIO_MAX_QUEUES; q++)
 				p->queue_vector[q] = VIRTIO_MSI_NO_VECTOR;
+			/* What the device raised before the reset is gone with it. */
+			for (unsigned int i = 0; i < p->nr_vecs; i++)
+				p->vec[i].pending = false;
 			pci_dev_intx(p->pdev, false);
 		}
 		break;
@@ -335,9 +338,16 @@ static void virtio_pci_bar_io(void *opaque, unsigned int bar, u64 off, u8 *data,
 		/* 4.1.4.5: reading clears it and de-asserts INTx. */
 		data[0] = atomic_exchange(&dev->isr, 0);
 		pci_dev_intx(p->pdev, false);
-		/* Raised between the exchange and the line going low: keep it up. */
-		if (atomic_load(&dev->isr) && !p->msix_enabled)
-			pci_dev_intx(p->pdev, true);
+		/*
+		 * Raised between the exchange and the line going low: keep it
+		 * up, unless MSI-X took over meanwhile (decided under the lock).
+		 */
+		if (atomic_load(&dev->isr)) {
+			pthread_mutex_lock(&dev->lock);
+			if (atomic_load(&dev->isr) && !p->msix_enabled)
+				pci_dev_intx(p->pdev, true);
+			pthread_mutex_unlock(&dev->lock);
+		}
 		return;
 	}
 

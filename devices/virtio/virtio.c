@@ -43,12 +43,6 @@ static void eventfd_drain(int fd)
 	}
 }
 
-static bool virtio_dev_live(const struct virtio_dev *dev)
-{
-	return (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !(dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
-}
-
 static void virtio_dev_raise(struct virtio_dev *dev, u32 isr, int queue)
 {
 	atomic_fetch_or(&dev->isr, isr);

@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <linux/virtio_config.h>
+
 #include "devices/virtio/virtqueue.h"
 #include "util/types.h"
 
@@ -139,6 +141,13 @@ void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why);
 int virtio_dev_watch(struct virtio_dev *dev, int fd, void (*fn)(void *arg), void *arg);
 /* Stop (false) or resume (true) watching a watched @fd. Lock held. */
 int virtio_dev_watch_enable(struct virtio_dev *dev, int fd, bool on);
+/* DRIVER_OK and neither FAILED nor NEEDS_RESET: queues may be served. */
+static inline bool virtio_dev_live(const struct virtio_dev *dev)
+{
+	return (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
+}
+
 /* The negotiated features (valid from FEATURES_OK). */
 static inline u64 virtio_dev_features(const struct virtio_dev *dev)
 {

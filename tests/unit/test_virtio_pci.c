@@ -481,6 +481,30 @@ TEST(vpci_masked_vector_sets_its_pending_bit_until_unmasked)
 	stop();
 }
 
+/* What a device raised before a reset is not delivered after it. */
+TEST(vpci_reset_drops_pending_msix)
+{
+	u64 irqs;
+
+	TEST_ASSERT(start(true), "start");
+	for (unsigned int v = 0; v < NR_VECS; v++)
+		msix_entry(v, 0x40 + v, v == 2);
+	msix_ctrl(PCI_MSIX_FLAGS_ENABLE);
+	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
+	cc_wr(CC(queue_select), 2, 0);
+	cc_wr(CC(queue_msix_vector), 2, 2);
+	irqs = virtio_pci_nr_irqs(vp);
+	TEST_ASSERT(request(), "request");
+	for (int i = 0; i < 5000 && !(pba() & 4); i++)
+		usleep(1000);
+	TEST_ASSERT_EQ(pba(), 1u << 2);
+	cc_wr(CC(device_status), 1, 0);
+	TEST_ASSERT_EQ(pba(), 0);
+	wr(c.msix_table + 2 * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4, 0);
+	TEST_ASSERT_EQ(virtio_pci_nr_irqs(vp), irqs);
+	stop();
+}
+
 TEST(vpci_vector_out_of_range_reads_no_vector)
 {
 	static const u16 bad[] = { NR_VECS, NR_VECS + 1, 0x7ff, 0x8000, 0xfffe };
