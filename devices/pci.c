@@ -163,6 +163,18 @@ struct pci_dev *pci_dev_add(struct pci_bus *bus, const struct pci_dev_id *id,
 	return dev;
 }
 
+void pci_dev_remove(struct pci_dev *dev)
+{
+	struct pci_bus *bus = dev->bus;
+
+	pthread_mutex_lock(&bus->lock);
+	pthread_rwlock_wrlock(&bus->bars_lock);
+	bus->devs[dev->slot] = NULL;
+	pthread_rwlock_unlock(&bus->bars_lock);
+	pthread_mutex_unlock(&bus->lock);
+	free(dev);
+}
+
 static bool pci_bar_in_window(const struct pci_bus *bus, u64 addr, u64 size)
 {
 	return addr >= bus->info.mem_base && size <= bus->info.mem_size &&
@@ -354,6 +366,8 @@ static void pci_cfg_write(struct pci_bus *bus, unsigned int slot, unsigned int f
 		pci_intx_update_line(bus, bus->info.intx_gsi[dev->slot]);
 		pthread_mutex_unlock(&bus->intx_lock);
 	}
+	if (dev->ops && dev->ops->command && old_cmd != cfg_get16(dev->cfg + PCI_COMMAND))
+		dev->ops->command(dev->opaque, cfg_get16(dev->cfg + PCI_COMMAND));
 	if (dev->ops && dev->ops->cfg_access && pci_in_caps(dev, off, len))
 		dev->ops->cfg_access(dev->opaque, off, len, true);
 	pthread_mutex_unlock(&bus->lock);

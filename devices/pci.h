@@ -78,6 +78,8 @@ struct pci_dev_ops {
 	 * capability's write mask). Bus lock held. May be NULL.
 	 */
 	void (*cfg_access)(void *opaque, u32 off, u32 len, bool is_write);
+	/* The command register changed (e.g. Bus Master Enable). Bus lock held. May be NULL. */
+	void (*command)(void *opaque, u16 cmd);
 };
 
 struct pci_dev_id {
@@ -100,6 +102,11 @@ const struct pci_bus_info *pci_bus_info(const struct pci_bus *bus);
  */
 struct pci_dev *pci_dev_add(struct pci_bus *bus, const struct pci_dev_id *id,
 			    const struct pci_dev_ops *ops, void *opaque, int *err);
+/*
+ * Take a device that failed to set up off the bus again, before the
+ * machine runs: its slot reads empty, its BARs decode nowhere.
+ */
+void pci_dev_remove(struct pci_dev *dev);
 /*
  * A 32-bit non-prefetchable memory BAR of @size bytes (a power of 2,
  * >= 4 KiB), given an address in the window now. -ENOSPC when the window is

@@ -59,6 +59,7 @@ struct virtio_pci {
 	struct msix_vec vec[MSIX_MAX];
 
 	int cfg_cap;			/* VIRTIO_PCI_CAP_PCI_CFG offset */
+	bool bus_master;		/* Bus Master Enable (dev->lock): DMA and MSIs */
 	_Atomic u64 nr_irqs;
 };
 
@@ -118,7 +119,7 @@ static void msix_sync(struct virtio_pci *p, struct msix_vec *v)
 	} else {
 		irq_route_msi_set(p->vm, v->gsi, addr, v->data);
 	}
-	if (v->pending) {
+	if (v->pending && p->bus_master) {
 		v->pending = false;
 		msix_fire(p, v);
 	}
@@ -138,8 +139,11 @@ static void virtio_pci_interrupt(void *opaque, u32 isr, int queue)
 
 	if (p->msix_enabled) {
 		vector = queue < 0 ? p->msix_config : p->queue_vector[queue];
-		/* 4.1.5.1.2: no vector, no interrupt. */
-		if (vector >= p->nr_vecs)
+		/*
+		 * 4.1.5.1.2: no vector, no interrupt. An MSI is a memory write:
+		 * without Bus Master Enable it goes nowhere (as on hardware).
+		 */
+		if (vector >= p->nr_vecs || !p->bus_master)
 			return;
 		if (msix_live(p, &p->vec[vector]))
 			msix_fire(p, &p->vec[vector]);
@@ -463,10 +467,28 @@ static void virtio_pci_cfg_access(void *opaque, u32 off, u32 len, bool is_write)
 	}
 }
 
+/*
+ * Bus Master Enable: without it a PCI device must not touch memory, so the
+ * queues take no new buffers (a kexec'd kernel clears it to keep devices
+ * off the old kernel's buffers) and MSIs are not sent. Bus lock held.
+ */
+static void virtio_pci_command(void *opaque, u16 cmd)
+{
+	struct virtio_pci *p = opaque;
+
+	pthread_mutex_lock(&p->dev.lock);
+	p->bus_master = cmd & PCI_COMMAND_MASTER;
+	virtio_dev_set_paused(&p->dev, !p->bus_master);
+	if (p->bus_master)
+		msix_sync_all(p);	/* what waited for it */
+	pthread_mutex_unlock(&p->dev.lock);
+}
+
 static const struct pci_dev_ops virtio_pci_ops = {
 	.bar_io = virtio_pci_bar_io,
 	.bar_map = virtio_pci_bar_map,
 	.cfg_access = virtio_pci_cfg_access,
+	.command = virtio_pci_command,
 };
 
 static u32 virtio_pci_class(u32 device_id)
@@ -583,6 +605,10 @@ struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus,
 		*err = r;
 		return NULL;
 	}
+	/* Bus Master Enable is clear at reset: no DMA until the driver sets it. */
+	pthread_mutex_lock(&p->dev.lock);
+	virtio_dev_set_paused(&p->dev, true);
+	pthread_mutex_unlock(&p->dev.lock);
 	p->pdev = pci_dev_add(bus, &id, &virtio_pci_ops, p, &r);
 	if (!p->pdev) {
 		virtio_dev_exit(&p->dev);
@@ -590,17 +616,14 @@ struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus,
 		*err = r;
 		return NULL;
 	}
-	/*
-	 * The BAR first: it is what can run out (-ENOSPC). The slot stays
-	 * taken on failure and its ops keep pointing at @p, so nothing may
-	 * reach them: with no BAR and no capability, the bus never calls
-	 * them. (The capabilities are a fixed set that always fits.)
-	 */
+	/* The BAR first: it is what can run out (-ENOSPC). */
 	r = pci_dev_add_bar(p->pdev, 0, VIRTIO_PCI_BAR_SIZE);
 	if (!r)
 		r = virtio_pci_caps(p);
 	if (r < 0) {
-		/* The slot stays taken: the machine gives up on a failed device. */
+		/* The slot goes too: nothing on the bus may point at @p. */
+		pci_dev_remove(p->pdev);
+		p->pdev = NULL;
 		virtio_pci_destroy(p);
 		*err = r;
 		return NULL;

@@ -367,6 +367,19 @@ void virtio_dev_queue_ready(struct virtio_dev *dev, u32 index, bool ready)
 		eventfd_signal(dev->notify_fd[index]);
 }
 
+void virtio_dev_set_paused(struct virtio_dev *dev, bool paused)
+{
+	for (unsigned int q = 0; q < dev->ops->nr_queues; q++) {
+		struct virtq *vq = &dev->vqs[q];
+		bool was = vq->paused;
+
+		vq->paused = paused;
+		/* Kicks may have come meanwhile: look at the queue again. */
+		if (was && !paused && vq->ready)
+			eventfd_signal(dev->notify_fd[q]);
+	}
+}
+
 void virtio_dev_kick(struct virtio_dev *dev, u32 index)
 {
 	if (index < dev->ops->nr_queues)

@@ -126,6 +126,11 @@ void virtio_dev_config_write(struct virtio_dev *dev, u32 offset, const u8 *data,
 struct virtq *virtio_dev_queue(struct virtio_dev *dev, u32 index);
 /* QueueReady 1/0. A ring outside RAM puts the device in NEEDS_RESET. */
 void virtio_dev_queue_ready(struct virtio_dev *dev, u32 index, bool ready);
+/*
+ * Stop (true) or allow (false) taking new buffers from any queue: PCI's
+ * Bus Master Enable. Requests already taken complete. "locked".
+ */
+void virtio_dev_set_paused(struct virtio_dev *dev, bool paused);
 /* A trapped notify: hand it to the I/O thread. Any thread, no lock needed. */
 void virtio_dev_kick(struct virtio_dev *dev, u32 index);
 

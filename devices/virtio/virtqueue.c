@@ -71,7 +71,10 @@ void virtq_init(struct virtq *vq, const struct vm *vm, u16 index, u16 max_size)
 
 void virtq_reset(struct virtq *vq)
 {
+	bool paused = vq->paused;	/* the transport's, not the driver's to reset */
+
 	virtq_init(vq, vq->vm, vq->index, vq->max_size);
+	vq->paused = paused;
 }
 
 void virtq_set_features(struct virtq *vq, bool indirect, bool event_idx)
@@ -151,7 +154,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	u16 avail_idx, pending;
 	int r;
 
-	if (!vq->ready)
+	if (!vq->ready || vq->paused)
 		return 0;
 	if (vq->broken)
 		return -EIO;
@@ -260,7 +263,7 @@ void virtq_disable_notify(struct virtq *vq)
 
 bool virtq_enable_notify(struct virtq *vq)
 {
-	if (!vq->ready || vq->broken)
+	if (!vq->ready || vq->broken || vq->paused)
 		return false;
 	if (vq->event_idx)
 		store16(&vq->used->ring[vq->size], vq->last_avail);	/* avail_event */

@@ -45,6 +45,11 @@ struct virtq {
 	bool event_idx;		/* VIRTIO_RING_F_EVENT_IDX */
 
 	bool ready;		/* enabled: rings translated and checked */
+	/*
+	 * The device may not touch guest memory for new work (PCI Bus Master
+	 * Enable clear): nothing pops, and kick suppression does not loop.
+	 */
+	bool paused;
 	bool broken;		/* a malformation was seen; see @why */
 	const char *why;	/* what was malformed, for the log */
 

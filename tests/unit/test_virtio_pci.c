@@ -211,6 +211,8 @@ static void setup_queue(u16 q, u64 desc, u64 avail, u64 used)
 /* Reset, then Linux's probe order (3.1.1) with queue 0; the final status. */
 static u8 driver_init(u64 features)
 {
+	/* pci_enable_device() + pci_set_master(), as Linux's probe does. */
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	set_status(0);
 	memset(g.ram, 0, 0x10000);
 	g.avail_idx = 0;
@@ -437,6 +439,46 @@ TEST(vpci_msix_interrupts_are_counted_per_vector)
 	usleep(10000);
 	TEST_ASSERT_EQ(virtio_pci_nr_irqs(vp), irqs);
 	TEST_ASSERT_EQ(cfg_rd(PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, 0);
+	stop();
+}
+
+/*
+ * Bus Master Enable clear: the device takes no buffers and sends no MSI
+ * (what a kexec'd kernel relies on); set again, the waiting request runs.
+ */
+TEST(vpci_no_dma_and_no_msi_without_bus_master)
+{
+	u64 out, in, irqs;
+	u16 head, want;
+
+	TEST_ASSERT(start(true), "start");
+	for (unsigned int v = 0; v < NR_VECS; v++)
+		msix_entry(v, 0x40 + v, false);
+	msix_ctrl(PCI_MSIX_FLAGS_ENABLE);
+	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
+	cc_wr(CC(queue_select), 2, 0);
+	cc_wr(CC(queue_msix_vector), 2, 1);
+	TEST_ASSERT(request(), "request with bus master");
+
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	irqs = virtio_pci_nr_irqs(vp);
+	out = guest_alloc(&g, 16);
+	in = guest_alloc(&g, 16);
+	head = (g.avail_idx * 2) % g.qsize;
+	want = guest_used_idx(&g) + 1;
+	memcpy(guest_ptr(&g, out), "hello", 5);
+	memset(guest_ptr(&g, in), 0, 8);
+	guest_chain(&g, head, (struct seg[]){ { out, 5, false }, { in, 8, true } }, 2);
+	guest_publish(&g, head);
+	kick0();
+	usleep(50000);
+	TEST_ASSERT_EQ(guest_used_idx(&g), (u16)(want - 1));
+	TEST_ASSERT_EQ(*(u8 *)guest_ptr(&g, in), 0);
+	TEST_ASSERT_EQ(virtio_pci_nr_irqs(vp), irqs);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	TEST_ASSERT(guest_wait_used(&g, want), "the waiting request never ran");
+	TEST_ASSERT(!memcmp(guest_ptr(&g, in), "hello", 5), "data");
+	TEST_ASSERT(wait_irqs(irqs + 1), "no MSI after bus master");
 	stop();
 }
 
@@ -955,13 +997,13 @@ TEST(vpci_intx_line_with_kvm)
 	TEST_ASSERT_EQ(isr(), VIRTIO_ISR_VQ);
 	TEST_ASSERT_EQ(fake_kvm_line(PG_INTX_LINE(slot)), 0);
 	/* Interrupt Disable masks it at the bus. */
-	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	irqs = virtio_pci_nr_irqs(vp);
 	TEST_ASSERT(request(), "request");
 	TEST_ASSERT(wait_irqs(irqs + 1), "no interrupt");
 	TEST_ASSERT_EQ(fake_kvm_line(PG_INTX_LINE(slot)), 0);
 	TEST_ASSERT(cfg_rd(PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, "status");
-	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	TEST_ASSERT_EQ(fake_kvm_line(PG_INTX_LINE(slot)), 1);
 	/* A reset lowers it too. */
 	set_status(0);
