@@ -4,7 +4,8 @@
 # Needs Debian clang and libclang-rt-14-dev (the fuzzer runtime). Corpora
 # live in build/<arch>/fuzz/corpus-<target>, seeded from tests/fuzz/seeds/<target>
 # (hand-made valid requests); crashes are left in
-# build/<arch>/fuzz/ (crash-*) and make the script fail.
+# build/<arch>/fuzz/ (crash-*) and make the script fail. The device targets
+# (fuzz_vm.h) silence vmm's own warnings; FUZZ_VERBOSE=1 shows them.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 BUDGET=${1:-60}
@@ -21,6 +22,15 @@ srcs() {
 	fuzz_virtqueue) echo devices/virtio/virtqueue.c kvm/mem.c ;;
 	fuzz_virtio_blk) echo devices/virtio/blk.c devices/virtio/virtio.c \
 		devices/virtio/virtqueue.c kvm/mem.c util/why.c util/log.c -laio ;;
+	fuzz_virtio_pci) echo devices/pci.c devices/virtio/pci.c devices/virtio/rng.c \
+		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/eventfd.c \
+		kvm/irq.c kvm/mem.c util/log.c ;;
+	fuzz_virtio_net) echo devices/virtio/net.c devices/virtio/net_tap.c \
+		devices/virtio/net_slirp.c devices/virtio/virtio.c devices/virtio/virtqueue.c \
+		kvm/bus.c kvm/mem.c util/log.c ;;
+	fuzz_virtio_console) echo devices/virtio/console.c devices/console.c devices/term.c \
+		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/mem.c \
+		util/log.c ;;
 	*) return 1 ;;
 	esac
 }
