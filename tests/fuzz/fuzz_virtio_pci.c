@@ -7,7 +7,7 @@
  * as a vcpu's would: configuration space by ECAM and by 0xcf8/0xcfc, BAR 0
  * through the BAR window (common cfg, ISR, device cfg, notify, MSI-X table
  * and PBA, anything else), the VIRTIO_PCI_CAP_PCI_CFG window, BAR moves
- * and decode toggles, MSI-X set-up; kicks run the backend (virtio-rng, or
+ * and decode and Bus Master toggles, MSI-X set-up; kicks run the backend (virtio-rng, or
  * the echo backend of the unit tests) on guest RAM. Each input gets a new bus and
  * device, so it runs the same way every time.
  *
@@ -166,11 +166,15 @@ static void find_caps(void)
 	fuzz_check(cap_pcicfg && !cap_msix == !(p0 & P_MSI), "capabilities missing");
 }
 
+/* As Linux's virtio_pci_probe() and virtio_dev_probe(): bus master, then status and features. */
 static void driver_init(u8 arg, u32 val)
 {
 	u64 f;
 	u8 s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 
+	if (!(arg & 4))		/* else a driver that forgot: no DMA, no MSI */
+		cfg_wr(PCI_COMMAND, 2, cfg_rd(PCI_COMMAND, 2) | PCI_COMMAND_MEMORY |
+		       PCI_COMMAND_MASTER);
 	common_wr(CC(device_status), 1, 0);
 	common_wr(CC(device_status), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	common_wr(CC(device_status), 1, s);
