@@ -406,6 +406,32 @@ TEST(vpci_features_ok_needs_version_1)
 	stop();
 }
 
+/*
+ * A started device with MSI-X on, every vector aimed at 0x40 + v (vector
+ * @masked masked, or none for NR_VECS), driver up, queue 0 on vector @qvec.
+ */
+static bool msix_start(unsigned int masked, u16 qvec)
+{
+	if (!start(true))
+		return false;
+	for (unsigned int v = 0; v < NR_VECS; v++)
+		msix_entry(v, 0x40 + v, v == masked);
+	msix_ctrl(PCI_MSIX_FLAGS_ENABLE);
+	if (!(driver_init(F_V1) & S_DOK))
+		return false;
+	cc_wr(CC(queue_select), 2, 0);
+	cc_wr(CC(queue_msix_vector), 2, qvec);
+	return true;
+}
+
+/* Wait (up to 5 s) for the PBA to read @bits. */
+static bool wait_pba(u64 bits)
+{
+	for (int i = 0; i < 5000 && pba() != bits; i++)
+		usleep(1000);
+	return pba() == bits;
+}
+
 TEST(vpci_msix_interrupts_are_counted_per_vector)
 {
 	u64 irqs;
@@ -451,13 +477,7 @@ TEST(vpci_no_dma_and_no_msi_without_bus_master)
 	u64 out, in, irqs;
 	u16 head, want;
 
-	TEST_ASSERT(start(true), "start");
-	for (unsigned int v = 0; v < NR_VECS; v++)
-		msix_entry(v, 0x40 + v, false);
-	msix_ctrl(PCI_MSIX_FLAGS_ENABLE);
-	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
-	cc_wr(CC(queue_select), 2, 0);
-	cc_wr(CC(queue_msix_vector), 2, 1);
+	TEST_ASSERT(msix_start(NR_VECS, 1), "start");
 	TEST_ASSERT(request(), "request with bus master");
 
 	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
@@ -486,19 +506,11 @@ TEST(vpci_masked_vector_sets_its_pending_bit_until_unmasked)
 {
 	u64 irqs;
 
-	TEST_ASSERT(start(true), "start");
-	for (unsigned int v = 0; v < NR_VECS; v++)
-		msix_entry(v, 0x40 + v, v == 2);
-	msix_ctrl(PCI_MSIX_FLAGS_ENABLE);
-	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
-	cc_wr(CC(queue_select), 2, 0);
-	cc_wr(CC(queue_msix_vector), 2, 2);
+	TEST_ASSERT(msix_start(2, 2), "start");
 
 	irqs = virtio_pci_nr_irqs(vp);
 	TEST_ASSERT(request(), "request");
-	for (int i = 0; i < 5000 && !(pba() & 4); i++)
-		usleep(1000);
-	TEST_ASSERT_EQ(pba(), 1u << 2);
+	TEST_ASSERT(wait_pba(1u << 2), "pba %llx", (unsigned long long)pba());
 	TEST_ASSERT_EQ(rd(c.msix_pba, 1), 4);
 	TEST_ASSERT_EQ(rd(c.msix_pba + 1, 1), 0);
 	TEST_ASSERT_EQ(virtio_pci_nr_irqs(vp), irqs);
@@ -513,9 +525,7 @@ TEST(vpci_masked_vector_sets_its_pending_bit_until_unmasked)
 	/* The function mask holds every vector the same way. */
 	msix_ctrl(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 	TEST_ASSERT(request(), "request");
-	for (int i = 0; i < 5000 && !(pba() & 4); i++)
-		usleep(1000);
-	TEST_ASSERT_EQ(pba(), 1u << 2);
+	TEST_ASSERT(wait_pba(1u << 2), "pba %llx", (unsigned long long)pba());
 	TEST_ASSERT_EQ(virtio_pci_nr_irqs(vp), irqs + 1);
 	msix_ctrl(PCI_MSIX_FLAGS_ENABLE);
 	TEST_ASSERT_EQ(virtio_pci_nr_irqs(vp), irqs + 2);
@@ -528,18 +538,10 @@ TEST(vpci_reset_drops_pending_msix)
 {
 	u64 irqs;
 
-	TEST_ASSERT(start(true), "start");
-	for (unsigned int v = 0; v < NR_VECS; v++)
-		msix_entry(v, 0x40 + v, v == 2);
-	msix_ctrl(PCI_MSIX_FLAGS_ENABLE);
-	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
-	cc_wr(CC(queue_select), 2, 0);
-	cc_wr(CC(queue_msix_vector), 2, 2);
+	TEST_ASSERT(msix_start(2, 2), "start");
 	irqs = virtio_pci_nr_irqs(vp);
 	TEST_ASSERT(request(), "request");
-	for (int i = 0; i < 5000 && !(pba() & 4); i++)
-		usleep(1000);
-	TEST_ASSERT_EQ(pba(), 1u << 2);
+	TEST_ASSERT(wait_pba(1u << 2), "pba %llx", (unsigned long long)pba());
 	cc_wr(CC(device_status), 1, 0);
 	TEST_ASSERT_EQ(pba(), 0);
 	wr(c.msix_table + 2 * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4, 0);
