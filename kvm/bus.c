@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kvm/bus.h"
+#include "kvm/kvm.h"
 #include "util/log.h"
 
 void bus_init(struct bus *bus, const char *name)
@@ -141,4 +142,20 @@ bool bus_access(struct bus *bus, struct vcpu *vcpu, u64 addr, u8 *data,
 		memset(data, 0xff, len);
 	bus_note_miss(bus, addr, len, is_write);
 	return false;
+}
+
+int bus_register(struct vm *vm, enum bus_kind kind, u64 base, u64 len,
+		 bus_handler_t handler, void *opaque, const char *name)
+{
+	int r = bus_add(&vm->bus[kind], base, len, handler, opaque, name);
+
+	/* Overlapping devices are a bug in vmm's machine description. */
+	if (r == -EEXIST) {
+		const struct bus_range *o = bus_find(&vm->bus[kind], base);
+
+		log_error("%s 0x%llx+0x%llx for %s overlaps %s", vm->bus[kind].name,
+			  (unsigned long long)base, (unsigned long long)len, name,
+			  o ? o->name : "another device");
+	}
+	return r;
 }

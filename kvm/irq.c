@@ -192,3 +192,12 @@ int irq_msi_signal(struct vm *vm, u64 addr, u32 data, u32 devid)
 	/* > 0: delivered; 0: the guest blocked it. Either way it is gone. */
 	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
+
+int irq_line_set(struct vm *vm, u32 gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		return -errno;
+	return 0;
+}

@@ -110,31 +110,6 @@ void vm_close(struct vm *vm)
 	vm->vm_fd = vm->sys_fd = vm->stop_fd = -1;
 }
 
-int bus_register(struct vm *vm, enum bus_kind kind, u64 base, u64 len,
-		 bus_handler_t handler, void *opaque, const char *name)
-{
-	int r = bus_add(&vm->bus[kind], base, len, handler, opaque, name);
-
-	/* Overlapping devices are a bug in vmm's machine description. */
-	if (r == -EEXIST) {
-		const struct bus_range *o = bus_find(&vm->bus[kind], base);
-
-		log_error("%s 0x%llx+0x%llx for %s overlaps %s", vm->bus[kind].name,
-			  (unsigned long long)base, (unsigned long long)len, name,
-			  o ? o->name : "another device");
-	}
-	return r;
-}
-
-int irq_line_set(struct vm *vm, u32 gsi, int level)
-{
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		return -errno;
-	return 0;
-}
-
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 {
 	int expected = VM_RUNNING;

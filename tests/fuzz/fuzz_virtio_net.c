@@ -223,21 +223,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	size_t nr_ops;
 	u8 *ram;
 
-	memcpy(p, data, MIN(size, PARAMS));
-	data += MIN(size, PARAMS);
-	size -= MIN(size, PARAMS);
-	nr_ops = MIN((size_t)p[3], size / FUZZ_OP_SIZE);
-	opv = data;
-	data += nr_ops * FUZZ_OP_SIZE;
-	size -= nr_ops * FUZZ_OP_SIZE;
-	input = data;
-	input_len = size;
+	ram = fuzz_split(data, size, p, PARAMS, 3, &opv, &nr_ops, &input, &input_len, RAM_SIZE);
+	if (!ram)
+		return 0;
 	rx_size = 1u << (p[1] % 10);	/* 1 .. 512: one too big */
 	tx_size = 1u << (p[2] % 10);
 
-	/* Exact size: ASan flags a byte past guest RAM. */
-	ram = calloc(1, RAM_SIZE);
-	memcpy(ram, data, MIN(size, RAM_SIZE));
 	vm.regions[0].hva = ram;
 	device_reset();
 	driver_init(p[0]);

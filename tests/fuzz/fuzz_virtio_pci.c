@@ -372,24 +372,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct virtio_pci *vp;
 	struct virtio_dev *dev;
 	struct pci_bus *bus;
-	const u8 *opv;
-	size_t nr_ops;
+	const u8 *opv, *rest;
+	size_t nr_ops, rest_len;
 	void *opaque;
 	u8 *ram;
 	int err;
 
-	memcpy(p, data, MIN(size, PARAMS));
-	data += MIN(size, PARAMS);
-	size -= MIN(size, PARAMS);
+	ram = fuzz_split(data, size, p, PARAMS, 1, &opv, &nr_ops, &rest, &rest_len, RAM_SIZE);
+	if (!ram)
+		return 0;
 	p0 = p[0];
-	nr_ops = MIN((size_t)p[1], size / FUZZ_OP_SIZE);
-	opv = data;
-	data += nr_ops * FUZZ_OP_SIZE;
-	size -= nr_ops * FUZZ_OP_SIZE;
-
-	/* Exact size: ASan flags a byte past guest RAM. */
-	ram = calloc(1, RAM_SIZE);
-	memcpy(ram, data, MIN(size, RAM_SIZE));
 	fuzz_vm_init(&vm, ram, RAM_SIZE);
 	vm.msi = p0 & P_MSI;
 	if (p0 & P_FAKE_KVM)

@@ -4,9 +4,10 @@
 
 /*
  * What the device fuzz targets share: a struct vm with one RAM region and
- * vm_fd = -1 (or fake_kvm's fd), the few kvm/vm.c functions the devices
- * call (as vm.c has them: linking vm.c would pull in the vcpus and every
- * machine), and a device core whose I/O thread is replaced by direct calls.
+ * vm_fd = -1 (or fake_kvm's fd), kvm/vm.c's stop request without vcpus
+ * (linking vm.c would pull in the vcpus and every machine), the split of an
+ * input into parameters, ops and guest RAM, and a device core whose I/O
+ * thread is replaced by direct calls.
  *
  * The I/O thread: virtio_dev_init() starts it; fuzz_dev_own() stops it at
  * once (nothing is queued yet), and fuzz_dev_pump() then runs what it
@@ -80,22 +81,7 @@ static inline void fuzz_vm_free(struct vm *vm)
 	bus_free(&vm->bus[BUS_MMIO]);
 }
 
-/* ---- kvm/vm.c, as it is there ---- */
-
-int bus_register(struct vm *vm, enum bus_kind kind, u64 base, u64 len,
-		 bus_handler_t handler, void *opaque, const char *name)
-{
-	return bus_add(&vm->bus[kind], base, len, handler, opaque, name);
-}
-
-int irq_line_set(struct vm *vm, u32 gsi, int level)
-{
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		return -errno;
-	return 0;
-}
+/* ---- kvm/vm.c's stop request, without vcpus to kick ---- */
 
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 {
@@ -273,5 +259,33 @@ static inline struct fuzz_op fuzz_op_at(const u8 *p)
 }
 
 #define FUZZ_OP_SIZE	8
+
+/*
+ * An input: @np parameter bytes into @p (zero-filled when short), then up
+ * to p[@nr_ops_param] ops of FUZZ_OP_SIZE bytes, then the rest, whose first
+ * @ram_size bytes become guest RAM. Returns that RAM (calloc'ed exactly
+ * @ram_size, so ASan flags a byte past it); @rest and @rest_len: after the ops.
+ */
+static inline u8 *fuzz_split(const u8 *data, size_t size, u8 *p, size_t np,
+			     unsigned int nr_ops_param, const u8 **ops, size_t *nr_ops,
+			     const u8 **rest, size_t *rest_len, size_t ram_size)
+{
+	u8 *ram;
+
+	memset(p, 0, np);
+	memcpy(p, data, MIN(size, np));
+	data += MIN(size, np);
+	size -= MIN(size, np);
+	*nr_ops = MIN((size_t)p[nr_ops_param], size / FUZZ_OP_SIZE);
+	*ops = data;
+	data += *nr_ops * FUZZ_OP_SIZE;
+	size -= *nr_ops * FUZZ_OP_SIZE;
+	*rest = data;
+	*rest_len = size;
+	ram = calloc(1, ram_size);
+	if (ram)
+		memcpy(ram, data, MIN(size, ram_size));
+	return ram;
+}
 
 #endif

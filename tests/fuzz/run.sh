@@ -27,9 +27,9 @@ srcs() {
 		kvm/irq.c kvm/mem.c util/log.c ;;
 	fuzz_virtio_net) echo devices/virtio/net.c devices/virtio/net_tap.c \
 		devices/virtio/net_slirp.c devices/virtio/virtio.c devices/virtio/virtqueue.c \
-		kvm/bus.c kvm/mem.c util/log.c ;;
+		kvm/bus.c kvm/irq.c kvm/mem.c util/log.c ;;
 	fuzz_virtio_console) echo devices/virtio/console.c devices/console.c devices/term.c \
-		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/mem.c \
+		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/irq.c kvm/mem.c \
 		util/log.c ;;
 	*) return 1 ;;
 	esac
