@@ -44,6 +44,79 @@
 #ifdef VMM_HAVE_SLIRP
 #include <slirp/libslirp.h>
 
+/*
+ * The six libslirp calls we make. The dynamic build loads libslirp (and
+ * GLib under it) on the first --net user only: mapped and initialised at
+ * start-up they cost every VM about 1 MiB of RSS, used or not.
+ */
+struct slirp_lib {
+	__typeof__(slirp_new) *new;
+	__typeof__(slirp_cleanup) *cleanup;
+	__typeof__(slirp_input) *input;
+	__typeof__(slirp_pollfds_fill) *pollfds_fill;
+	__typeof__(slirp_pollfds_poll) *pollfds_poll;
+	__typeof__(slirp_add_hostfwd) *add_hostfwd;
+};
+
+#ifdef VMM_SLIRP_DLOPEN
+#include <dlfcn.h>
+
+#define SLIRP_SONAME	"libslirp.so.0"
+
+static struct slirp_lib lib;
+static const char *lib_error;
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void slirp_lib_open(void)
+{
+	static char msg[256];
+	void *h = dlopen(SLIRP_SONAME, RTLD_NOW | RTLD_LOCAL);
+	struct {
+		void **fn;
+		const char *name;
+	} syms[] = {
+		{ (void **)&lib.new, "slirp_new" },
+		{ (void **)&lib.cleanup, "slirp_cleanup" },
+		{ (void **)&lib.input, "slirp_input" },
+		{ (void **)&lib.pollfds_fill, "slirp_pollfds_fill" },
+		{ (void **)&lib.pollfds_poll, "slirp_pollfds_poll" },
+		{ (void **)&lib.add_hostfwd, "slirp_add_hostfwd" },
+	};
+
+	if (!h) {
+		snprintf(msg, sizeof(msg), "cannot load %s (Debian package libslirp0): %s",
+			 SLIRP_SONAME, dlerror());
+		lib_error = msg;
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
+		*syms[i].fn = dlsym(h, syms[i].name);
+		if (!*syms[i].fn) {
+			snprintf(msg, sizeof(msg), "%s has no %s", SLIRP_SONAME, syms[i].name);
+			lib_error = msg;
+			return;
+		}
+	}
+}
+
+/* NULL once libslirp is usable, else why not. */
+static const char *slirp_lib_load(void)
+{
+	pthread_once(&lib_once, slirp_lib_open);
+	return lib_error;
+}
+#else
+static const struct slirp_lib lib = {
+	slirp_new, slirp_cleanup, slirp_input, slirp_pollfds_fill, slirp_pollfds_poll,
+	slirp_add_hostfwd,
+};
+
+static const char *slirp_lib_load(void)
+{
+	return NULL;
+}
+#endif
+
 /* QEMU's -netdev user defaults, which guests and users know. */
 #define USER_NET	"10.0.2.0"
 #define USER_MASK	"255.255.255.0"
@@ -327,7 +400,7 @@ static void slirp_arm(struct net_slirp *s)
 	s64 next;
 
 	s->nr_pfd = 0;
-	slirp_pollfds_fill(s->slirp, &timeout, cb_add_poll, s);
+	lib.pollfds_fill(s->slirp, &timeout, cb_add_poll, s);
 	epoll_sync(s);
 	next = now_ns() / 1000000 + MIN(timeout, 1000u);
 	for (struct slirp_timer *t = s->timers; t; t = t->next)
@@ -348,7 +421,7 @@ static void slirp_pass(struct net_slirp *s)
 	pthread_mutex_lock(&slirp_mutex);
 	if (s->nr_pfd)
 		r = poll(s->pfd, s->nr_pfd, 0);
-	slirp_pollfds_poll(s->slirp, r < 0, cb_get_revents, s);
+	lib.pollfds_poll(s->slirp, r < 0, cb_get_revents, s);
 	timers_run(s);
 	slirp_arm(s);
 	pthread_mutex_unlock(&slirp_mutex);
@@ -405,7 +478,7 @@ static void slirp_send(struct net_backend *b, const struct iovec *iov, unsigned 
 	}
 	iov_to_buf(iov, nr, 0, s->tx_buf, len);
 	pthread_mutex_lock(&slirp_mutex);
-	slirp_input(s->slirp, s->tx_buf, len);
+	lib.input(s->slirp, s->tx_buf, len);
 	pthread_mutex_unlock(&slirp_mutex);
 }
 
@@ -457,7 +530,7 @@ static void slirp_destroy(struct net_backend *b)
 	/* libslirp's process-wide state: another device's thread may be inside. */
 	if (s->slirp) {
 		pthread_mutex_lock(&slirp_mutex);
-		slirp_cleanup(s->slirp);
+		lib.cleanup(s->slirp);
 		pthread_mutex_unlock(&slirp_mutex);
 	}
 	while (s->timers) {
@@ -498,7 +571,7 @@ static int add_hostfwd(struct net_slirp *s, const struct virtio_net_hostfwd *f,
 	int err;
 
 	errno = 0;
-	if (!slirp_add_hostfwd(s->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
+	if (!lib.add_hostfwd(s->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
 			       f->guest_port))
 		return 0;
 	err = errno ? errno : EADDRINUSE;
@@ -519,8 +592,14 @@ struct net_backend *net_slirp_create(const struct virtio_net_opts *o, int *err,
 		.version = 4,
 		.in_enabled = true,
 	};
-	struct net_slirp *s = calloc(1, sizeof(*s));
+	struct net_slirp *s;
 
+	*why = slirp_lib_load();
+	if (*why) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
 	if (!s) {
 		*err = -ENOMEM;
 		*why = "out of memory";
@@ -541,7 +620,7 @@ struct net_backend *net_slirp_create(const struct virtio_net_opts *o, int *err,
 	inet_pton(AF_INET, USER_DHCP, &cfg.vdhcp_start);
 	inet_pton(AF_INET, USER_DNS, &cfg.vnameserver);
 	/* Single-threaded still: no I/O thread runs slirp yet. */
-	s->slirp = slirp_new(&cfg, &slirp_cbs, s);
+	s->slirp = lib.new(&cfg, &slirp_cbs, s);
 	if (!s->slirp) {
 		*err = -ENOMEM;
 		*why = "libslirp refused its configuration";
