@@ -274,6 +274,12 @@ bool virtq_enable_notify(struct virtq *vq)
 	return load16(&vq->avail->idx) != vq->last_avail;
 }
 
+bool virtq_has_avail(const struct virtq *vq)
+{
+	return vq->ready && !vq->broken && !vq->paused &&
+	       load16(&vq->avail->idx) != vq->last_avail;
+}
+
 /* The one walk both copies share: @to_iov picks the direction. */
 static size_t iov_copy(const struct iovec *iov, unsigned int nr, size_t off, u8 *buf,
 		       size_t len, bool to_iov)

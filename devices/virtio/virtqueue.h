@@ -125,6 +125,8 @@ bool virtq_should_notify(struct virtq *vq);
  */
 void virtq_disable_notify(struct virtq *vq);
 bool virtq_enable_notify(struct virtq *vq);
+/* Has the driver made buffers available that were not popped yet? */
+bool virtq_has_avail(const struct virtq *vq);
 
 /* Helpers over a chain's iovecs. Return bytes copied. */
 size_t iov_to_buf(const struct iovec *iov, unsigned int nr, size_t off,
