@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SEQ_LEN		(128 << 10)
 #define SEQ_QD		8
 #define SEQ_BYTES	(256ULL << 20)
+#define HUGE_PAGE	(2UL << 20)	/* >= SEQ_QD * SEQ_LEN */
 #define RAND_N		20000
 #define RAND_QD		32
 
@@ -110,10 +112,15 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	if (posix_memalign((void **)&buf, 4096, SEQ_QD * SEQ_LEN) || io_setup(256, &ctx) < 0) {
+	/*
+	 * A transparent huge page, as vmm gives guest RAM: the same page size
+	 * on both sides, so O_DIRECT pins and maps the same number of pages.
+	 */
+	if (posix_memalign((void **)&buf, HUGE_PAGE, HUGE_PAGE) || io_setup(256, &ctx) < 0) {
 		fprintf(stderr, "blkhost: no memory or io_setup failed\n");
 		return 1;
 	}
+	madvise(buf, HUGE_PAGE, MADV_HUGEPAGE);
 	for (size_t i = 0; i < SEQ_QD * SEQ_LEN; i++)
 		buf[i] = (uint8_t)(i * 131 + 7);
 	seq_n = SEQ_BYTES / SEQ_LEN;
