@@ -364,6 +364,9 @@ hvc)
 	fi
 	;;
 esac
+# poweroff -f does not wait for what is still in the serial driver's
+# buffer: the last INNER: line was once lost that way. Let it drain.
+sleep 0.3
 poweroff -f
 INIT
 chmod +x "$r/init"
