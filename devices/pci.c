@@ -132,11 +132,6 @@ void pci_bus_destroy(struct pci_bus *bus)
 	free(bus);
 }
 
-const struct pci_bus_info *pci_bus_info(const struct pci_bus *bus)
-{
-	return &bus->info;
-}
-
 struct pci_dev *pci_dev_add(struct pci_bus *bus, const struct pci_dev_id *id,
 			    const struct pci_dev_ops *ops, void *opaque, int *err)
 {

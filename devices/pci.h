@@ -94,7 +94,6 @@ struct pci_bus *pci_bus_create(struct vm *vm, const struct pci_bus_info *info);
 /* Register the BAR window on the MMIO bus (and ECAM if any). */
 int pci_bus_register(struct pci_bus *bus);
 void pci_bus_destroy(struct pci_bus *bus);
-const struct pci_bus_info *pci_bus_info(const struct pci_bus *bus);
 
 /*
  * A new function 0 in the next free slot (the host bridge takes slot 0 at

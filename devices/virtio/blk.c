@@ -531,28 +531,19 @@ static void blk_aio_done(void *opaque)
 			blk_finish(b, ev[i].data, (long)ev[i].res);
 		}
 	} while (n == ARRAY_SIZE(ev));
-	/* A driver that gave up (FAILED) or must reset gets no new requests served. */
-	if ((b->starved || b->polling) && virtio_dev_live(b->dev)) {
+	if (b->starved || b->polling) {
 		struct virtq *vq = &b->dev->vqs[0];
-
 		bool found = virtq_has_avail(vq);
 
 		b->starved = false;
-		blk_queue_notify(b, vq);	/* notifies too */
+		virtio_dev_process(b->dev, vq->index);
 		/* Requests came between completions: worth watching for. */
 		if (found && b->poll_ns < BLK_POLL_MIN_NS)
 			b->poll_ns = BLK_POLL_MIN_NS;
 		if (b->polling && b->poll_ns >= BLK_POLL_MIN_NS / 2 && blk_poll_avail(b, vq))
-			blk_queue_notify(b, vq);
-		/*
-		 * What a kick's pass would report (virtio_dev_process): no kick
-		 * comes for a queue broken here, so the driver must hear now.
-		 */
-		if (vq->broken)
-			virtio_dev_needs_reset(b->dev, vq->why ? vq->why : "malformed queue");
-	} else {
-		blk_notify(b);
+			virtio_dev_process(b->dev, vq->index);
 	}
+	blk_notify(b);		/* what no pass above notified yet */
 }
 
 /* ---- virtio_dev_ops ---- */

@@ -77,7 +77,13 @@ void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why)
 		virtio_notify_config(dev);
 }
 
-static void virtio_dev_process(struct virtio_dev *dev, unsigned int q)
+static bool virtio_dev_live(const struct virtio_dev *dev)
+{
+	return (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
+}
+
+void virtio_dev_process(struct virtio_dev *dev, unsigned int q)
 {
 	struct virtq *vq = &dev->vqs[q];
 

@@ -5,8 +5,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include <linux/virtio_config.h>
-
 #include "devices/virtio/virtqueue.h"
 #include "util/types.h"
 
@@ -140,19 +138,19 @@ void virtio_dev_kick(struct virtio_dev *dev, u32 index);
  */
 void virtio_notify_used(struct virtio_dev *dev, struct virtq *vq);
 void virtio_notify_config(struct virtio_dev *dev);
+/*
+ * Serve queue @q now, as a kick would: only while the device is live
+ * (DRIVER_OK, not FAILED or NEEDS_RESET), and a queue found malformed puts
+ * the device in NEEDS_RESET. For backends that look at a queue on their
+ * own (e.g. after completions).
+ */
+void virtio_dev_process(struct virtio_dev *dev, unsigned int q);
 /* Give up on the device until the driver resets it (DEVICE_NEEDS_RESET). */
 void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why);
 /* Call @fn (lock held, on the I/O thread) when @fd is readable. From attach(). */
 int virtio_dev_watch(struct virtio_dev *dev, int fd, void (*fn)(void *arg), void *arg);
 /* Stop (false) or resume (true) watching a watched @fd. Lock held. */
 int virtio_dev_watch_enable(struct virtio_dev *dev, int fd, bool on);
-/* DRIVER_OK and neither FAILED nor NEEDS_RESET: queues may be served. */
-static inline bool virtio_dev_live(const struct virtio_dev *dev)
-{
-	return (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !(dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
-}
-
 /* The negotiated features (valid from FEATURES_OK). */
 static inline u64 virtio_dev_features(const struct virtio_dev *dev)
 {

@@ -113,20 +113,6 @@ static inline void fuzz_dev_own(struct virtio_dev *dev)
 		abort();
 }
 
-/* virtio.c's virtio_dev_process(). Lock held. */
-static inline void fuzz_dev_process(struct virtio_dev *dev, unsigned int q)
-{
-	struct virtq *vq = &dev->vqs[q];
-
-	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
-	    (dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)) ||
-	    !vq->ready || vq->broken)
-		return;
-	dev->ops->queue_notify(dev->opaque, vq);
-	if (vq->broken)
-		virtio_dev_needs_reset(dev, vq->why ? vq->why : "malformed queue");
-}
-
 /*
  * What the I/O thread would do now: serve every kick and readable watched
  * fd, again while there are some (a device may kick itself), at most
@@ -151,7 +137,7 @@ static inline void fuzz_dev_pump(struct virtio_dev *dev, unsigned int rounds)
 			}
 			pthread_mutex_lock(&dev->lock);
 			if (tag < dev->ops->nr_queues)
-				fuzz_dev_process(dev, tag);
+				virtio_dev_process(dev, tag);
 			else if (tag - FUZZ_EV_WATCH < dev->nr_watches)
 				dev->watches[tag - FUZZ_EV_WATCH].fn(
 					dev->watches[tag - FUZZ_EV_WATCH].arg);
