@@ -19,6 +19,7 @@
 #include "kvm/arch.h"
 #include "kvm/config.h"
 #include "kvm/kvm.h"
+#include "util/cpulist.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
 
@@ -51,6 +52,10 @@ static void usage(FILE *f)
 "      --virtio-transport mmio|pci\n"
 "                          how virtio devices attach: PCI (x86 default; MSI-X) or\n"
 "                          virtio-mmio (arm64 default)\n"
+"      --vcpu-affinity LIST\n"
+"                          pin vcpu i to the i-th host CPU of LIST, in ascending\n"
+"                          order (e.g. 2-3 or 0,2; wraps around if vcpus outnumber it)\n"
+"      --io-affinity LIST  run the virtio devices' I/O threads on host CPUs LIST\n"
 "      --timeout SECONDS   stop the guest after SECONDS; exit status 124\n"
 "      --no-reboot         exit when the guest reboots instead of restarting it\n"
 "      --guest-decompress  boot a bzImage as is (the kernel decompresses itself);\n"
@@ -197,6 +202,22 @@ static const char *stop_message(enum vm_stop_reason reason)
 	}
 }
 
+/* Affinity names host CPUs: only now can we say whether they exist for us. */
+static int check_affinity(const struct vm_config *cfg)
+{
+	const char *why;
+
+	if (cfg->vcpu_affinity_set && cpulist_check_allowed(&cfg->vcpu_affinity, &why) < 0) {
+		log_error("--vcpu-affinity: %s", why);
+		return -EINVAL;
+	}
+	if (cfg->io_affinity_set && cpulist_check_allowed(&cfg->io_affinity, &why) < 0) {
+		log_error("--io-affinity: %s", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
@@ -218,6 +239,8 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_debug_enabled = cfg.debug;
+	if (check_affinity(&cfg) < 0)
+		return EXIT_USAGE;
 
 	signals_setup(&stop_set);
 	signal_fd = signalfd(-1, &stop_set, SFD_CLOEXEC);

@@ -12,6 +12,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
 #include "kvm/config.h"
+#include "util/cpulist.h"
 
 #define CONFIG_DEFAULT_MEM	(512 * MiB)
 #define CONFIG_MIN_MEM		(8 * MiB)
@@ -84,6 +85,8 @@ enum {
 	OPT_RNG,
 	OPT_CONSOLE,
 	OPT_TRANSPORT,
+	OPT_VCPU_AFFINITY,
+	OPT_IO_AFFINITY,
 };
 
 static const struct option run_options[] = {
@@ -101,6 +104,8 @@ static const struct option run_options[] = {
 	{ "net", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "virtio-transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "vcpu-affinity", required_argument, NULL, OPT_VCPU_AFFINITY },
+	{ "io-affinity", required_argument, NULL, OPT_IO_AFFINITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -223,6 +228,18 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 				return config_fail(err, errlen,
 					"--virtio-transport '%s': expected mmio or pci", optarg);
 			break;
+		case OPT_VCPU_AFFINITY:
+		case OPT_IO_AFFINITY: {
+			bool vcpu = opt == OPT_VCPU_AFFINITY;
+			const char *why;
+
+			if (cpulist_parse(optarg, vcpu ? &cfg->vcpu_affinity : &cfg->io_affinity,
+					  &why) < 0)
+				return config_fail(err, errlen, "--%s-affinity %s",
+						   vcpu ? "vcpu" : "io", why);
+			*(vcpu ? &cfg->vcpu_affinity_set : &cfg->io_affinity_set) = true;
+			break;
+		}
 		case 'h':
 			return 1;
 		case ':':

@@ -2,6 +2,8 @@
 #ifndef VMM_KVM_CONFIG_H
 #define VMM_KVM_CONFIG_H
 
+#include <sched.h>
+
 #include "util/types.h"
 
 #define VM_MAX_DISKS 8
@@ -38,6 +40,10 @@ struct vm_config {
 	unsigned int nr_nets;
 	enum vm_console console;	/* --console serial|virtio */
 	enum vm_virtio_transport transport;	/* --virtio-transport mmio|pci */
+	bool vcpu_affinity_set;		/* --vcpu-affinity: vcpu i on its i-th CPU */
+	cpu_set_t vcpu_affinity;
+	bool io_affinity_set;		/* --io-affinity: device I/O threads */
+	cpu_set_t io_affinity;
 };
 
 void config_defaults(struct vm_config *cfg);

@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "kvm/arch.h"
+#include "kvm/config.h"
 #include "kvm/kvm.h"
+#include "util/cpulist.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
 
@@ -340,6 +342,24 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/* With --vcpu-affinity, the thread runs on its one CPU from its first instruction. */
+static int vcpu_thread_start(struct vcpu *vcpu)
+{
+	const struct vm_config *cfg = vcpu->vm->cfg;
+	pthread_attr_t attr;
+	cpu_set_t one;
+	int err;
+
+	CPU_ZERO(&one);
+	if (cfg && cfg->vcpu_affinity_set)
+		CPU_SET(cpulist_nth(&cfg->vcpu_affinity, vcpu->id), &one);
+	err = -cpulist_thread_attr(&attr, CPU_COUNT(&one) ? &one : NULL);
+	if (!err)
+		err = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
 int vcpus_create(struct vm *vm, unsigned int nr)
 {
 	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
@@ -366,7 +386,7 @@ int vcpus_create(struct vm *vm, unsigned int nr)
 		vm->vcpus[i] = vcpu;
 		vm->nr_vcpus = i + 1;
 		/* api.rst: vcpus are created in order, each in its own thread. */
-		err = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		err = vcpu_thread_start(vcpu);
 		if (err) {
 			log_error("cannot start vcpu thread: %s", strerror(err));
 			return -err;

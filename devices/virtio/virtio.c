@@ -15,6 +15,9 @@
 #include <linux/virtio_ring.h>
 
 #include "devices/virtio/virtio.h"
+#include "kvm/config.h"
+#include "kvm/kvm.h"
+#include "util/cpulist.h"
 #include "util/log.h"
 
 #define VIRTIO_CORE_FEATURES	((1ULL << VIRTIO_F_VERSION_1) |		\
@@ -77,7 +80,7 @@ void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why)
 		virtio_notify_config(dev);
 }
 
-static bool virtio_dev_live(const struct virtio_dev *dev)
+bool virtio_dev_live(const struct virtio_dev *dev)
 {
 	return (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	       !(dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
@@ -126,6 +129,20 @@ static void *virtio_dev_thread(void *arg)
 			pthread_mutex_unlock(&dev->lock);
 		}
 	}
+}
+
+/* With --io-affinity, the thread runs on those CPUs from its first instruction. */
+static int virtio_dev_thread_start(struct virtio_dev *dev)
+{
+	const struct vm_config *cfg = dev->vm->cfg;
+	pthread_attr_t attr;
+	int r;
+
+	r = cpulist_thread_attr(&attr, cfg && cfg->io_affinity_set ? &cfg->io_affinity : NULL);
+	if (!r)
+		r = -pthread_create(&dev->thread, &attr, virtio_dev_thread, dev);
+	pthread_attr_destroy(&attr);
+	return r;
 }
 
 static int epoll_add(int epfd, int fd, u32 tag)
@@ -210,7 +227,7 @@ int virtio_dev_init(struct virtio_dev *dev, struct vm *vm,
 	/* Signals are for vcpus and main's signalfd: the I/O thread takes none. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&dev->thread, NULL, virtio_dev_thread, dev);
+	r = virtio_dev_thread_start(dev);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0)
 		goto fail;

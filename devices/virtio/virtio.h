@@ -145,6 +145,8 @@ void virtio_notify_config(struct virtio_dev *dev);
  * own (e.g. after completions).
  */
 void virtio_dev_process(struct virtio_dev *dev, unsigned int q);
+/* DRIVER_OK and neither NEEDS_RESET nor FAILED: the device may touch its queues. */
+bool virtio_dev_live(const struct virtio_dev *dev);
 /* Give up on the device until the driver resets it (DEVICE_NEEDS_RESET). */
 void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why);
 /* Call @fn (lock held, on the I/O thread) when @fd is readable. From attach(). */

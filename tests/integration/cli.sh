@@ -66,6 +66,37 @@ bad_input cli_net_hostfwd_needs_user 2 "hostfwd: only with user" run --net tap,h
 port=$((40000 + $$ % 20000))
 bad_input cli_net_user_host_port_taken 1 "cannot listen" run \
 	--net "user,hostfwd=tcp:127.0.0.1:$port-:22,hostfwd=tcp::$port-:23"
+bad_input cli_vcpu_affinity_garbage 2 "expected a CPU number" run --vcpu-affinity x
+bad_input cli_vcpu_affinity_backwards 2 "goes backwards" run --vcpu-affinity 3-1
+bad_input cli_io_affinity_no_such_cpu 2 "host CPU 1023 is not available" run --io-affinity 1023
+
+# --vcpu-affinity puts vcpu i on the i-th listed CPU (wrapping), --io-affinity the I/O threads.
+if [ "$(nproc)" -ge 2 ]; then
+	"$VMM" run -c 2 --rng --vcpu-affinity 1 --io-affinity 0 --timeout 20 -p action=hang \
+		</dev/null >"$WORK/out" 2>"$WORK/err" &
+	pid=$!
+	got=
+	for i in $(seq 50); do
+		got=$(for t in /proc/$pid/task/*; do
+			printf '%s=%s ' "$(cat $t/comm)" \
+				"$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' $t/status)"
+		done 2>/dev/null)
+		case $got in *vcpu1=*virtio-rng=*|*virtio-rng=*vcpu1=*) break;; esac
+		sleep 0.1
+	done
+	kill $pid; wait $pid 2>/dev/null
+	n=0
+	for want in vcpu0=1 vcpu1=1 virtio-rng=0; do
+		case " $got" in *" $want "*) n=$((n + 1));; esac
+	done
+	if [ $n = 3 ]; then
+		pass cli_affinity_pins_threads "$got"
+	else
+		fail cli_affinity_pins_threads "threads: $got"
+	fi
+else
+	skip cli_affinity_pins_threads "needs 2 host CPUs, this host has $(nproc)"
+fi
 
 run_vmm "$WORK/out" "$WORK/err" --help
 if [ $rc = 0 ] && grep -q "exit status" "$WORK/out" && grep -q -- "--timeout" "$WORK/out"; then

@@ -148,6 +148,26 @@ TEST(config_virtio_transport)
 	TEST_ASSERT_EQ(parse(&c, err, "--virtio-transport", NULL), -EINVAL);
 }
 
+TEST(config_vcpu_and_io_affinity)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT(!c.vcpu_affinity_set && !c.io_affinity_set, "set by default");
+	TEST_ASSERT_EQ(parse(&c, err, "--vcpu-affinity", "2-3", "--io-affinity", "0,5", NULL), 0);
+	TEST_ASSERT(c.vcpu_affinity_set && c.io_affinity_set, "not set");
+	TEST_ASSERT_EQ(CPU_COUNT(&c.vcpu_affinity), 2);
+	TEST_ASSERT(CPU_ISSET(2, &c.vcpu_affinity) && CPU_ISSET(3, &c.vcpu_affinity), "vcpu set");
+	TEST_ASSERT_EQ(CPU_COUNT(&c.io_affinity), 2);
+	TEST_ASSERT(CPU_ISSET(0, &c.io_affinity) && CPU_ISSET(5, &c.io_affinity), "io set");
+	TEST_ASSERT_EQ(parse(&c, err, "--vcpu-affinity", "3-1", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--vcpu-affinity '3-1'") && strstr(err, "backwards"), "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "--io-affinity", "x", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--io-affinity 'x'"), "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "--io-affinity", NULL), -EINVAL);
+}
+
 TEST(config_net_tap_none_and_bad_options)
 {
 	struct vm_config c;
