@@ -89,11 +89,14 @@ struct virtio_blk {
 	unsigned int flushes;	/* FLUSHes queued or in flight */
 	/*
 	 * After a completion, how long to watch the ring for the driver's next
-	 * request before sleeping (caught now rather than at the completion
-	 * after). Doubles when that pays, halves when not: a driver that never
+	 * request before sleeping, kicks off meanwhile: caught now rather than
+	 * at the next completion or by a kick (a vcpu exit plus waking this
+	 * thread). Doubles when that pays, halves when not: a driver that never
 	 * refills that fast costs about a microsecond per completion batch.
 	 */
 	u32 poll_ns;
+	u64 done_ns;		/* when the last completions were reaped */
+	bool reaping;		/* queue_notify runs from the completion path */
 
 	struct blk_req *reqs;
 	struct blk_req *free;
@@ -464,10 +467,28 @@ static bool blk_pop_all(struct virtio_blk *b, struct virtq *vq)
 	}
 }
 
+#define BLK_POLL_MAX_NS		32000
+#define BLK_POLL_MIN_NS		1000
+
+static u64 blk_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static void blk_queue_notify(void *opaque, struct virtq *vq)
 {
 	struct virtio_blk *b = opaque;
 
+	/* A kick soon after we stopped watching: a longer watch would have caught it. */
+	if (!b->reaping && !b->inflight) {
+		u64 since = blk_now_ns() - b->done_ns;
+
+		if (since < BLK_POLL_MAX_NS)
+			b->poll_ns = MIN(b->poll_ns + 2 * since + BLK_POLL_MIN_NS, BLK_POLL_MAX_NS);
+	}
 	for (;;) {
 		virtq_disable_notify(vq);
 		if (!blk_pop_all(b, vq))
@@ -482,17 +503,6 @@ static void blk_queue_notify(void *opaque, struct virtq *vq)
 	if (b->nr_batch)
 		blk_submit_batch(b);
 	blk_notify(b);
-}
-
-#define BLK_POLL_MAX_NS		32000
-#define BLK_POLL_MIN_NS		1000
-
-static u64 blk_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Watch the ring for up to poll_ns: true if the driver made a request. */
@@ -516,6 +526,7 @@ static void blk_aio_done(void *opaque)
 	struct virtio_blk *b = opaque;
 	struct timespec zero = { 0, 0 };
 	struct io_event ev[64];
+	bool reaped = false;
 	u64 cnt;
 	int n;
 
@@ -529,19 +540,29 @@ static void blk_aio_done(void *opaque)
 			if (ev[i].obj->aio_lio_opcode == IO_CMD_FDSYNC)
 				b->flushes--;
 			blk_finish(b, ev[i].data, (long)ev[i].res);
+			reaped = true;
 		}
 	} while (n == ARRAY_SIZE(ev));
-	if (b->starved || b->polling) {
+	if (b->starved || b->polling || reaped) {
 		struct virtq *vq = &b->dev->vqs[0];
 		bool found = virtq_has_avail(vq);
 
 		b->starved = false;
+		b->reaping = true;
+		/* Takes what is there and sends the completions' interrupt. */
 		virtio_dev_process(b->dev, vq->index);
 		/* Requests came between completions: worth watching for. */
 		if (found && b->poll_ns < BLK_POLL_MIN_NS)
 			b->poll_ns = BLK_POLL_MIN_NS;
-		if (b->polling && b->poll_ns >= BLK_POLL_MIN_NS / 2 && blk_poll_avail(b, vq))
+		if (b->poll_ns >= BLK_POLL_MIN_NS / 2 && !virtq_has_avail(vq) &&
+		    virtio_dev_live(b->dev)) {
+			virtq_disable_notify(vq);
+			blk_poll_avail(b, vq);
+			/* Takes what came, and turns kicks back on if idle. */
 			virtio_dev_process(b->dev, vq->index);
+		}
+		b->reaping = false;
+		b->done_ns = blk_now_ns();
 	}
 	blk_notify(b);		/* what no pass above notified yet */
 }

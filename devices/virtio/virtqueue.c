@@ -256,8 +256,15 @@ bool virtq_should_notify(struct virtq *vq)
 
 void virtq_disable_notify(struct virtq *vq)
 {
-	/* With EVENT_IDX a stale avail_event already suppresses kicks. */
-	if (vq->ready && !vq->event_idx)
+	if (!vq->ready)
+		return;
+	/*
+	 * With EVENT_IDX, an avail_event the driver has passed asks for no
+	 * kick until the index wraps: one just behind what we have taken.
+	 */
+	if (vq->event_idx)
+		store16(&vq->used->ring[vq->size], vq->last_avail - 1);
+	else
 		store16(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
 }
 

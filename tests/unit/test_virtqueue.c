@@ -472,6 +472,37 @@ TEST(virtq_event_idx_publishes_avail_event)
 	guest_free(&g);
 }
 
+/* vring_need_event() as a driver evaluates it after publishing old..new. */
+static bool driver_kicks(u16 event, u16 new_idx, u16 old)
+{
+	return (u16)(new_idx - event - 1) < (u16)(new_idx - old);
+}
+
+/*
+ * Disabling with EVENT_IDX right after an enable must still stop the kick
+ * for the next request (a device watching the ring wants none), and
+ * enabling asks for it again.
+ */
+TEST(virtq_event_idx_disable_stops_the_next_kick)
+{
+	u16 *avail_event;
+
+	setup(false, true);
+	virtq_enable(&vq);
+	avail_event = (u16 *)&guest_used(&g)->ring[QSIZE];
+	for (u16 i = 0; i < 3 * QSIZE; i++) {
+		TEST_ASSERT(!virtq_enable_notify(&vq), "nothing pending");
+		TEST_ASSERT(driver_kicks(*avail_event, i + 1, i), "enabled: kick at %u", i);
+		virtq_disable_notify(&vq);
+		TEST_ASSERT(!driver_kicks(*avail_event, i + 1, i), "disabled: no kick at %u", i);
+		publish_good((i * 3) % QSIZE);
+		TEST_ASSERT(!driver_kicks(*avail_event, i + 1, i), "still none at %u", i);
+		TEST_ASSERT_EQ(virtq_pop(&vq, &c), 1);
+		virtq_push(&vq, c.head, 1);
+	}
+	guest_free(&g);
+}
+
 TEST(virtq_no_notify_flag_without_event_idx)
 {
 	setup(false, false);
