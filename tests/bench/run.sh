@@ -55,33 +55,7 @@ awk '/^[0-9a-f]+-[0-9a-f]+ /{ guest = 0 } /^Size: +262144 kB/{ guest = 1 }
 	/proc/$pid/smaps
 kill -TERM $pid; wait $pid 2>/dev/null
 
-echo "== virtio-blk: guest ring-3 driver vs the host on the same file, O_DIRECT + libaio both sides, median of 5"
-echo "   (128 KiB sequential, 8 in flight, 256 MiB; 4 KiB random read, 32 in flight, 20000 requests)"
-if cc -O2 -Wall -Wextra -o $B/blkhost tests/bench/blkhost.c -laio; then
-	IMG=$B/bench-blk.img
-	dd if=/dev/zero of=$IMG bs=1M count=256 conv=fsync status=none
-	for i in 1 2 3 4 5; do
-		./vmm run -m 512 -d $IMG,direct -p "vmmtest=bench_blk" </dev/null | tr -d '\r' | grep '^BENCH blk'
-		$B/blkhost $IMG direct
-	done >$B/bench.blk
-	blkfig() { sed -n "s/^BENCH $1 $2 [^=]*=\([0-9]*\).*/\1/p" $B/bench.blk | median; }
-	for t in seq_write:MBps:0.9 seq_read:MBps:0.9 rand_read_4k:IOPS:0.5; do
-		name=${t%%:*}; unit=${t#*:}; goal=${unit#*:}; unit=${unit%:*}
-		v=$(blkfig blk $name); h=$(blkfig host $name)
-		echo "$name: vmm ${v:-?} $unit, host ${h:-?} $unit: $(ratio "${v:-0}" "${h:-0}") (goal >= ${goal}x)"
-	done
-	# Exits: the vcpu's userspace exits with bench_n=1000 QD1 reads minus with bench_n=0
-	# (identical console output), from vmm's --debug summary at VM stop.
-	exits() {
-		./vmm run --debug -m 512 -d $IMG,direct -p "vmmtest=bench_blk_exits bench_n=$1" </dev/null 2>&1 >/dev/null |
-			sed -n 's/^vmm: debug: vcpu 0: \([0-9]*\) exits .*/\1/p'
-	}
-	e0=$(exits 0); e1=$(exits 1000)
-	echo "exits per blk request: $(awk -v a="$e1" -v b="$e0" 'BEGIN { printf "%.3f", (a - b) / 1000 }') (vcpu 0: $e1 exits with 1000 QD1 4 KiB reads, $e0 without; goal ~0)"
-	rm -f $IMG
-else
-	echo "skipped: cannot build tests/bench/blkhost.c (libaio)"
-fi
+sh tests/bench/blk.sh	# virtio-blk, vmm vs the host on the same file
 sh tests/bench/net.sh	# virtio-net over a tap, both ways, vmm vs QEMU (needs root)
 
 echo "== real kernel: time to 'Linux version', host-side vs guest-side decompression"
