@@ -21,16 +21,16 @@ srcs() {
 	case $1 in
 	fuzz_virtqueue) echo devices/virtio/virtqueue.c kvm/mem.c ;;
 	fuzz_virtio_blk) echo devices/virtio/blk.c devices/virtio/virtio.c \
-		devices/virtio/virtqueue.c kvm/mem.c util/why.c util/log.c -laio ;;
+		devices/virtio/virtqueue.c kvm/mem.c util/cpulist.c util/why.c util/log.c -laio ;;
 	fuzz_virtio_pci) echo devices/pci.c devices/virtio/pci.c devices/virtio/rng.c \
 		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/eventfd.c \
-		kvm/irq.c kvm/mem.c util/log.c ;;
+		kvm/irq.c kvm/mem.c util/cpulist.c util/why.c util/log.c ;;
 	fuzz_virtio_net) echo devices/virtio/net.c devices/virtio/net_tap.c \
 		devices/virtio/net_slirp.c devices/virtio/virtio.c devices/virtio/virtqueue.c \
-		kvm/bus.c kvm/irq.c kvm/mem.c util/log.c ;;
+		kvm/bus.c kvm/irq.c kvm/mem.c util/cpulist.c util/why.c util/log.c ;;
 	fuzz_virtio_console) echo devices/virtio/console.c devices/console.c devices/term.c \
 		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/irq.c kvm/mem.c \
-		util/log.c ;;
+		util/cpulist.c util/why.c util/log.c ;;
 	*) return 1 ;;
 	esac
 }
