@@ -278,9 +278,25 @@ static int write_firmware(struct vm *vm, u64 *rsdp)
 		.nr_ecams = 1,
 		.pci = &pci_host,
 	};
+	struct acpi_mmio_dev mmio[VM_MAX_VIRTIO];
 	void *ebda = gpa_to_hva(vm, X86_EBDA_START, X86_EBDA_SIZE);
 	void *bios = gpa_to_hva(vm, X86_BIOS_START, ACPI_AREA_SIZE);
 	int r;
+
+	/*
+	 * virtio-mmio devices are on the command line too, but distribution
+	 * kernels build virtio_mmio without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES
+	 * and find them only here. A kernel that has both registers each window
+	 * once: the second claim of the same range fails (one log line).
+	 */
+	for (unsigned int i = 0; i < vm->nr_virtio; i++) {
+		if (vm->virtio[i].mmio)
+			mmio[acpi.nr_mmio_devs++] = (struct acpi_mmio_dev){
+				.base = vm->virtio[i].base, .size = VIRTIO_MMIO_SIZE,
+				.gsi = vm->virtio[i].gsi, .level = false,
+			};
+	}
+	acpi.mmio_devs = mmio;
 
 	if (!ebda || !bios)
 		return -EFAULT;
