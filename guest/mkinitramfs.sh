@@ -1,19 +1,35 @@
 #!/bin/sh
 # Build a busybox initramfs whose init reports and powers off; prints its path.
-#   guest/mkinitramfs.sh [kernel]   (cached by busybox version)
+#   guest/mkinitramfs.sh [kernel]
+# With the kernel of a Debian package unpacked by guest/fetch-kernel.sh, the
+# virtio modules it ships (virtio_pci, virtio_blk, ...) go in too and init
+# loads them, then reports what it finds (VMM-INIT: lines) and powers off.
+# Cached by busybox version and kernel release.
 set -e
 cache=${VMM_CACHE:-$HOME/.cache/vmm}
 bb=/bin/busybox
 [ -x "$bb" ] && "$bb" --help 2>&1 | grep -q 'static' || bb=$(command -v busybox)
 [ -n "$bb" ] || { echo "mkinitramfs: busybox-static is not installed" >&2; exit 1; }
 ver=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo unknown)
-out=$cache/initramfs-busybox-$ver-v2.cpio.gz
+moddir=
+if [ -n "$1" ]; then
+	moddir=$(ls -d "$(dirname "$1")"/../lib/modules/*/ 2>/dev/null | head -n 1)
+fi
+kver=$(basename "${moddir:-none}")
+out=$cache/initramfs-busybox-$ver-$kver-v6.cpio.gz
+
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
-	mkdir -p "$tmp/bin" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp"
+	mkdir -p "$tmp/bin" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp" "$tmp/lib/modules"
 	cp "$bb" "$tmp/bin/busybox"
 	mknod "$tmp/dev/console" c 5 1	# the kernel opens it before init runs
-	for c in sh mount echo cat grep wc poweroff sleep uname ls ps setsid cttyhack; do ln -s busybox "$tmp/bin/$c"; done
+	for c in sh mount echo cat grep wc poweroff sleep uname ls ps setsid cttyhack dmesg \
+		 insmod head dd od tr ip udhcpc true sync sed; do
+		ln -s busybox "$tmp/bin/$c"
+	done
+	: >"$tmp/lib/modules/load"
+	[ -z "$moddir" ] || sh "$(dirname "$0")/kmods.sh" "$moddir" "$tmp/lib/modules" \
+		virtio_pci virtio_mmio virtio_blk virtio-rng virtio_net virtio_console
 	cat >"$tmp/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -22,6 +38,33 @@ mount -t devtmpfs dev /dev 2>/dev/null
 echo "VMM-INIT: cpus=$(grep -c ^processor /proc/cpuinfo)"
 echo "VMM-INIT: mem=$(grep MemTotal /proc/meminfo)"
 echo "VMM-INIT: cmdline=$(cat /proc/cmdline)"
+# Module parameters from the command line (virtio_mmio.device=...), as modprobe would.
+for m in $(cat /lib/modules/load); do
+	insmod /lib/modules/$m.ko $(tr ' ' '\n' </proc/cmdline | sed -n "s/^$m\.//p") ||
+		echo "VMM-INIT: insmod $m failed"
+done
+sleep 0.5	# let the drivers probe
+echo "VMM-INIT: virtio devices=$(cat /sys/bus/virtio/devices/*/device 2>/dev/null | tr '\n' ' ')"
+[ -n "$(ls /sys/bus/virtio/devices 2>/dev/null)" ] ||
+	echo "VMM-INIT: no virtio devices; dmesg: $(dmesg | grep -i virtio | tail -n 3 | tr '\n' ';')"
+echo "VMM-INIT: virtio-pci functions=$(ls /sys/bus/pci/drivers/virtio-pci 2>/dev/null | grep -c :)"
+echo "VMM-INIT: virtio msi=$(grep -c 'PCI-MSI.*virtio' /proc/interrupts)"
+# vmm.seek=N: write a line into sector N of the first disk (tests read it back)
+seek=$(sed -n 's/.*vmm\.seek=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -b /dev/vda ]; then
+	echo "VMM-INIT: vda reads=$(head -c 16 /dev/vda)"
+	if [ -n "$seek" ] &&
+	   echo "VMM-INIT-WROTE-SECTOR-$seek" | dd of=/dev/vda bs=512 seek=$seek conv=sync,fsync 2>/dev/null; then
+		echo "VMM-INIT: vda write ok"
+	fi
+fi
+if [ -c /dev/hwrng ]; then
+	echo "VMM-INIT: hwrng=$(head -c 16 /dev/hwrng | od -An -tx1 | tr -d ' \n')"
+fi
+if ip link set eth0 up 2>/dev/null; then
+	udhcpc -i eth0 -n -q -t 5 -s /bin/true 2>&1 | grep -o 'lease of [0-9.]* obtained' |
+		sed 's/^/VMM-INIT: dhcp=/'
+fi
 echo "VMM-INIT: done"
 # vmm.shell on the command line: an interactive shell first (make demo)
 if grep -q vmm.shell /proc/cmdline; then

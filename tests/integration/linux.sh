@@ -55,7 +55,7 @@ fi
 # A stock x86 Linux needs real VT-x/AMD-V: on a software nested KVM guest
 # ring 0 is emulated and dies on cmpxchg16b/xsave (see README, Limits).
 if ! grep -q -w -E 'vmx|svm' /proc/cpuinfo; then
-	skip linux_full_boot "no VT-x/AMD-V on this host (software nested KVM): a full x86 Linux cannot boot here"
+	skip linux_full_boot "no VT-x/AMD-V on this host (software nested KVM): a full x86 Linux cannot boot here; tests/integration/x86_nested.sh boots it under QEMU's emulated SVM instead"
 	exit 0
 fi
 if ! initrd=$(sh "$TOP/guest/mkinitramfs.sh" "$kernel" 2>"$WORK/initrd.err"); then

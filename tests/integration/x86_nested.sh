@@ -1,0 +1,177 @@
+#!/bin/sh
+# x86 end to end: a real Debian x86 Linux under vmm, nested in QEMU.
+# This host's /dev/kvm cannot run a stock x86 kernel (ring 0 is emulated), so
+# QEMU (TCG, -cpu max: SVM with nested paging) boots Debian's cloud kernel
+# with an initramfs whose init loads kvm-amd and runs this tree's ./vmm (and
+# the libraries it loads) on the same kernel with guest/mkinitramfs.sh's
+# initramfs, twice:
+#   pci:  2 vcpus, the default transport (virtio-pci, MSI-X): virtio-blk on
+#         the outer's /dev/vda (QEMU's disk, a block device for vmm),
+#         virtio-rng, virtio-net on --net user (libslirp, DHCP);
+#   mmio: --virtio-transport mmio, the same devices, 1 vcpu.
+# The inner reads a marker from the disk and writes a line into sector
+# vmm.seek=N; after QEMU exits, both lines are looked for in the image here.
+# Alone: sh tests/integration/x86_nested.sh. Environment: VMM_CACHE,
+# X86_QEMU_TIMEOUT (hard limit, 300 s), X86_LOG (keep the serial log there).
+. "$(dirname "$0")/../lib.sh"
+QEMU_TIMEOUT=${X86_QEMU_TIMEOUT:-300}
+LOG=${X86_LOG:-$WORK/x86-serial.log}
+TESTS="x86_outer_kvm x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
+x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio"
+skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
+fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- prerequisites: every missing piece is a one-line skip -------------------
+command -v qemu-system-x86_64 >/dev/null ||
+	skip_all "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+[ -x "$VMM" ] || fail_all "$VMM is not built"
+if ! kernel=$(sh "$TOP/guest/fetch-kernel.sh" cloud 2>"$WORK/fetch.err"); then
+	skip_all "cannot fetch the Debian kernel: $(head -n 1 "$WORK/fetch.err")"
+fi
+moddir=$(ls -d "$(dirname "$kernel")"/../lib/modules/*/ | head -n 1)
+if ! inner=$(sh "$TOP/guest/mkinitramfs.sh" "$kernel" 2>"$WORK/initrd.err"); then
+	fail_all "cannot build the inner initramfs: $(head -n 1 "$WORK/initrd.err")"
+fi
+
+# --- the outer initramfs: busybox, kvm-amd, vmm and its libraries -----------
+root=$WORK/outer
+mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+bb=/bin/busybox
+[ -x "$bb" ] || bb=$(command -v busybox) || fail_all "busybox-static is not installed"
+cp "$bb" "$root/bin/busybox"
+for c in sh mount echo cat grep insmod poweroff sleep sync ip; do ln -s busybox "$root/bin/$c"; done
+if ! sh "$TOP/guest/kmods.sh" "$moddir" "$root/lib/modules" kvm-amd virtio_pci virtio_blk \
+		2>"$WORK/kmods.err"; then
+	fail_all "cannot collect the outer's modules: $(head -n 1 "$WORK/kmods.err")"
+fi
+cp "$VMM" "$root/bin/vmm"
+cp "$kernel" "$root/vmlinuz"
+cp "$inner" "$root/inner.cpio.gz"
+slirp=$(ldconfig -p 2>/dev/null | sed -n 's/^\tlibslirp\.so\.0 .*=> //p' | head -n 1)
+for lib in $( (ldd "$VMM"; [ -n "$slirp" ] && echo "$slirp" && ldd "$slirp") |
+		sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p; s/^\(\/[^ ]*\)$/\1/p' |
+		sort -u); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+cat >"$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /lib/modules/load); do
+	insmod /lib/modules/$m.ko || echo "OUTER: insmod $m failed"
+done
+echo	# past the firmware's escape sequences
+[ -c /dev/kvm ] && echo "OUTER: kvm=yes" || echo "OUTER: kvm=no"
+ip link set lo up
+sleep 0.5	# let virtio-blk probe
+run() {
+	name=$1
+	shift
+	echo "OUTER: run $name start"
+	/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 120 "$@" </dev/null
+	echo "OUTER: run $name exit=$?"
+}
+run pci -c 2 -d /dev/vda --rng --net user -p "quiet vmm.seek=1"
+run mmio --virtio-transport mmio -d /dev/vda --rng --net user -p "quiet vmm.seek=2"
+sync
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$WORK/outer.cpio.gz" ||
+	fail_all "cannot pack the outer initramfs"
+
+# The disk: a marker in sector 0, sectors 1 and 2 for the inner's writes.
+DISK=$WORK/disk.img
+MARK=VMM-X86-E2E-DISK
+printf '%s' "$MARK" >"$DISK"
+truncate -s 4M "$DISK"
+
+t0=$(now_ms)
+timeout -k 5 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
+	-nographic -no-reboot -kernel "$kernel" -initrd "$WORK/outer.cpio.gz" \
+	-append "console=ttyS0 quiet panic=-1" \
+	-drive "file=$DISK,if=virtio,format=raw,cache=unsafe" </dev/null >"$LOG.raw" 2>&1
+qrc=$?
+t_qemu=$(( $(now_ms) - t0 ))
+tr -d '\r' <"$LOG.raw" >"$LOG" && rm -f "$LOG.raw"
+where="serial log $LOG"
+if [ -z "$X86_LOG" ]; then	# $WORK goes away: keep a copy for a post-mortem
+	cp "$LOG" "${TMPDIR:-/tmp}/vmm-e2e-x86.log" 2>/dev/null &&
+		where="serial log ${TMPDIR:-/tmp}/vmm-e2e-x86.log"
+fi
+[ $qrc = 124 ] || [ $qrc = 137 ] && echo "x86: QEMU hit the ${QEMU_TIMEOUT}s limit"
+echo "x86: QEMU ran ${t_qemu} ms"
+
+seg() { sed -n "/^OUTER: run $1 start\$/,/^OUTER: run $1 exit=/p" "$LOG"; }
+rc_of() { seg "$1" | sed -n "s/^OUTER: run $1 exit=//p"; }
+val() { seg "$1" | sed -n "s/^.*VMM-INIT: $2=//p" | head -n 1; }
+summary() {
+	s=$(seg "$1" | grep -E 'VMM-INIT|OUTER|vmm' | tr '\n' ';' | cut -c 1-400)
+	echo "${s:-run $1 never started} ($where)"
+}
+sector() { dd if="$DISK" bs=512 skip="$1" count=1 2>/dev/null | tr -d '\0' | head -n 1; }
+
+if grep -q 'OUTER: kvm=yes' "$LOG"; then
+	pass x86_outer_kvm "kvm-amd in the QEMU guest (TCG SVM + NPT)"
+else
+	fail x86_outer_kvm "no /dev/kvm in the outer guest: $(grep -m 1 -E 'OUTER|insmod' "$LOG" ||
+		tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
+fi
+
+if [ "$(val pci cpus)" = 2 ] && seg pci | grep -q 'VMM-INIT: done' && [ "$(rc_of pci)" = 0 ]; then
+	pass x86_linux_boot_2cpu "Debian $(basename "$kernel") ran init with 2 vcpus and powered off, exit 0"
+else
+	fail x86_linux_boot_2cpu "cpus=$(val pci cpus), vmm exit $(rc_of pci): $(summary pci)"
+fi
+
+fns=$(val pci "virtio-pci functions")
+devs=$(val pci "virtio devices")
+if [ "$fns" = 3 ] && [ "$(echo "$devs" | wc -w)" = 3 ]; then
+	pass x86_linux_virtio_pci_functions "3 functions bound to virtio-pci: virtio ids $devs"
+else
+	fail x86_linux_virtio_pci_functions "virtio-pci functions=$fns, devices '$devs': $(summary pci)"
+fi
+
+msi=$(val pci "virtio msi")
+if [ "${msi:-0}" -ge 3 ]; then
+	pass x86_linux_virtio_pci_msix "$msi virtio MSI-X vectors in /proc/interrupts"
+else
+	fail x86_linux_virtio_pci_msix "virtio MSI-X vectors: '$msi', expected >= 3: $(summary pci)"
+fi
+
+if [ "$(val pci "vda reads")" != "$MARK" ]; then
+	fail x86_linux_virtio_blk_pci "the inner read '$(val pci "vda reads")' from /dev/vda, expected $MARK: $(summary pci)"
+elif [ "$(sector 1)" != VMM-INIT-WROTE-SECTOR-1 ]; then
+	fail x86_linux_virtio_blk_pci "sector 1 of the image holds '$(sector 1)' after QEMU exited: $(summary pci)"
+else
+	pass x86_linux_virtio_blk_pci "marker read, the inner's write found in the image here"
+fi
+
+hw=$(val pci hwrng)
+if [ ${#hw} = 32 ] && [ -z "$(echo "$hw" | tr -d 0-9a-f)" ] && [ -n "$(echo "$hw" | tr -d 0)" ]; then
+	pass x86_linux_virtio_rng "16 bytes from /dev/hwrng: $hw"
+else
+	fail x86_linux_virtio_rng "/dev/hwrng gave '$hw': $(summary pci)"
+fi
+
+if [ "$(val pci dhcp)" = "lease of 10.0.2.15 obtained" ]; then
+	pass x86_linux_virtio_net_user "DHCP from vmm's user network: 10.0.2.15"
+else
+	fail x86_linux_virtio_net_user "dhcp: '$(val pci dhcp)': $(summary pci)"
+fi
+
+devs=$(val mmio "virtio devices")
+if [ "$(echo "$devs" | wc -w)" != 3 ] || [ "$(val mmio "virtio-pci functions")" != 0 ]; then
+	fail x86_linux_virtio_mmio "devices '$devs', pci functions $(val mmio "virtio-pci functions"): $(summary mmio)"
+elif [ "$(val mmio "vda reads")" != "$MARK" ] || [ "$(sector 2)" != VMM-INIT-WROTE-SECTOR-2 ]; then
+	fail x86_linux_virtio_mmio "disk: read '$(val mmio "vda reads")', sector 2 '$(sector 2)': $(summary mmio)"
+elif [ "$(val mmio dhcp)" != "lease of 10.0.2.15 obtained" ] || [ -z "$(val mmio hwrng)" ]; then
+	fail x86_linux_virtio_mmio "dhcp '$(val mmio dhcp)', hwrng '$(val mmio hwrng)': $(summary mmio)"
+elif [ "$(rc_of mmio)" != 0 ]; then
+	fail x86_linux_virtio_mmio "vmm exit $(rc_of mmio): $(summary mmio)"
+else
+	pass x86_linux_virtio_mmio "virtio-mmio: blk read and write, rng, DHCP; exit 0"
+fi
