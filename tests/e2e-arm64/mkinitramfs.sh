@@ -310,6 +310,7 @@ net_user() {
 		[ $i -lt 10 ] || { echo "INNER: user-gw-failed=$(tail -n 1 /tmp/err)"; return 1; }
 		sleep 0.3
 	done
+	sleep 1	# the outer prints what it got now: one console, lines must not interleave
 	echo "INNER: user_gw_sent=$tok"
 	exec 5>&-
 	echo "INNER: user ok"
