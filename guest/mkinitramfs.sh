@@ -16,7 +16,7 @@ if [ -n "$1" ]; then
 	moddir=$(ls -d "$(dirname "$1")"/../lib/modules/*/ 2>/dev/null | head -n 1)
 fi
 kver=$(basename "${moddir:-none}")
-out=$cache/initramfs-busybox-$ver-$kver-v6.cpio.gz
+out=$cache/initramfs-busybox-$ver-$kver-v8.cpio.gz
 
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
@@ -29,12 +29,14 @@ if [ ! -f "$out" ]; then
 	done
 	: >"$tmp/lib/modules/load"
 	[ -z "$moddir" ] || sh "$(dirname "$0")/kmods.sh" "$moddir" "$tmp/lib/modules" \
-		virtio_pci virtio_mmio virtio_blk virtio-rng virtio_net virtio_console
+		virtio_pci virtio_mmio virtio_blk virtio-rng virtio_net virtio_console pvpanic-mmio
 	cat >"$tmp/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
+# console=hvc0 with virtio_console a module: no console yet, use ttyS0 until it loads.
+[ -t 1 ] || exec </dev/ttyS0 >/dev/ttyS0 2>&1
 echo "VMM-INIT: cpus=$(grep -c ^processor /proc/cpuinfo)"
 echo "VMM-INIT: mem=$(grep MemTotal /proc/meminfo)"
 echo "VMM-INIT: cmdline=$(cat /proc/cmdline)"
@@ -65,6 +67,18 @@ if ip link set eth0 up 2>/dev/null; then
 	udhcpc -i eth0 -n -q -t 5 -s /bin/true 2>&1 | grep -o 'lease of [0-9.]* obtained' |
 		sed 's/^/VMM-INIT: dhcp=/'
 fi
+echo "VMM-INIT: pvpanic=$(ls /sys/bus/platform/drivers/pvpanic-mmio 2>/dev/null | grep -c QEMU0001)"
+if [ -c /dev/hvc0 ]; then
+	# One open for both ways: Linux drops what hvc0 gets while it is closed.
+	exec 3<>/dev/hvc0
+	echo "VMM-INIT: hvc0 ok" >&3
+	echo "VMM-INIT: ready for input"
+	read -t 20 line <&3 && echo "VMM-INIT: hvc0_in=$line"
+	exec 3>&-
+fi
+case $(sed -n 's/.*vmm\.action=\([a-z]*\).*/\1/p' /proc/cmdline) in
+panic) echo "VMM-INIT: panicking"; echo c >/proc/sysrq-trigger ;;
+esac
 echo "VMM-INIT: done"
 # vmm.shell on the command line: an interactive shell first (make demo)
 if grep -q vmm.shell /proc/cmdline; then

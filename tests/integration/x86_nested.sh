@@ -8,7 +8,10 @@
 #   pci:  2 vcpus, the default transport (virtio-pci, MSI-X): virtio-blk on
 #         the outer's /dev/vda (QEMU's disk, a block device for vmm),
 #         virtio-rng, virtio-net on --net user (libslirp, DHCP);
-#   mmio: --virtio-transport mmio, the same devices, 1 vcpu.
+#   mmio: --virtio-transport mmio, the same devices, 1 vcpu;
+#   hvc:  --console virtio: a line out through /dev/hvc0 and one typed in;
+#   panic: the inner panics (sysrq c): exit 3.
+# Each run also checks that Linux binds pvpanic to the DSDT's QEMU0001.
 # The inner reads a marker from the disk and writes a line into sector
 # vmm.seek=N; after QEMU exits, both lines are looked for in the image here.
 # Alone: sh tests/integration/x86_nested.sh. Environment: VMM_CACHE,
@@ -17,7 +20,8 @@
 QEMU_TIMEOUT=${X86_QEMU_TIMEOUT:-300}
 LOG=${X86_LOG:-$WORK/x86-serial.log}
 TESTS="x86_outer_kvm x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
-x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio"
+x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio
+x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3"
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -40,7 +44,7 @@ mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 bb=/bin/busybox
 [ -x "$bb" ] || bb=$(command -v busybox) || fail_all "busybox-static is not installed"
 cp "$bb" "$root/bin/busybox"
-for c in sh mount echo cat grep insmod poweroff sleep sync ip; do ln -s busybox "$root/bin/$c"; done
+for c in sh mount echo cat grep insmod poweroff sleep sync ip mkfifo; do ln -s busybox "$root/bin/$c"; done
 if ! sh "$TOP/guest/kmods.sh" "$moddir" "$root/lib/modules" kvm-amd virtio_pci virtio_blk \
 		2>"$WORK/kmods.err"; then
 	fail_all "cannot collect the outer's modules: $(head -n 1 "$WORK/kmods.err")"
@@ -71,11 +75,29 @@ run() {
 	name=$1
 	shift
 	echo "OUTER: run $name start"
-	/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 120 "$@" </dev/null
+	/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 120 "$@"
 	echo "OUTER: run $name exit=$?"
 }
-run pci -c 2 -d /dev/vda --rng --net user -p "quiet vmm.seek=1"
-run mmio --virtio-transport mmio -d /dev/vda --rng --net user -p "quiet vmm.seek=2"
+run pci </dev/null -c 2 -d /dev/vda --rng --net user -p "quiet vmm.seek=1"
+run mmio </dev/null --virtio-transport mmio -d /dev/vda --rng --net user -p "quiet vmm.seek=2"
+# hvc: vmm's input is a fifo, written once the inner has hvc0 open.
+echo "OUTER: run hvc start"
+mkfifo /tmp/in
+exec 4<>/tmp/in
+/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 120 --console virtio \
+	-p quiet </tmp/in >/tmp/hvc.out 2>&1 &
+pid=$!
+i=0
+until grep -q 'ready for input' /tmp/hvc.out || [ $i = 1200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo typed-into-vmm >&4
+wait $pid
+rc=$?
+cat /tmp/hvc.out
+echo "OUTER: run hvc exit=$rc"
+run panic </dev/null -p "quiet vmm.action=panic"
 sync
 poweroff -f
 INIT
@@ -174,4 +196,26 @@ elif [ "$(rc_of mmio)" != 0 ]; then
 	fail x86_linux_virtio_mmio "vmm exit $(rc_of mmio): $(summary mmio)"
 else
 	pass x86_linux_virtio_mmio "virtio-mmio: blk read and write, rng, DHCP; exit 0"
+fi
+
+if ! seg hvc | grep -q '^VMM-INIT: hvc0 ok'; then
+	fail x86_linux_virtio_console "no 'VMM-INIT: hvc0 ok' from /dev/hvc0 in vmm's output: $(summary hvc)"
+elif [ "$(val hvc hvc0_in)" != typed-into-vmm ]; then
+	fail x86_linux_virtio_console "the inner read '$(val hvc hvc0_in)' from /dev/hvc0: $(summary hvc)"
+elif [ "$(rc_of hvc)" != 0 ]; then
+	fail x86_linux_virtio_console "vmm exit $(rc_of hvc): $(summary hvc)"
+else
+	pass x86_linux_virtio_console "a line out through /dev/hvc0, vmm's input read from it (console=hvc0)"
+fi
+
+if [ "$(val pci pvpanic)" = 1 ]; then
+	pass x86_linux_pvpanic_acpi "pvpanic-mmio bound to the DSDT's QEMU0001"
+else
+	fail x86_linux_pvpanic_acpi "pvpanic devices bound: '$(val pci pvpanic)': $(summary pci)"
+fi
+
+if seg panic | grep -q 'VMM-INIT: panicking' && [ "$(rc_of panic)" = 3 ]; then
+	pass x86_linux_panic_exit_3 "sysrq c: vmm exit 3"
+else
+	fail x86_linux_panic_exit_3 "vmm exit $(rc_of panic), expected 3: $(summary panic)"
 fi
