@@ -16,7 +16,7 @@ if [ -n "$1" ]; then
 	moddir=$(ls -d "$(dirname "$1")"/../lib/modules/*/ 2>/dev/null | head -n 1)
 fi
 kver=$(basename "${moddir:-none}")
-out=$cache/initramfs-busybox-$ver-$kver-v8.cpio.gz
+out=$cache/initramfs-busybox-$ver-$kver-v9.cpio.gz
 
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
@@ -67,6 +67,8 @@ if ip link set eth0 up 2>/dev/null; then
 	udhcpc -i eth0 -n -q -t 5 -s /bin/true 2>&1 | grep -o 'lease of [0-9.]* obtained' |
 		sed 's/^/VMM-INIT: dhcp=/'
 fi
+# What the kernel said about the machine vmm described, errors only.
+echo "VMM-INIT: firmware_errors=$(dmesg | grep -E 'ACPI (Error|Warning|BIOS)|i8042.*(fail|Can.t)|failed to claim|probe of .* failed|pci .*(BAR .* no space|can.t claim)' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';')"
 echo "VMM-INIT: pvpanic=$(ls /sys/bus/platform/drivers/pvpanic-mmio 2>/dev/null | grep -c QEMU0001)"
 if [ -c /dev/hvc0 ]; then
 	# One open for both ways: Linux drops what hvc0 gets while it is closed.

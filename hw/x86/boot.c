@@ -272,7 +272,11 @@ static int write_firmware(struct vm *vm, u64 *rsdp)
 		.com1_port = X86_COM1_PORT,
 		.com1_irq = X86_COM1_IRQ,
 		.pvpanic_port = X86_PVPANIC_PORT,
-		.i8042 = true,
+		/*
+		 * Only its reset command is there (reboot=k): a kernel told of
+		 * an 8042 probes it and logs a failure.
+		 */
+		.i8042 = false,
 		.cmos_rtc = true,
 		.ecams = &pci_ecam,
 		.nr_ecams = 1,

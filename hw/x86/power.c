@@ -16,12 +16,29 @@
 #define I8042_CMD_RESET		0xfe
 #define RESET_CF9_CPU		(1u << 2)
 
+/* PM1_EN bits (ACPI 6.4 4.8.3.1.2): timer, global lock, power/sleep button, RTC. */
+#define PM1_EN_BITS		0x0721
+
+/*
+ * PM1a event block: PM1_STS (2 bytes) then PM1_EN (2 bytes). No fixed event
+ * is ever raised, so status reads 0; enable keeps what the guest writes,
+ * since ACPICA reads an enable bit back to check it took (and otherwise
+ * gives up the Global Lock and the RTC event with errors in the log).
+ */
 static void pm1_evt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 		       bool is_write, void *opaque)
 {
-	/* No fixed events are ever raised: status and enable read 0. */
-	if (!is_write)
-		memset(data, 0, len);
+	u16 *en = opaque;
+	u8 regs[4] = { 0, 0, (u8)*en, (u8)(*en >> 8) };
+
+	for (u32 i = 0; i < len && offset + i < sizeof(regs); i++) {
+		if (!is_write)
+			data[i] = regs[offset + i];
+		else if (offset + i >= 2)
+			regs[offset + i] = data[i];
+	}
+	if (is_write)
+		*en = (regs[2] | regs[3] << 8) & PM1_EN_BITS;
 }
 
 static void pm1_cnt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
@@ -130,9 +147,11 @@ static void cmos_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 int x86_power_init(struct vm *vm)
 {
 	static struct cmos cmos;
+	static u16 pm1_en;
 	int r = 0;
 
-	r |= bus_register(vm, BUS_PIO, X86_PM1A_EVT, 4, pm1_evt_io, NULL, "pm1a_evt");
+	pm1_en = 0;
+	r |= bus_register(vm, BUS_PIO, X86_PM1A_EVT, 4, pm1_evt_io, &pm1_en, "pm1a_evt");
 	r |= bus_register(vm, BUS_PIO, X86_PM1A_CNT, 2, pm1_cnt_io, NULL, "pm1a_cnt");
 	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT, 1, i8042_io, NULL, "i8042");
 	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT + 4, 1, i8042_io, vm, "i8042");

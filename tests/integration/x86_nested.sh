@@ -21,7 +21,7 @@ QEMU_TIMEOUT=${X86_QEMU_TIMEOUT:-300}
 LOG=${X86_LOG:-$WORK/x86-serial.log}
 TESTS="x86_outer_kvm x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
 x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio
-x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3"
+x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3 x86_linux_no_firmware_errors"
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -218,4 +218,13 @@ if seg panic | grep -q 'VMM-INIT: panicking' && [ "$(rc_of panic)" = 3 ]; then
 	pass x86_linux_panic_exit_3 "sysrq c: vmm exit 3"
 else
 	fail x86_linux_panic_exit_3 "vmm exit $(rc_of panic), expected 3: $(summary panic)"
+fi
+
+# The kernel's complaints about the machine: ACPI errors, failed probes, PCI
+# resources it could not claim (in either transport's run).
+errs="$(val pci firmware_errors)$(val mmio firmware_errors)"
+if seg pci | grep -q 'VMM-INIT: firmware_errors=' && [ -z "$errs" ]; then
+	pass x86_linux_no_firmware_errors "no ACPI errors, failed probes or unclaimed PCI resources in dmesg"
+else
+	fail x86_linux_no_firmware_errors "dmesg: '$(echo "$errs" | cut -c 1-400)' ($where)"
 fi
