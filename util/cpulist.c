@@ -114,7 +114,11 @@ int cpulist_thread_attr(pthread_attr_t *attr, const cpu_set_t *set)
 {
 	int err = pthread_attr_init(attr);
 
-	if (!err && set)
-		err = pthread_attr_setaffinity_np(attr, sizeof(*set), set);
-	return -err;
+	if (err)
+		return -err;
+	if (set && (err = pthread_attr_setaffinity_np(attr, sizeof(*set), set))) {
+		pthread_attr_destroy(attr);
+		return -err;
+	}
+	return 0;
 }

@@ -14,7 +14,7 @@ void cpulist_format(const cpu_set_t *set, char *buf, size_t len);
 int cpulist_nth(const cpu_set_t *set, unsigned int n);
 /* 0 if this process may run on every CPU of @want, else -EINVAL with *why. */
 int cpulist_check_allowed(const cpu_set_t *want, const char **why);
-/* Initialise @attr for a thread that runs only on @set (NULL: anywhere). */
+/* Initialise @attr for a thread that runs only on @set (NULL: anywhere); on error it is not. */
 int cpulist_thread_attr(pthread_attr_t *attr, const cpu_set_t *set);
 
 #endif

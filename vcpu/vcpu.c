@@ -354,8 +354,9 @@ static int vcpu_thread_start(struct vcpu *vcpu)
 	if (cfg && cfg->vcpu_affinity_set)
 		CPU_SET(cpulist_nth(&cfg->vcpu_affinity, vcpu->id), &one);
 	err = -cpulist_thread_attr(&attr, CPU_COUNT(&one) ? &one : NULL);
-	if (!err)
-		err = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
+	if (err)
+		return err;
+	err = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
 	pthread_attr_destroy(&attr);
 	return err;
 }

@@ -489,6 +489,7 @@ static void blk_queue_notify(void *opaque, struct virtq *vq)
 		if (since < BLK_POLL_MAX_NS)
 			b->poll_ns = MIN(b->poll_ns + 2 * since + BLK_POLL_MIN_NS, BLK_POLL_MAX_NS);
 	}
+again:
 	for (;;) {
 		virtq_disable_notify(vq);
 		if (!blk_pop_all(b, vq))
@@ -502,15 +503,42 @@ static void blk_queue_notify(void *opaque, struct virtq *vq)
 	}
 	if (b->nr_batch)
 		blk_submit_batch(b);
+	/* Starved, but every submission failed and was answered: no completion will rerun us. */
+	if (b->starved && b->free && !b->inflight) {
+		b->starved = false;
+		goto again;
+	}
 	blk_notify(b);
 }
 
-/* Watch the ring for up to poll_ns: true if the driver made a request. */
+/* The kernel's aio completion ring, mapped where io_context_t points (fs/aio.c). */
+struct blk_aio_ring {
+	unsigned int id, nr, head, tail, magic;
+};
+#define BLK_AIO_RING_MAGIC	0xa10a10a1
+
+/* Completions are waiting to be reaped (read without a system call). */
+static bool blk_aio_pending(const struct virtio_blk *b)
+{
+	const struct blk_aio_ring *r = (const void *)b->aio;
+
+	return r && __atomic_load_n(&r->magic, __ATOMIC_RELAXED) == BLK_AIO_RING_MAGIC &&
+	       __atomic_load_n(&r->head, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Watch the ring for up to poll_ns: true if the driver made a request. A
+ * completion ends the watch too (it would wait for it), without counting
+ * as a miss.
+ */
 static bool blk_poll_avail(struct virtio_blk *b, struct virtq *vq)
 {
 	u64 end = blk_now_ns() + b->poll_ns;
 
 	while (!virtq_has_avail(vq)) {
+		if (blk_aio_pending(b))
+			return false;
 		if (blk_now_ns() >= end) {
 			b->poll_ns /= 2;
 			return false;
@@ -554,7 +582,7 @@ static void blk_aio_done(void *opaque)
 		/* Requests came between completions: worth watching for. */
 		if (found && b->poll_ns < BLK_POLL_MIN_NS)
 			b->poll_ns = BLK_POLL_MIN_NS;
-		if (b->poll_ns >= BLK_POLL_MIN_NS / 2 && !virtq_has_avail(vq) &&
+		if (b->poll_ns >= BLK_POLL_MIN_NS / 2 && !virtq_has_avail(vq) && !vq->paused &&
 		    virtio_dev_live(b->dev)) {
 			virtq_disable_notify(vq);
 			blk_poll_avail(b, vq);

@@ -139,8 +139,9 @@ static int virtio_dev_thread_start(struct virtio_dev *dev)
 	int r;
 
 	r = cpulist_thread_attr(&attr, cfg && cfg->io_affinity_set ? &cfg->io_affinity : NULL);
-	if (!r)
-		r = -pthread_create(&dev->thread, &attr, virtio_dev_thread, dev);
+	if (r < 0)
+		return r;
+	r = -pthread_create(&dev->thread, &attr, virtio_dev_thread, dev);
 	pthread_attr_destroy(&attr);
 	return r;
 }

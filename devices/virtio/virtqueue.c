@@ -256,8 +256,8 @@ bool virtq_should_notify(struct virtq *vq)
 
 void virtq_disable_notify(struct virtq *vq)
 {
-	if (!vq->ready)
-		return;
+	if (!vq->ready || vq->paused)
+		return;		/* paused: no bus mastering, no writes to guest memory */
 	/*
 	 * With EVENT_IDX, an avail_event the driver has passed asks for no
 	 * kick until the index wraps: one just behind what we have taken.

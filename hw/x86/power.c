@@ -31,6 +31,8 @@ static void pm1_evt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 	u16 *en = opaque;
 	u8 regs[4] = { 0, 0, (u8)*en, (u8)(*en >> 8) };
 
+	if (!is_write)
+		memset(data, 0, len);	/* past the block: nothing there */
 	for (u32 i = 0; i < len && offset + i < sizeof(regs); i++) {
 		if (!is_write)
 			data[i] = regs[offset + i];
