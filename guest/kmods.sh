@@ -15,13 +15,20 @@ add() {
 	local name ko d
 	name=$(echo "$1" | tr - _)
 	grep -qx "$name" "$dest/load" && return 0
-	ko=$(find "$moddir" -name "$1.ko" -o -name "$name.ko" -o -name "$(echo "$1" | tr _ -).ko" |
+	ko=$(find "$moddir" -name "$1.ko*" -o -name "$name.ko*" -o -name "$(echo "$1" | tr _ -).ko*" |
 		head -n 1)
 	[ -n "$ko" ] || { echo "kmods: no module $1 in $moddir" >&2; exit 1; }
-	for d in $(tr '\0' '\n' <"$ko" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '); do
+	# Newer Debian kernels compress their modules; busybox insmod wants them plain.
+	case $ko in
+	*.ko) cp "$ko" "$dest/$name.ko" ;;
+	*.ko.xz) xz -dc "$ko" >"$dest/$name.ko" ;;
+	*.ko.zst) zstd -qdc "$ko" >"$dest/$name.ko" ;;
+	*.ko.gz) gzip -dc "$ko" >"$dest/$name.ko" ;;
+	*) echo "kmods: cannot unpack $ko" >&2; exit 1 ;;
+	esac
+	for d in $(tr '\0' '\n' <"$dest/$name.ko" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '); do
 		add "$d"
 	done
-	cp "$ko" "$dest/$name.ko"
 	echo "$name" >>"$dest/load"
 }
 for m in "$@"; do

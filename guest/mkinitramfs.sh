@@ -16,7 +16,7 @@ if [ -n "$1" ]; then
 	moddir=$(ls -d "$(dirname "$1")"/../lib/modules/*/ 2>/dev/null | head -n 1)
 fi
 kver=$(basename "${moddir:-none}")
-out=$cache/initramfs-busybox-$ver-$kver-v9.cpio.gz
+out=$cache/initramfs-busybox-$ver-$kver-v10.cpio.gz
 
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
@@ -68,7 +68,7 @@ if ip link set eth0 up 2>/dev/null; then
 		sed 's/^/VMM-INIT: dhcp=/'
 fi
 # What the kernel said about the machine vmm described, errors only.
-echo "VMM-INIT: firmware_errors=$(dmesg | grep -E 'ACPI (Error|Warning|BIOS)|i8042.*(fail|Can.t)|failed to claim|probe of .* failed|pci .*(BAR .* no space|can.t claim)' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';')"
+echo "VMM-INIT: firmware_errors=$(dmesg | grep -E 'ACPI (Error|Warning|BIOS)|i8042.*(fail|Can.t)|failed to claim|probe (of|with driver) .* failed|pci .*(BAR .* no space|can.t claim)' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';')"
 echo "VMM-INIT: pvpanic=$(ls /sys/bus/platform/drivers/pvpanic-mmio 2>/dev/null | grep -c QEMU0001)"
 if [ -c /dev/hvc0 ]; then
 	# One open for both ways: Linux drops what hvc0 gets while it is closed.
@@ -90,8 +90,9 @@ poweroff -f
 INIT
 	chmod +x "$tmp/init"
 	mkdir -p "$cache"
-	(cd "$tmp" && find . | cpio -o -H newc 2>/dev/null | gzip -9) >"$out.tmp"
-	mv "$out.tmp" "$out"
+	part=$(mktemp "$out.XXXXXX")	# two builders at once: each renames its own
+	(cd "$tmp" && find . | cpio -o -H newc 2>/dev/null | gzip -9) >"$part"
+	mv "$part" "$out"
 	rm -rf "$tmp"
 fi
 echo "$out"
