@@ -64,7 +64,7 @@ GUEST_IMG := guest/build/testguest.bzImage
 EMBED_OBJ := $(BUILD)/embedded_guest.o
 endif
 
-.PHONY: all deps check unit demo bench install clean e2e-arm64 guest
+.PHONY: all deps check unit demo bench install clean e2e-arm64 e2e-x86 guest
 all: $(OUT)
 
 $(OUT): $(BUILD)/vmm
@@ -134,6 +134,10 @@ deps:
 # The nested arm64 end-to-end test alone (QEMU with EL2 runs vmm-arm64).
 e2e-arm64:
 	@sh tests/integration/arm64.sh
+
+# The nested x86 end-to-end test alone (QEMU's emulated SVM runs ./vmm).
+e2e-x86: all
+	@sh tests/integration/x86_nested.sh
 
 check: deps
 	$(MAKE) all unit $(BUILD)/vcpu_pause
