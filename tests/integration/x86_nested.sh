@@ -133,6 +133,7 @@ chmod +x "$root/init"
 DISK=$WORK/disk.img
 MARK=VMM-X86-E2E-DISK
 
+seg() { sed -n "/^OUTER: run $1 start\$/,/^OUTER: run $1 exit=/p" "$LOG"; }
 qemu() {
 	printf '%s' "$MARK" >"$DISK"
 	truncate -s 4M "$DISK"
@@ -146,14 +147,26 @@ qemu() {
 	tr -d '\r' <"$LOG.raw" >"$LOG" && rm -f "$LOG.raw"
 }
 qemu
-# Once in about ten runs here, the emulated machine went silent during the
-# 2-vcpu run: no line from the outer for minutes, though vmm's --timeout was
-# 120 s then. The watchdog above now says whether vmm is stuck if it recurs.
-# A second try then; the first log is kept and reported.
-if ! grep -q '^OUTER: run panic exit=' "$LOG"; then
+# The emulated machine is not quite solid. In about 20 sessions here, twice a
+# 2-vcpu inner went wrong: once nothing more came from the outer for minutes
+# (vmm had --timeout 120 then; the watchdog above now tells whether vmm is
+# stuck), once the inner triple-faulted in the middle of its boot with no
+# device involved, while the machine was loaded. So a session where a run
+# ended otherwise than expected is tried once more; the first log is kept and
+# its first failure printed, so a real regression still shows: it fails twice.
+expected() {
+	for want in pci=0 mmio=0 hvc=0 panic=3; do
+		grep -q "^OUTER: run ${want%=*} exit=${want#*=}\$" "$LOG" || {
+			echo "${want%=*}: $(seg "${want%=*}" | grep -E 'vmm: error|OUTER: (run .* exit|stuck)' |
+				tr '\n' ';' | cut -c 1-200)"
+			return 1
+		}
+	done
+}
+if ! why=$(expected); then
 	cp "$LOG" "${TMPDIR:-/tmp}/vmm-e2e-x86-first.log" 2>/dev/null
-	echo "x86: the first QEMU run ended after ${t_qemu} ms (exit $qrc) at '$(grep -v '^$' "$LOG" |
-		tail -n 1 | cut -c 1-120)'; its log: ${TMPDIR:-/tmp}/vmm-e2e-x86-first.log; trying again"
+	echo "x86: first QEMU session (${t_qemu} ms, exit $qrc) went wrong in run $why" \
+	     "log ${TMPDIR:-/tmp}/vmm-e2e-x86-first.log; trying again"
 	qemu
 fi
 where="serial log $LOG"
@@ -164,7 +177,6 @@ fi
 [ $qrc = 124 ] || [ $qrc = 137 ] && echo "x86: QEMU hit the ${QEMU_TIMEOUT}s limit"
 echo "x86: QEMU ran ${t_qemu} ms"
 
-seg() { sed -n "/^OUTER: run $1 start\$/,/^OUTER: run $1 exit=/p" "$LOG"; }
 rc_of() { seg "$1" | sed -n "s/^OUTER: run $1 exit=//p"; }
 val() { seg "$1" | sed -n "s/^.*VMM-INIT: $2=//p" | head -n 1; }
 summary() {
