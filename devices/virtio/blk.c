@@ -95,7 +95,8 @@ struct virtio_blk {
 	 * refills that fast costs about a microsecond per completion batch.
 	 */
 	u32 poll_ns;
-	u64 done_ns;		/* when the last completions were reaped */
+	u64 done_ns;		/* when the last completion pass (and its watch) ended */
+	u64 watched_ns;		/* how long that watch lasted */
 	bool reaping;		/* queue_notify runs from the completion path */
 
 	struct blk_req *reqs;
@@ -469,6 +470,7 @@ static bool blk_pop_all(struct virtio_blk *b, struct virtq *vq)
 
 #define BLK_POLL_MAX_NS		32000
 #define BLK_POLL_MIN_NS		1000
+#define BLK_POLL_GROW_NS	(4 * BLK_POLL_MAX_NS)	/* kicks later than this: no watch */
 
 static u64 blk_now_ns(void)
 {
@@ -482,12 +484,17 @@ static void blk_queue_notify(void *opaque, struct virtq *vq)
 {
 	struct virtio_blk *b = opaque;
 
-	/* A kick soon after we stopped watching: a longer watch would have caught it. */
+	/*
+	 * A kick soon after the last completions: the driver's turnaround was
+	 * the watch plus the time since (wake-up latency included). Watch
+	 * twice that next time, up to the maximum.
+	 */
 	if (!b->reaping && !b->inflight) {
-		u64 since = blk_now_ns() - b->done_ns;
+		u64 turnaround = b->watched_ns + blk_now_ns() - b->done_ns;
 
-		if (since < BLK_POLL_MAX_NS)
-			b->poll_ns = MIN(b->poll_ns + 2 * since + BLK_POLL_MIN_NS, BLK_POLL_MAX_NS);
+		if (turnaround < BLK_POLL_GROW_NS)
+			b->poll_ns = MIN(MAX(b->poll_ns, 2 * turnaround + BLK_POLL_MIN_NS),
+					 BLK_POLL_MAX_NS);
 	}
 again:
 	for (;;) {
@@ -582,10 +589,14 @@ static void blk_aio_done(void *opaque)
 		/* Requests came between completions: worth watching for. */
 		if (found && b->poll_ns < BLK_POLL_MIN_NS)
 			b->poll_ns = BLK_POLL_MIN_NS;
+		b->watched_ns = 0;
 		if (b->poll_ns >= BLK_POLL_MIN_NS / 2 && !virtq_has_avail(vq) && !vq->paused &&
 		    virtio_dev_live(b->dev)) {
+			u64 t0 = blk_now_ns();
+
 			virtq_disable_notify(vq);
 			blk_poll_avail(b, vq);
+			b->watched_ns = blk_now_ns() - t0;
 			/* Takes what came, and turns kicks back on if idle. */
 			virtio_dev_process(b->dev, vq->index);
 		}
