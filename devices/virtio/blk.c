@@ -594,7 +594,7 @@ static void blk_aio_done(void *opaque)
 		    virtio_dev_live(b->dev)) {
 			u64 t0 = blk_now_ns();
 
-			virtq_disable_notify(vq);
+			virtq_suppress_notify(vq);
 			blk_poll_avail(b, vq);
 			b->watched_ns = blk_now_ns() - t0;
 			/* Takes what came, and turns kicks back on if idle. */

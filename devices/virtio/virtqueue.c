@@ -258,6 +258,15 @@ void virtq_disable_notify(struct virtq *vq)
 {
 	if (!vq->ready || vq->paused)
 		return;		/* paused: no bus mastering, no writes to guest memory */
+	/* With EVENT_IDX a stale avail_event already suppresses most kicks. */
+	if (!vq->event_idx)
+		store16(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
+}
+
+void virtq_suppress_notify(struct virtq *vq)
+{
+	if (!vq->ready || vq->paused)
+		return;
 	/*
 	 * With EVENT_IDX, an avail_event the driver has passed asks for no
 	 * kick until the index wraps: one just behind what we have taken.

@@ -124,6 +124,12 @@ bool virtq_should_notify(struct virtq *vq);
  * driver may not have kicked for them).
  */
 void virtq_disable_notify(struct virtq *vq);
+/*
+ * As virtq_disable_notify(), and with EVENT_IDX also the very next kick
+ * (which a just-enabled avail_event still asks for): for a device that
+ * watches the ring itself for a while. virtq_enable_notify() undoes it.
+ */
+void virtq_suppress_notify(struct virtq *vq);
 bool virtq_enable_notify(struct virtq *vq);
 /* Has the driver made buffers available that were not popped yet? */
 bool virtq_has_avail(const struct virtq *vq);
