@@ -48,7 +48,7 @@ $(warning libslirp-dev not found ('make deps' installs it): building without --n
 endif
 endif
 
-CORE_SRCS := $(wildcard util/*.c kvm/*.c vcpu/*.c devices/*.c devices/virtio/*.c \
+CORE_SRCS := $(wildcard util/*.c kvm/*.c vcpu/*.c run/*.c devices/*.c devices/virtio/*.c \
 	firmware/*.c hw/$(ARCH)/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(CORE_SRCS:%.c=$(BUILD)/asan/%.o)
@@ -58,13 +58,16 @@ UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(UNIT_SRCS))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-asan/%)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Fences order the rings against the guest, which TSan cannot see anyway.
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
+TSAN_OBJS := $(CORE_SRCS:%.c=$(BUILD)/tsan/%.o)
 
 ifeq ($(ARCH),x86)
 GUEST_IMG := guest/build/testguest.bzImage
 EMBED_OBJ := $(BUILD)/embedded_guest.o
 endif
 
-.PHONY: all deps check unit demo bench install clean e2e-arm64 e2e-x86 guest
+.PHONY: all deps check unit demo bench install clean e2e-arm64 e2e-x86 guest asan tsan
 all: $(OUT)
 
 $(OUT): $(BUILD)/vmm
@@ -89,6 +92,19 @@ $(BUILD)/%.o: %.c | $(ARM64_DEPS)
 $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -O1 -c -o $@ $<
+
+$(BUILD)/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) -O1 -c -o $@ $<
+
+# vmm itself under ASan+UBSan and under ThreadSanitizer, for the stop and
+# teardown stress tests (tests/integration/stop.sh).
+asan: vmm-asan
+tsan: vmm-tsan
+vmm-asan: $(BUILD)/asan/main.o $(ASAN_OBJS) $(EMBED_OBJ)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(LDFLAGS) $(LDLIBS)
+vmm-tsan: $(BUILD)/tsan/main.o $(TSAN_OBJS) $(EMBED_OBJ)
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) -O1 -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 # The built-in test guest is linked into vmm so `vmm run` needs no files.
 ifeq ($(ARCH),x86)
@@ -140,7 +156,7 @@ e2e-x86: all
 	@sh tests/integration/x86_nested.sh
 
 check: deps
-	$(MAKE) all unit $(BUILD)/vcpu_pause
+	$(MAKE) all unit $(BUILD)/vcpu_pause vmm-asan vmm-tsan
 	@sh tests/run.sh
 
 # libFuzzer targets (clang): a bounded run is part of the test runner.
@@ -162,9 +178,9 @@ install: vmm
 	install -D -m 0644 vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
 
 clean:
-	rm -rf build vmm guest/build
+	rm -rf build vmm vmm-asan vmm-tsan guest/build
 
--include $(CORE_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(BUILD)/main.d
+-include $(CORE_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(TSAN_OBJS:.o=.d) $(BUILD)/main.d
 -include $(UNIT_BINS:=.d) $(ASAN_BINS:=.d)
 
 $(BUILD)/minloop: tests/bench/minloop.c $(BUILD)/libvmm.a $(EMBED_OBJ)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,8 +18,11 @@
 #include "kvm/arch.h"
 #include "kvm/config.h"
 #include "kvm/kvm.h"
+#include "run/lifecycle.h"
+#include "run/signals.h"
 #include "util/cpulist.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "vcpu/vcpu.h"
 
 static void usage(FILE *f)
@@ -56,8 +58,13 @@ static void usage(FILE *f)
 "                          pin vcpu i to the i-th host CPU of LIST, in ascending\n"
 "                          order (e.g. 2-3 or 0,2; wraps around if vcpus outnumber it)\n"
 "      --io-affinity LIST  run the virtio devices' I/O threads on host CPUs LIST\n"
-"      --timeout SECONDS   stop the guest after SECONDS; exit status 124\n"
+"      --timeout SECONDS   stop the guest SECONDS after start, reboots included;\n"
+"                          exit status 124\n"
 "      --no-reboot         exit when the guest reboots instead of restarting it\n"
+"      --panic-watch auto|pvpanic|console|off\n"
+"                          what is a guest panic: the pvpanic device, and Linux's\n"
+"                          panic line on the console until the guest's pvpanic driver\n"
+"                          probed (auto); the device only; both always; neither\n"
 "      --guest-decompress  boot a bzImage as is (the kernel decompresses itself);\n"
 "                          by default vmm unpacks gzip/xz/lz4/zstd payloads itself\n"
 "      --debug             trace exits and unhandled I/O on stderr\n"
@@ -75,58 +82,64 @@ static void usage(FILE *f)
 "  128+N  vmm was stopped by signal N (e.g. 143 for SIGTERM)\n");
 }
 
-/* The terminal outlives VMs (reboot): its input goes to the current one. */
-static pthread_mutex_t console_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vm *console_vm;
+/*
+ * The terminal outlives VMs (reboot): its input goes to the current one.
+ * cmd_run() owns it; the terminal's input thread reads it.
+ */
+struct console_link {
+	pthread_mutex_t lock;
+	struct vm *vm;
+};
 
 static size_t console_input(void *opaque, const u8 *buf, size_t len)
 {
+	struct console_link *link = opaque;
 	size_t n = 0;
 
-	pthread_mutex_lock(&console_lock);
-	if (console_vm && console_vm->console_rx)
-		n = console_vm->console_rx(console_vm->console_opaque, buf, len);
-	pthread_mutex_unlock(&console_lock);
+	pthread_mutex_lock(&link->lock);
+	if (link->vm && link->vm->console_rx)
+		n = link->vm->console_rx(link->vm->console_opaque, buf, len);
+	pthread_mutex_unlock(&link->lock);
 	return n;
 }
 
 static void console_quit(void *opaque)
 {
-	pthread_mutex_lock(&console_lock);
-	if (console_vm)
-		vm_request_stop(console_vm, VM_STOP_QUIT);
-	pthread_mutex_unlock(&console_lock);
+	struct console_link *link = opaque;
+
+	pthread_mutex_lock(&link->lock);
+	if (link->vm)
+		vm_request_stop(link->vm, VM_STOP_QUIT);
+	pthread_mutex_unlock(&link->lock);
 }
 
-static void console_attach(struct vm *vm)
+static void console_attach(struct console_link *link, struct vm *vm)
 {
-	pthread_mutex_lock(&console_lock);
-	console_vm = vm;
-	pthread_mutex_unlock(&console_lock);
+	pthread_mutex_lock(&link->lock);
+	link->vm = vm;
+	pthread_mutex_unlock(&link->lock);
 }
 
 /* A crash of vmm itself must not leave the user's terminal raw. */
 static void fatal_signal(int sig)
 {
 	term_restore();
-	signal(sig, SIG_DFL);
+	/* SA_RESETHAND: the default action is back; re-raise it. */
 	raise(sig);
 }
 
-static void signals_setup(sigset_t *stop_set)
+static void fatal_signals_setup(void)
 {
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	struct sigaction sa = { .sa_handler = fatal_signal,
+				.sa_flags = SA_ONSTACK | SA_RESETHAND | SA_NODEFER };
 
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		signal(fatal[i], fatal_signal);
+	sigemptyset(&sa.sa_mask);
+	/* On its own stack: a stack overflow must still reach the handler. */
+	thread_altstack_init();
+	for (size_t i = 0; i < ARRAY_SIZE(fatal); i++)
+		sigaction(fatal[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* Stop requests are read from a signalfd by the main thread only. */
-	sigemptyset(stop_set);
-	sigaddset(stop_set, SIGTERM);
-	sigaddset(stop_set, SIGINT);
-	sigaddset(stop_set, SIGHUP);
-	sigaddset(stop_set, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, stop_set, NULL);
 }
 
 static int exit_status(struct vm *vm, enum vm_stop_reason reason)
@@ -150,16 +163,17 @@ static int exit_status(struct vm *vm, enum vm_stop_reason reason)
 }
 
 /* Build, run and tear down one VM; returns why it stopped (or < 0). */
-static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
-			struct term *term, int signal_fd, unsigned int timeout)
+static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term *term,
+			struct console_link *link, const struct timespec *deadline)
 {
 	int reason, r;
 
 	r = vm_open(vm, cfg);
-	if (r < 0)
+	if (r < 0) {
+		vm_close(vm);
 		return -EXIT_HOST_ERROR;
+	}
 	vm->term = term;
-	vm->signal_fd = signal_fd;
 	if ((int)cfg->nr_cpus > vm->max_vcpus) {
 		log_error("--cpus %u: this host's KVM allows at most %d vcpus",
 			  cfg->nr_cpus, vm->max_vcpus);
@@ -175,15 +189,12 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
 	if (r == 0)
 		r = vcpus_create(vm, cfg->nr_cpus);
 	if (r == 0) {
-		console_attach(vm);
-		vcpus_run(vm, timeout);
-		console_attach(NULL);
+		console_attach(link, vm);
+		vm_run(vm, deadline);
+		console_attach(link, NULL);
 	}
 	reason = vm_stop_reason(vm);
-	vcpus_destroy(vm);
-	virtio_devices_destroy(vm);
-	arch_vm_destroy(vm);
-	vm_close(vm);
+	vm_teardown(vm);
 	if (r < 0)
 		return r == -EINVAL || r == -ENOEXEC || r == -E2BIG ? -EXIT_USAGE :
 		       -EXIT_HOST_ERROR;
@@ -220,15 +231,17 @@ static int check_affinity(const struct vm_config *cfg)
 
 static int cmd_run(int argc, char **argv)
 {
+	struct console_link link = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct vm_config cfg;
 	struct vm vm;
 	struct term *term;
-	struct timespec start, now;
-	sigset_t stop_set;
+	struct timespec deadline;
 	char err[256];
-	int r, signal_fd, status;
+	int r, status;
 	static const struct term_ops ops = { console_input, console_quit };
 
+	/* --timeout counts from here, across reboots and kernel loading. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	r = config_parse(argc, argv, &cfg, err, sizeof(err));
 	if (r == 1) {
 		usage(stdout);
@@ -238,30 +251,27 @@ static int cmd_run(int argc, char **argv)
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
+	deadline.tv_sec += cfg.timeout_sec;
 	log_debug_enabled = cfg.debug;
 	if (check_affinity(&cfg) < 0)
 		return EXIT_USAGE;
 
-	signals_setup(&stop_set);
-	signal_fd = signalfd(-1, &stop_set, SFD_CLOEXEC);
-	term = term_open(STDIN_FILENO, STDOUT_FILENO, &ops, NULL);
+	term = term_open(STDIN_FILENO, STDOUT_FILENO, &ops, &link);
 	if (!term) {
 		log_error("cannot set up the console: %s", strerror(errno));
 		return EXIT_HOST_ERROR;
 	}
 
 	log_set_flush_hook((void (*)(void *))term_flush, term);
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		unsigned int timeout = 0;
-
-		if (cfg.timeout_sec) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			long elapsed = now.tv_sec - start.tv_sec;
-
-			timeout = elapsed >= cfg.timeout_sec ? 1 : cfg.timeout_sec - elapsed;
+		/* Building a VM: a stop signal ends vmm at once (run/signals.h). */
+		stop_signals_defer(false);
+		r = vm_boot_once(&vm, &cfg, term, &link, cfg.timeout_sec ? &deadline : NULL);
+		/* A signal that came while the VM stopped for another reason. */
+		if (r == VM_STOP_RESET && stop_signals_pending()) {
+			vm.stop_signal = stop_signals_pending();
+			r = VM_STOP_SIGNAL;
 		}
-		r = vm_boot_once(&vm, &cfg, term, signal_fd, timeout);
 		if (r == VM_STOP_RESET && !cfg.no_reboot) {
 			log_info("guest rebooted: restarting it");
 			continue;
@@ -269,6 +279,8 @@ static int cmd_run(int argc, char **argv)
 		break;
 	}
 	log_set_flush_hook(NULL, NULL);
+	/* Only the terminal is left: a signal now just ends vmm. */
+	stop_signals_defer(false);
 	term_close(term);
 
 	if (r < 0)
@@ -303,6 +315,12 @@ static void std_fds_ensure(void)
 int main(int argc, char **argv)
 {
 	std_fds_ensure();
+	/* From the first moment: a stop signal acts, a crash restores the tty. */
+	if (stop_signals_init() < 0) {
+		log_error("cannot set up signal handling: %s", strerror(errno));
+		return EXIT_HOST_ERROR;
+	}
+	fatal_signals_setup();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -29,6 +29,19 @@ bool panic_watch_feed(struct panic_watch *w, const u8 *buf, size_t len)
 	return false;
 }
 
+/* Whether the console's panic line stops the VM (see enum vm_panic_watch). */
+static bool console_watching(struct vm *vm)
+{
+	switch (vm->cfg ? vm->cfg->panic_watch : VM_PANIC_WATCH_AUTO) {
+	case VM_PANIC_WATCH_AUTO:
+		return !atomic_load(&vm->pvpanic_probed);
+	case VM_PANIC_WATCH_CONSOLE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void console_write(struct vm *vm, const u8 *buf, size_t len)
 {
 	if (vm_stop_reason(vm) == VM_STOP_PANIC)
@@ -39,6 +52,8 @@ void console_write(struct vm *vm, const u8 *buf, size_t len)
 
 	if (vm->term)
 		term_write(vm->term, buf, len);
+	if (!console_watching(vm))
+		return;
 	pthread_mutex_lock(&lock);
 	panicked = panic_watch_feed(&vm->panic_watch, buf, len);
 	pthread_mutex_unlock(&lock);

@@ -20,12 +20,15 @@
 #include <unistd.h>
 
 #include "devices/term.h"
+#include "util/kick.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 #define TERM_IN_BUF		4096
 #define TERM_OUT_BUF		(64 * 1024)
 #define TERM_OUT_HIWAT		4096	/* flush now, don't wait the delay */
 #define TERM_OUT_DELAY_NS	1000000	/* let one-byte writes gather */
+#define TERM_STALL_MS		500	/* no byte moved this long: out_fd is stuck */
 
 static const char term_help[] =
 	"\r\nC-a x  exit    C-a h  help    C-a C-a  send C-a\r\n";
@@ -57,9 +60,15 @@ struct term {
 	u8 *out_spare;			/* the output thread writes this one */
 	size_t out_len;
 	bool closing;
+	bool out_done;			/* the output thread has finished */
+	bool out_block;			/* writers wait for room (else drop) */
+	bool out_stalled;		/* a flush gave up; cleared by progress */
 	int flushers;			/* term_flush() callers waiting */
 	bool out_broken;
 	struct term_stats stats;
+	/* the output thread's write(2) progress, read without out_lock */
+	atomic_ullong out_progress;
+	atomic_bool out_abandon;	/* give up writing: vmm is exiting */
 };
 
 /*
@@ -151,24 +160,29 @@ static void term_raw_leave(int slot)
 
 /* --- output --- */
 
-static int term_write_all(int fd, const u8 *buf, size_t len, u64 *nr_writes)
+/* Blocks while out_fd does; term_close() kicks it out (out_abandon). */
+static int term_write_all(struct term *t, const u8 *buf, size_t len, u64 *nr_writes)
 {
 	while (len) {
-		ssize_t n = write(fd, buf, len);
+		ssize_t n;
 
+		if (atomic_load(&t->out_abandon))
+			return -ECANCELED;
+		n = write(t->out_fd, buf, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
 				/* someone made the fd non-blocking: wait */
-				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+				struct pollfd pfd = { .fd = t->out_fd, .events = POLLOUT };
 
-				poll(&pfd, 1, -1);
+				poll(&pfd, 1, 100);
 				continue;
 			}
 			return -errno;
 		}
 		(*nr_writes)++;
+		atomic_fetch_add(&t->out_progress, n);
 		buf += n;
 		len -= n;
 	}
@@ -219,15 +233,18 @@ static void *term_output_thread(void *arg)
 		pthread_mutex_unlock(&t->out_lock);
 
 		nr_writes = 0;
-		err = broken ? -EPIPE : term_write_all(t->out_fd, buf, len,
-						       &nr_writes);
+		err = broken ? -EPIPE : term_write_all(t, buf, len, &nr_writes);
 
 		pthread_mutex_lock(&t->out_lock);
 		t->out_spare = buf;
 		if (t->flushers)
 			pthread_cond_broadcast(&t->out_space);
 		t->stats.out_writes += nr_writes;
-		if (err) {
+		if (err == -ECANCELED) {
+			t->stats.out_dropped += len + t->out_len;
+			t->out_len = 0;
+			break;
+		} else if (err) {
 			if (!t->out_broken)
 				log_warn("console output: %s; discarding it",
 					 strerror(-err));
@@ -235,8 +252,11 @@ static void *term_output_thread(void *arg)
 			t->stats.out_dropped += len;
 		} else {
 			t->stats.out_bytes += len;
+			t->out_stalled = false;
 		}
 	}
+	t->out_done = true;
+	pthread_cond_broadcast(&t->out_space);
 	pthread_mutex_unlock(&t->out_lock);
 	return NULL;
 }
@@ -253,8 +273,10 @@ static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 	while (len) {
 		room = TERM_OUT_BUF - t->out_len;
 		if (!room) {
-			if (!wait)
+			if (!wait || !t->out_block || t->out_done) {
+				t->stats.out_dropped += len;
 				break;
+			}
 			/* backpressure: the guest waits for the reader */
 			pthread_cond_wait(&t->out_space, &t->out_lock);
 			continue;
@@ -276,18 +298,60 @@ void term_write(struct term *t, const u8 *buf, size_t len)
 	term_append(t, buf, len, true);
 }
 
+void term_output_block(struct term *t, bool on)
+{
+	pthread_mutex_lock(&t->out_lock);
+	t->out_block = on;
+	if (!on)
+		pthread_cond_broadcast(&t->out_space);	/* waiting writers give up */
+	pthread_mutex_unlock(&t->out_lock);
+}
+
+/*
+ * Wait under out_lock until @done(t) or until out_fd has moved no byte for
+ * TERM_STALL_MS. Returns false on a stall.
+ */
+static bool term_wait_progress(struct term *t, bool (*done)(struct term *t))
+{
+	unsigned long long seen = atomic_load(&t->out_progress);
+	struct timespec last, now, until;
+
+	clock_gettime(CLOCK_MONOTONIC, &last);
+	while (!done(t)) {
+		term_deadline(&until, 10 * 1000000L);
+		pthread_cond_timedwait(&t->out_space, &t->out_lock, &until);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (atomic_load(&t->out_progress) != seen) {
+			seen = atomic_load(&t->out_progress);
+			last = now;
+		} else if ((now.tv_sec - last.tv_sec) * 1000 +
+			   (now.tv_nsec - last.tv_nsec) / 1000000 >= TERM_STALL_MS) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool term_flushed(struct term *t)
+{
+	/* out_spare is NULL while the output thread is writing it */
+	return (!t->out_len && t->out_spare) || t->out_broken || t->out_done;
+}
+
 void term_flush(struct term *t)
 {
 	/* The output thread logs its own errors: it must not wait for itself. */
 	if (t->out_fd < 0 || pthread_equal(pthread_self(), t->out_thread))
 		return;
 	pthread_mutex_lock(&t->out_lock);
-	t->flushers++;
-	pthread_cond_signal(&t->out_ready);
-	/* out_spare is NULL while the output thread is writing it */
-	while ((t->out_len || !t->out_spare) && !t->out_broken)
-		pthread_cond_wait(&t->out_space, &t->out_lock);
-	t->flushers--;
+	/* A stuck out_fd is waited for once, not again by every log line. */
+	if (!t->out_stalled) {
+		t->flushers++;
+		pthread_cond_signal(&t->out_ready);
+		if (!term_wait_progress(t, term_flushed))
+			t->out_stalled = true;
+		t->flushers--;
+	}
 	pthread_mutex_unlock(&t->out_lock);
 }
 
@@ -450,21 +514,43 @@ static void term_free(struct term *t)
 	free(t);
 }
 
-/* Stop the output thread once everything pending is written. */
+static bool term_output_done(struct term *t)
+{
+	return t->out_done;
+}
+
+/*
+ * Stop the output thread once everything pending is written, or once
+ * out_fd has been stuck for TERM_STALL_MS (a pipe nobody reads, a tty held
+ * by XOFF): then what is left is dropped, and the thread is kicked out of
+ * its write(2) until it answers (a kick may land just before the call).
+ */
 static void term_stop_output(struct term *t)
 {
 	pthread_mutex_lock(&t->out_lock);
 	t->closing = true;
 	pthread_cond_signal(&t->out_ready);
+	if (!term_wait_progress(t, term_output_done)) {
+		atomic_store(&t->out_abandon, true);
+		while (!t->out_done) {
+			struct timespec until;
+
+			kick_thread(t->out_thread);
+			term_deadline(&until, 10 * 1000000L);
+			pthread_cond_timedwait(&t->out_space, &t->out_lock, &until);
+		}
+	}
 	pthread_mutex_unlock(&t->out_lock);
 	pthread_join(t->out_thread, NULL);
+	if (t->stats.out_dropped && !t->out_broken)
+		log_warn("console output stalled: %llu bytes not written",
+			 (unsigned long long)t->stats.out_dropped);
 }
 
 struct term *term_open(int in_fd, int out_fd, const struct term_ops *ops,
 		       void *opaque)
 {
 	pthread_condattr_t cattr;
-	sigset_t all, old;
 	struct term *t;
 	int err, slot;
 
@@ -477,13 +563,14 @@ struct term *term_open(int in_fd, int out_fd, const struct term_ops *ops,
 	t->opaque = opaque;
 	t->tty_slot = -1;
 	t->in_eof = in_fd < 0;
+	t->out_block = true;
 	pthread_mutex_init(&t->out_lock, NULL);
 	/* the batching delay must not jump with the wall clock */
 	pthread_condattr_init(&cattr);
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
 	pthread_cond_init(&t->out_ready, &cattr);
+	pthread_cond_init(&t->out_space, &cattr);
 	pthread_condattr_destroy(&cattr);
-	pthread_cond_init(&t->out_space, NULL);
 
 	t->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	t->out_buf = malloc(TERM_OUT_BUF);
@@ -503,18 +590,16 @@ struct term *term_open(int in_fd, int out_fd, const struct term_ops *ops,
 	}
 
 	/*
-	 * Our threads take no signals: SIGINT/SIGTERM go to the main program,
-	 * and a write to a closed pipe fails with EPIPE instead of SIGPIPE.
+	 * Our threads take no stop signals (main does), and a write to a
+	 * closed pipe fails with EPIPE instead of SIGPIPE. The output thread
+	 * can be kicked out of a stuck write(2) (term_stop_output).
 	 */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&t->out_thread, NULL, term_output_thread, t);
+	err = thread_spawn(&t->out_thread, NULL, "term-out", true, term_output_thread, t);
 	if (!err) {
-		err = pthread_create(&t->in_thread, NULL, term_input_thread, t);
+		err = thread_spawn(&t->in_thread, NULL, "term-in", false, term_input_thread, t);
 		if (err)
 			term_stop_output(t);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		goto fail_tty;
 	return t;

@@ -22,8 +22,13 @@
  * it out ~1 ms after the first byte (sooner past 4 KiB), so one byte per
  * guest exit does not mean one write(2) per byte. When the buffer is full
  * (out_fd blocked, a slow reader) term_write() blocks until there is room:
- * output is never dropped, unless out_fd fails for good (EPIPE, EIO ...),
- * which is logged once.
+ * output is never dropped while the VM runs, unless out_fd fails for good
+ * (EPIPE, EIO ...), which is logged once. Once the VM is stopping
+ * (term_output_block(false)) writers never wait: what does not fit is
+ * dropped and counted, so a stalled terminal cannot hold up a stop.
+ * term_flush() and term_close() wait for out_fd only while it moves: after
+ * TERM_STALL_MS without a byte written they give up (a pipe nobody reads,
+ * a tty stopped by XOFF).
  *
  * If in_fd is a tty it goes to raw mode until term_close(), exit() or
  * term_restore().
@@ -50,14 +55,17 @@ struct term *term_open(int in_fd, int out_fd, const struct term_ops *ops,
 		       void *opaque);
 /* Output from the guest; any thread. May block while the buffer is full. */
 void term_write(struct term *t, const u8 *buf, size_t len);
+/* true while the VM runs: writers wait for room; false: they drop. */
+void term_output_block(struct term *t, bool on);
 /* The guest side has room again: retry held-back input now. Any thread. */
 void term_input_ready(struct term *t);
-/*
- * Stops input, writes out all pending output, restores the tty and joins
- * both threads. Writers must have stopped calling term_write().
- */
-/* Wait until everything written so far has reached out_fd. */
+/* Wait until everything written so far has reached out_fd (or it stalls). */
 void term_flush(struct term *t);
+/*
+ * Stops input, writes out all pending output (unless out_fd stalls),
+ * restores the tty and joins both threads. Writers must have stopped
+ * calling term_write().
+ */
 void term_close(struct term *t);
 /* Async-signal-safe: put every tty we changed back as it was. */
 void term_restore(void);
@@ -65,7 +73,7 @@ void term_restore(void);
 struct term_stats {
 	u64 out_writes;		/* write(2) calls that moved output */
 	u64 out_bytes;
-	u64 out_dropped;	/* lost because out_fd failed */
+	u64 out_dropped;	/* lost: out_fd failed, or stalled at a stop */
 };
 
 void term_get_stats(struct term *t, struct term_stats *st);

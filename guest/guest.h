@@ -212,6 +212,7 @@ void test_bench_blk_exits(const char *name);
 void test_virtio_msix(const char *name);
 /* virtio_console.c: hvc0, a line each way with vmm's stdin and stdout */
 void test_virtio_console(const char *name);
+void test_hvc_panic_reset(const char *name);
 /* bench_net.c: virtio-net throughput against tests/bench/nethost.c */
 void test_bench_net_tx(const char *name);
 void test_bench_net_rx(const char *name);

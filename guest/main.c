@@ -123,10 +123,22 @@ void do_triplefault(void)
 	do_panic();
 }
 
+/* Console output forever, 16 bytes an exit: a reader that stalls blocks vmm's output. */
+static void do_flood(void)
+{
+	static const char line[] = "FLOOD 0123456789abcdef0123456789abcdef0123456789abcdef\r\n";
+
+	for (;;)
+		serial_write_outsb(line, sizeof(line) - 1);
+}
+
 static void do_action(void)
 {
-	char act[16] = "poweroff";
+	char act[16] = "poweroff", v[8];
 
+	/* As Linux's pvpanic driver does when it probes: read the capabilities. */
+	if (cmdline_get("pvprobe", v, sizeof(v)))
+		printf("PVPANIC capabilities=0x%x\n", inb(PVPANIC_PORT));
 	cmdline_get("action", act, sizeof(act));
 	if (!strcmp(act, "poweroff")) {
 		if (tests_failed)
@@ -144,6 +156,12 @@ static void do_action(void)
 		do_poweroff();
 	} else if (!strcmp(act, "hang")) {
 		hang();
+	} else if (!strcmp(act, "flood")) {
+		do_flood();
+	} else if (!strcmp(act, "fakepanic")) {
+		/* What any program can print: not a panic of this guest. */
+		printf("Kernel panic - not syncing: printed by a program\n");
+		do_poweroff();
 	} else {
 		printf("unknown action=%s\n", act);
 		do_panic();

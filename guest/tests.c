@@ -255,6 +255,7 @@ const struct test tests[] = {
 	{ "virtio_net", false, test_virtio_net },
 	{ "virtio_msix", false, test_virtio_msix },
 	{ "virtio_console", false, test_virtio_console },
+	{ "hvc_panic_reset", false, test_hvc_panic_reset },
 	{ "pci", false, test_pci },
 	{ "bench_blk", false, test_bench_blk },
 	{ "bench_blk_exits", false, test_bench_blk_exits },

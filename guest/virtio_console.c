@@ -262,6 +262,24 @@ static struct vdev *con_find(void)
 	return NULL;
 }
 
+/* Driver set-up of both queues; false with the test failed or skipped. */
+static bool con_setup(const char *name, struct vdev *d)
+{
+	if (!d) {
+		test_skip(name, "no usable virtio-console device (vmm --console virtio)");
+		return false;
+	}
+	memset(&cs, 0, sizeof(cs));
+	cs.d = d;
+	d->avail_idx = d->last_used = 0;
+	if (!virtio_features(d, 0) || !virtio_queue_setup(d, CON_RXQ, d->vr) ||
+	    !virtio_queue_setup(d, CON_TXQ, &con_txq) || !virtio_driver_ok(d)) {
+		test_fail(name, "init at 0x%llx: %s", d->base, d->err);
+		return false;
+	}
+	return true;
+}
+
 /*
  * Transmit two lines (HVC hello, HVC ascii with every byte 0x20-0x7e), wait
  * CON_HOLD_US with no receive buffers (vmm must hold what comes meanwhile),
@@ -277,14 +295,8 @@ void test_virtio_console(const char *name)
 	int len[3];
 	u64 t0, held_us = 0;
 
-	if (!d)
-		return test_skip(name, "no usable virtio-console device (vmm --console virtio)");
-	memset(&cs, 0, sizeof(cs));
-	cs.d = d;
-	d->avail_idx = d->last_used = 0;
-	if (!virtio_features(d, 0) || !virtio_queue_setup(d, CON_RXQ, d->vr) ||
-	    !virtio_queue_setup(d, CON_TXQ, &con_txq) || !virtio_driver_ok(d))
-		return test_fail(name, "init at 0x%llx: %s", d->base, d->err);
+	if (!con_setup(name, d))
+		return;
 	printf("VIRTIO_CONSOLE transport=%s base=0x%llx offered=0x%llx accepted=0x%llx\n",
 	       d->t->name, d->base, d->offered, d->features);
 
@@ -327,4 +339,34 @@ void test_virtio_console(const char *name)
 	}
 	test_pass(name, "transport=%s line1=%dB/%ums long=%dB/%ubufs ascii=%dB empty_bufs=%u",
 		  d->t->name, len[0], (u32)(held_us / 1000), len[1], bufs[1], len[2], cs.rx_empty);
+}
+
+/*
+ * Stress for vmm's teardown: the transmitq full of pieces of a panic line,
+ * one kick, and a reset at once, while vmm's I/O thread is still writing
+ * them out (and, with the console watch on, about to report the panic).
+ * vmm must stop the device thread before it frees what it reaches. Never
+ * returns: the guest resets (or vmm stopped it as panicked).
+ */
+void test_hvc_panic_reset(const char *name)
+{
+	struct vdev *d = con_find();
+	struct vring *vr = &con_txq;
+	static const char piece[] = "Kernel panic - not syncing: flood ";
+	u16 n = VQ_SIZE, i;
+
+	if (!con_setup(name, d))
+		return;
+	/* A different cut each boot: the race lands elsewhere every time. */
+	n = VQ_SIZE / 2 + rdtsc() % (VQ_SIZE / 2);
+	for (i = 0; i < n; i++) {
+		vr->desc[i] = (struct vring_desc){ (u64)piece, sizeof(piece) - 1, 0, 0 };
+		if (i + 1 == n)
+			vr->desc[i] = (struct vring_desc){ (u64)"\n", 1, 0, 0 };
+		vr->avail.ring[i] = i;
+	}
+	barrier();
+	*(volatile u16 *)&vr->avail.idx = n;
+	con_kick(vr, CON_TXQ);
+	do_reset();
 }

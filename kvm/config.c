@@ -87,6 +87,7 @@ enum {
 	OPT_TRANSPORT,
 	OPT_VCPU_AFFINITY,
 	OPT_IO_AFFINITY,
+	OPT_PANIC_WATCH,
 };
 
 static const struct option run_options[] = {
@@ -106,6 +107,7 @@ static const struct option run_options[] = {
 	{ "virtio-transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "vcpu-affinity", required_argument, NULL, OPT_VCPU_AFFINITY },
 	{ "io-affinity", required_argument, NULL, OPT_IO_AFFINITY },
+	{ "panic-watch", required_argument, NULL, OPT_PANIC_WATCH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -219,6 +221,22 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 				return config_fail(err, errlen,
 					"--console '%s': expected serial or virtio", optarg);
 			break;
+		case OPT_PANIC_WATCH: {
+			static const char *const names[] = {
+				[VM_PANIC_WATCH_AUTO] = "auto", [VM_PANIC_WATCH_PVPANIC] = "pvpanic",
+				[VM_PANIC_WATCH_CONSOLE] = "console", [VM_PANIC_WATCH_OFF] = "off",
+			};
+			unsigned int i;
+
+			for (i = 0; i < ARRAY_SIZE(names) && strcmp(optarg, names[i]); i++)
+				;
+			if (i == ARRAY_SIZE(names))
+				return config_fail(err, errlen,
+					"--panic-watch '%s': expected auto, pvpanic, console or off",
+					optarg);
+			cfg->panic_watch = i;
+			break;
+		}
 		case OPT_TRANSPORT:
 			if (!strcmp(optarg, "mmio"))
 				cfg->transport = VM_VIRTIO_MMIO;

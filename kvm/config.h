@@ -22,6 +22,19 @@ enum vm_virtio_transport {
 	VM_VIRTIO_PCI,
 };
 
+/*
+ * What counts as a guest panic (exit status 3). The pvpanic device always
+ * does, except with off; Linux's panic line on the console is only a
+ * fallback for kernels without a pvpanic driver, since any guest program
+ * can print it.
+ */
+enum vm_panic_watch {
+	VM_PANIC_WATCH_AUTO,		/* the console line until the guest's pvpanic driver probed */
+	VM_PANIC_WATCH_PVPANIC,		/* the device only */
+	VM_PANIC_WATCH_CONSOLE,		/* the console line always, and the device */
+	VM_PANIC_WATCH_OFF,		/* neither: the guest's own panic action stands */
+};
+
 /* Everything the command line says; main.c fills it, vm_create() reads it. */
 struct vm_config {
 	const char *kernel_path;	/* NULL: the embedded test guest */
@@ -40,6 +53,7 @@ struct vm_config {
 	unsigned int nr_nets;
 	enum vm_console console;	/* --console serial|virtio */
 	enum vm_virtio_transport transport;	/* --virtio-transport mmio|pci */
+	enum vm_panic_watch panic_watch;	/* --panic-watch */
 	bool vcpu_affinity_set;		/* --vcpu-affinity: vcpu i on its i-th CPU */
 	cpu_set_t vcpu_affinity;
 	bool io_affinity_set;		/* --io-affinity: device I/O threads */

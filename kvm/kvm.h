@@ -58,6 +58,7 @@ struct mem_region {
 };
 
 struct vcpu;
+struct vcpu_ctl;
 
 struct vm {
 	int sys_fd;
@@ -74,17 +75,19 @@ struct vm {
 
 	struct bus bus[BUS_NR];
 
-	struct vcpu **vcpus;
+	struct vcpu **vcpus;		/* vcpu/vcpu.c and the run loop only */
 	unsigned int nr_vcpus;
+	struct vcpu_ctl *vcpu_ctl;
 
+	_Atomic int state;		/* enum vm_state, run/lifecycle.c */
 	_Atomic int stop_reason;	/* enum vm_stop_reason */
 	int stop_fd;			/* eventfd: written when a stop is requested */
-	int signal_fd;			/* signalfd of the process, or -1 */
 	int stop_signal;		/* with VM_STOP_SIGNAL: which one */
 
 	/* The console: main owns the terminal, the machine the device on it. */
 	struct term *term;
 	struct panic_watch panic_watch;
+	atomic_bool pvpanic_probed;	/* the guest read the pvpanic register */
 	size_t (*console_rx)(void *opaque, const u8 *buf, size_t len);
 	void *console_opaque;
 
@@ -121,7 +124,11 @@ int bus_register(struct vm *vm, enum bus_kind kind, u64 base, u64 len,
 /* Legacy interrupt line; an edge is 1 then 0. */
 int irq_line_set(struct vm *vm, u32 gsi, int level);
 
-/* Ask every vcpu to stop; the first reason wins. Safe from any thread. */
+/*
+ * Ask for the VM to stop; the first reason wins. From any thread, until
+ * vm_close(): it records the reason and wakes the run loop, which stops
+ * the vcpus.
+ */
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
 enum vm_stop_reason vm_stop_reason(const struct vm *vm);
 

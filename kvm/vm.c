@@ -13,7 +13,6 @@
 #include "kvm/irq.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
-#include "vcpu/vcpu.h"
 
 int kvm_cap(const struct vm *vm, long cap)
 {
@@ -42,7 +41,6 @@ int vm_open(struct vm *vm, const struct vm_config *cfg)
 	vm->vm_fd = vm->sys_fd = -1;
 	bus_init(&vm->bus[BUS_PIO], "pio");
 	bus_init(&vm->bus[BUS_MMIO], "mmio");
-	vm->signal_fd = -1;
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0) {
 		log_error("eventfd: %s", strerror(errno));
@@ -97,12 +95,18 @@ void vm_close(struct vm *vm)
 		log_debug("unhandled accesses: %llu port I/O, %llu MMIO",
 			  (unsigned long long)vm->bus[BUS_PIO].unhandled,
 			  (unsigned long long)vm->bus[BUS_MMIO].unhandled);
+	/*
+	 * The VM first: with its last reference gone KVM drops the guest's
+	 * mappings in one go, where unmapping RAM under a live VM makes it
+	 * tear them down page by page through the MMU notifier.
+	 */
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
 	vm_free_ram(vm);
 	irq_routing_free(vm);
 	bus_free(&vm->bus[BUS_PIO]);
 	bus_free(&vm->bus[BUS_MMIO]);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
 	if (vm->stop_fd >= 0)
@@ -110,6 +114,10 @@ void vm_close(struct vm *vm)
 	vm->vm_fd = vm->sys_fd = vm->stop_fd = -1;
 }
 
+/*
+ * Only records and wakes: the run loop alone stops the vcpus, so this is
+ * safe from any thread at any time until vm_close(), vcpus or not.
+ */
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 {
 	int expected = VM_RUNNING;
@@ -119,9 +127,6 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 	if (write(vm->stop_fd, &one, sizeof(one)) < 0) {
 		/* EAGAIN: the counter is already non-zero, the waiter will wake */
 	}
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i])
-			vcpu_kick(vm->vcpus[i]);
 }
 
 enum vm_stop_reason vm_stop_reason(const struct vm *vm)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -51,3 +53,31 @@ LOG_FN(log_error, "error: ", true)
 LOG_FN(log_warn, "warning: ", true)
 LOG_FN(log_info, "", true)
 LOG_FN(log_debug, "debug: ", log_debug_enabled)
+
+bool log_ratelimit(struct log_ratelimit *rl)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	unsigned int suppressed = 0;
+	unsigned long long now;
+	struct timespec ts;
+	bool ok;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&lock);
+	if (!rl->window_ms || now - rl->window_ms >= LOG_RATELIMIT_MS) {
+		suppressed = rl->suppressed;
+		rl->window_ms = now;
+		rl->printed = 0;
+		rl->suppressed = 0;
+	}
+	ok = rl->printed < LOG_RATELIMIT_BURST;
+	if (ok)
+		rl->printed++;
+	else
+		rl->suppressed++;
+	pthread_mutex_unlock(&lock);
+	if (suppressed)
+		log_warn("%u more messages like the next were left out", suppressed);
+	return ok;
+}

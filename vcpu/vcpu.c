@@ -3,10 +3,16 @@
  * vcpu threads: each creates its vcpu, does all of that vcpu's ioctls
  * (api.rst 4.7), runs KVM_RUN and dispatches exits to the buses.
  *
- * Stopping: vcpu_kick() sets kvm_run.immediate_exit and sends SIGUSR1, so a
- * vcpu either leaves KVM_RUN with EINTR or never enters it again; there is
- * no window in which a stop request can be lost. Pausing uses the same kick;
- * a paused vcpu sleeps on a condition variable, never spins.
+ * Ownership: vcpus_create() makes the threads, the run loop (run/) alone
+ * stops them (vcpus_stop) and joins them (vcpus_join), and vcpus_free()
+ * frees them once nothing else can reach them. Nobody else touches
+ * vm->vcpus: a device that wants the VM stopped calls vm_request_stop(),
+ * which only records the reason and wakes the run loop.
+ *
+ * Stopping: vcpu_stop() sets kvm_run.immediate_exit and sends the kick
+ * signal, so a vcpu either leaves KVM_RUN with EINTR or never enters it
+ * again; there is no window in which a stop can be lost. Pausing uses the
+ * same kick; a paused vcpu sleeps on a condition variable, never spins.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -17,7 +23,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,82 +30,86 @@
 #include "kvm/config.h"
 #include "kvm/kvm.h"
 #include "util/cpulist.h"
+#include "util/kick.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "vcpu/vcpu.h"
 
-#define VCPU_KICK_SIGNAL SIGUSR1
-
-/* The start gate: all vcpus are created before any runs. */
-static struct {
+/* The VM's vcpu threads as a group; one per VM, made by vcpus_create(). */
+struct vcpu_ctl {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	/* The start gate: all vcpus are created before any runs. */
 	unsigned int created;
 	bool go;
-} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false };
-
-/* Pause requests: vcpus_pause() waits until every vcpu is out of KVM_RUN. */
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool requested;
+	/* Pauses: vcpus_pause() waits until every vcpu is out of KVM_RUN. */
+	bool pause_requested;
 	unsigned int nr_paused;
-} pause_req = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0 };
-
-static void vcpu_kick_handler(int sig)
-{
-	(void)sig;
-}
+	unsigned int nr_exited;	/* threads that left their loop for good */
+};
 
 static void vcpu_interrupt(struct vcpu *vcpu)
 {
 	if (vcpu->run)
 		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (vcpu->thread_started)
-		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+		kick_thread(vcpu->thread);
 }
 
-void vcpu_kick(struct vcpu *vcpu)
+static void vcpu_stop(struct vcpu *vcpu)
 {
-	atomic_store(&vcpu->kicked, true);
+	atomic_store(&vcpu->stopped, true);
 	vcpu_interrupt(vcpu);
+}
+
+void vcpus_stop(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_stop(vm->vcpus[i]);
 }
 
 /* On the vcpu thread, out of KVM_RUN: sleep while a pause is requested. */
 static void vcpu_pause_point(struct vcpu *vcpu)
 {
-	pthread_mutex_lock(&pause_req.lock);
-	if (pause_req.requested) {
-		pause_req.nr_paused++;
-		pthread_cond_broadcast(&pause_req.cond);
-		while (pause_req.requested && !atomic_load(&vcpu->kicked))
-			pthread_cond_wait(&pause_req.cond, &pause_req.lock);
-		pause_req.nr_paused--;
+	struct vcpu_ctl *c = vcpu->vm->vcpu_ctl;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->pause_requested) {
+		c->nr_paused++;
+		pthread_cond_broadcast(&c->cond);
+		while (c->pause_requested && !atomic_load(&vcpu->stopped))
+			pthread_cond_wait(&c->cond, &c->lock);
+		c->nr_paused--;
 	}
 	/* Re-arm KVM_RUN unless a stop is pending (its kick must stick). */
-	if (!atomic_load(&vcpu->kicked))
+	if (!atomic_load(&vcpu->stopped))
 		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	pthread_mutex_unlock(&pause_req.lock);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void vcpus_pause(struct vm *vm)
 {
-	pthread_mutex_lock(&pause_req.lock);
-	pause_req.requested = true;
-	pthread_mutex_unlock(&pause_req.lock);
+	struct vcpu_ctl *c = vm->vcpu_ctl;
+
+	pthread_mutex_lock(&c->lock);
+	c->pause_requested = true;
+	pthread_mutex_unlock(&c->lock);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_interrupt(vm->vcpus[i]);
-	pthread_mutex_lock(&pause_req.lock);
-	while (pause_req.nr_paused < vm->nr_vcpus && vm_stop_reason(vm) == VM_RUNNING)
-		pthread_cond_wait(&pause_req.cond, &pause_req.lock);
-	pthread_mutex_unlock(&pause_req.lock);
+	pthread_mutex_lock(&c->lock);
+	while (c->nr_paused + c->nr_exited < vm->nr_vcpus)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void vcpus_resume(struct vm *vm)
 {
-	pthread_mutex_lock(&pause_req.lock);
-	pause_req.requested = false;
-	pthread_cond_broadcast(&pause_req.cond);
-	pthread_mutex_unlock(&pause_req.lock);
+	struct vcpu_ctl *c = vm->vcpu_ctl;
+
+	pthread_mutex_lock(&c->lock);
+	c->pause_requested = false;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
 }
 
 static const char *exit_reason_name(u32 reason)
@@ -263,7 +272,8 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 
 static void vcpu_loop(struct vcpu *vcpu)
 {
-	while (!atomic_load(&vcpu->kicked)) {
+	/* A stop this vcpu asked for ends its loop at once, not at the kick. */
+	while (!atomic_load(&vcpu->stopped) && vm_stop_reason(vcpu->vm) == VM_RUNNING) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
 
@@ -281,10 +291,19 @@ static void vcpu_loop(struct vcpu *vcpu)
 				return;
 			}
 #endif
-			{
-				log_error("vcpu %u: KVM_RUN failed: %s", vcpu->id, strerror(err));
-				vcpu_fatal(vcpu, VM_STOP_HOST_ERROR);
+			if (err == ENOSYS) {
+				/*
+				 * arm64: a data abort KVM cannot decode (no valid
+				 * ISV: a load/store pair, writeback...) on MMIO.
+				 * The guest did that; it is its crash, not ours.
+				 */
+				log_error("vcpu %u: guest made an MMIO access KVM cannot decode",
+					  vcpu->id);
+				vcpu_fatal(vcpu, VM_STOP_CRASH);
+				return;
 			}
+			log_error("vcpu %u: KVM_RUN failed: %s", vcpu->id, strerror(err));
+			vcpu_fatal(vcpu, VM_STOP_HOST_ERROR);
 			return;
 		}
 		if (!vcpu_handle_exit(vcpu))
@@ -310,8 +329,8 @@ static int vcpu_setup(struct vcpu *vcpu)
 		return -errno;
 	}
 	vcpu->run = run;
-	/* A kick may have come before the mapping existed. */
-	if (atomic_load(&vcpu->kicked))
+	/* A stop may have come before the mapping existed. */
+	if (atomic_load(&vcpu->stopped))
 		vcpu->run->immediate_exit = 1;
 	return arch_vcpu_init(vcpu);
 }
@@ -319,26 +338,25 @@ static int vcpu_setup(struct vcpu *vcpu)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
-	sigset_t set;
-	char name[16];
-
-	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
-	pthread_setname_np(pthread_self(), name);
-	sigemptyset(&set);
-	sigaddset(&set, VCPU_KICK_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	struct vcpu_ctl *c = vcpu->vm->vcpu_ctl;
 
 	vcpu->init_error = vcpu_setup(vcpu);
 
-	pthread_mutex_lock(&gate.lock);
-	gate.created++;
-	pthread_cond_broadcast(&gate.cond);
-	while (!gate.go)
-		pthread_cond_wait(&gate.cond, &gate.lock);
-	pthread_mutex_unlock(&gate.lock);
+	pthread_mutex_lock(&c->lock);
+	c->created++;
+	pthread_cond_broadcast(&c->cond);
+	while (!c->go)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
 
-	if (!vcpu->init_error)
+	if (!vcpu->init_error && !atomic_load(&vcpu->stopped))
 		vcpu_loop(vcpu);
+
+	/* A pause in progress must not wait for this one. */
+	pthread_mutex_lock(&c->lock);
+	c->nr_exited++;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
 
@@ -348,6 +366,7 @@ static int vcpu_thread_start(struct vcpu *vcpu)
 	const struct vm_config *cfg = vcpu->vm->cfg;
 	pthread_attr_t attr;
 	cpu_set_t one;
+	char name[16];
 	int err;
 
 	CPU_ZERO(&one);
@@ -356,25 +375,26 @@ static int vcpu_thread_start(struct vcpu *vcpu)
 	err = -cpulist_thread_attr(&attr, CPU_COUNT(&one) ? &one : NULL);
 	if (err)
 		return err;
-	err = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
+	err = thread_spawn(&vcpu->thread, &attr, name, true, vcpu_thread, vcpu);
 	pthread_attr_destroy(&attr);
 	return err;
 }
 
 int vcpus_create(struct vm *vm, unsigned int nr)
 {
-	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+	struct vcpu_ctl *c;
 	int err = 0;
 
-	/* No SA_RESTART: the kick must interrupt KVM_RUN with EINTR. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
-
+	c = calloc(1, sizeof(*c));
 	vm->vcpus = calloc(nr, sizeof(*vm->vcpus));
-	if (!vm->vcpus)
+	if (!c || !vm->vcpus) {
+		free(c);
 		return -ENOMEM;
-	gate.created = 0;
-	gate.go = false;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	vm->vcpu_ctl = c;
 
 	for (unsigned int i = 0; i < nr; i++) {
 		struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
@@ -394,76 +414,53 @@ int vcpus_create(struct vm *vm, unsigned int nr)
 		}
 		vcpu->thread_started = true;
 
-		pthread_mutex_lock(&gate.lock);
-		while (gate.created < i + 1)
-			pthread_cond_wait(&gate.cond, &gate.lock);
-		pthread_mutex_unlock(&gate.lock);
+		pthread_mutex_lock(&c->lock);
+		while (c->created < i + 1)
+			pthread_cond_wait(&c->cond, &c->lock);
+		pthread_mutex_unlock(&c->lock);
 		if (vcpu->init_error)
 			return vcpu->init_error;
 	}
 	return arch_vm_vcpus_created(vm);
 }
 
-static void vcpus_release(void)
+static void vcpus_release(struct vm *vm)
 {
-	pthread_mutex_lock(&gate.lock);
-	gate.go = true;
-	pthread_cond_broadcast(&gate.cond);
-	pthread_mutex_unlock(&gate.lock);
+	struct vcpu_ctl *c = vm->vcpu_ctl;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->go = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
 }
 
-static int timespec_ms_until(const struct timespec *deadline)
+void vcpus_start(struct vm *vm)
 {
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > 1000000 ? 1000000 : (int)ms;
+	vcpus_release(vm);
 }
 
-void vcpus_run(struct vm *vm, unsigned int timeout_sec)
+void vcpus_join(struct vm *vm)
 {
-	struct timespec deadline;
-	struct pollfd pfd[2] = {
-		{ .fd = vm->stop_fd, .events = POLLIN },
-		{ .fd = vm->signal_fd, .events = POLLIN },
-	};
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_sec;
-	vcpus_release();
-
-	while (vm_stop_reason(vm) == VM_RUNNING) {
-		int timeout = timeout_sec ? timespec_ms_until(&deadline) : -1;
-		int n = poll(pfd, vm->signal_fd >= 0 ? 2 : 1, timeout);
-
-		if (n == 0 && timeout_sec && timespec_ms_until(&deadline) == 0) {
-			vm_request_stop(vm, VM_STOP_TIMEOUT);
-		} else if (n > 0 && (pfd[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-
-			if (read(vm->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-				vm->stop_signal = si.ssi_signo;
-				vm_request_stop(vm, VM_STOP_SIGNAL);
-			}
-		}
-	}
-	/* Whoever stopped the VM, every vcpu leaves KVM_RUN now. */
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vcpu_kick(vm->vcpus[i]);
-}
-
-void vcpus_destroy(struct vm *vm)
-{
-	vcpus_release();	/* threads parked at the gate must exit too */
+	vcpus_stop(vm);
+	vcpus_release(vm);	/* threads parked at the gate must exit too */
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = vm->vcpus[i];
 
-		vcpu_kick(vcpu);
-		if (vcpu->thread_started)
+		if (vcpu->thread_started) {
 			pthread_join(vcpu->thread, NULL);
+			vcpu->thread_started = false;
+		}
+	}
+}
+
+void vcpus_free(struct vm *vm)
+{
+	vcpus_join(vm);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = vm->vcpus[i];
+
 		log_debug("vcpu %u: %llu exits (%llu io, %llu mmio)", vcpu->id,
 			  (unsigned long long)vcpu->nr_exits, (unsigned long long)vcpu->nr_exits_io,
 			  (unsigned long long)vcpu->nr_exits_mmio);
@@ -477,4 +474,10 @@ void vcpus_destroy(struct vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
+	if (vm->vcpu_ctl) {
+		pthread_cond_destroy(&vm->vcpu_ctl->cond);
+		pthread_mutex_destroy(&vm->vcpu_ctl->lock);
+		free(vm->vcpu_ctl);
+		vm->vcpu_ctl = NULL;
+	}
 }

@@ -64,8 +64,8 @@ static void pm1_cnt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 	    ((v >> PM1_CNT_SLP_TYP_SHIFT) & 7) == X86_S5_SLP_TYP)
 		vm_request_stop(vcpu->vm, VM_STOP_POWEROFF);
 	else if (v & PM1_CNT_SLP_EN)
-		log_warn("guest asked for sleep state %u, which vmm does not have",
-			 (v >> PM1_CNT_SLP_TYP_SHIFT) & 7);
+		log_ratelimited(log_warn, "guest asked for sleep state %u, which vmm does not have",
+				(v >> PM1_CNT_SLP_TYP_SHIFT) & 7);
 }
 
 static void i8042_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,

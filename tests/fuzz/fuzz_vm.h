@@ -67,7 +67,7 @@ static inline void fuzz_quiet(void)
 static inline void fuzz_vm_init(struct vm *vm, u8 *ram, u64 size)
 {
 	memset(vm, 0, sizeof(*vm));
-	vm->vm_fd = vm->sys_fd = vm->stop_fd = vm->signal_fd = -1;
+	vm->vm_fd = vm->sys_fd = vm->stop_fd = -1;
 	vm->regions[0] = (struct mem_region){ .gpa = 0, .size = size, .hva = ram };
 	vm->nr_regions = 1;
 	vm->ram_size = size;

@@ -12,13 +12,18 @@
 
 #include "kvm/arch.h"
 #include "kvm/kvm.h"
+#include "run/lifecycle.h"
 #include "vcpu/vcpu.h"
 
 static struct vm vm;
 
 static void *runner(void *arg)
 {
-	vcpus_run(&vm, 30);
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 30;
+	vm_run(&vm, &deadline);
 	return NULL;
 }
 
@@ -101,8 +106,6 @@ int main(void)
 
 	vm_request_stop(&vm, VM_STOP_QUIT);
 	pthread_join(t, NULL);
-	vcpus_destroy(&vm);
-	arch_vm_destroy(&vm);
-	vm_close(&vm);
+	vm_teardown(&vm);
 	return failed;
 }

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/term.h"
@@ -494,6 +495,82 @@ TEST(term_broken_output_does_not_block_writers)
 	TEST_ASSERT(st.out_dropped > 0, "dropped %llu",
 		    (unsigned long long)st.out_dropped);
 	close(out[1]);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A stop must not wait for a reader that never comes: once the VM is
+ * stopping, a writer blocked on a full buffer returns (the rest is dropped
+ * and counted), and term_close() gives up on the stuck fd.
+ */
+TEST(term_stop_unblocks_writers_and_close_of_a_stuck_fd)
+{
+	struct slow_writer w = { 0 };
+	struct term_stats st;
+	struct sink s;
+	pthread_t th;
+	long long t0, unblock_ms, close_ms;
+	int out[2];
+
+	sink_init(&s);
+	TEST_ASSERT(!socketpair(AF_UNIX, SOCK_STREAM, 0, out), "socketpair");
+	w.t = term_open(-1, out[1], &sink_ops, &s);
+	TEST_ASSERT(w.t, "term_open");
+	pthread_create(&th, NULL, slow_writer_thread, &w);
+	usleep(100000);
+	TEST_ASSERT(!atomic_load(&w.done), "1 MiB fit without a reader?");
+	t0 = mono_ms();
+	term_output_block(w.t, false);
+	pthread_join(th, NULL);
+	unblock_ms = mono_ms() - t0;
+	term_get_stats(w.t, &st);
+	t0 = mono_ms();
+	term_close(w.t);	/* nobody reads out[0]: it must still return */
+	close_ms = mono_ms() - t0;
+	close(out[0]);
+	close(out[1]);
+	TEST_ASSERT(unblock_ms < 100, "writer still blocked %lld ms after the stop", unblock_ms);
+	TEST_ASSERT(st.out_dropped > 0, "nothing dropped: the writer cannot have finished");
+	TEST_ASSERT(close_ms < 2000, "term_close took %lld ms on a stuck fd", close_ms);
+}
+
+/* A log line must not hang on a stuck terminal: one bounded wait, then none. */
+TEST(term_flush_gives_up_on_a_stuck_fd)
+{
+	static u8 chunk[64 * 1024];
+	struct sink s;
+	struct term *t;
+	long long t0, first_ms, second_ms;
+	int out[2];
+
+	sink_init(&s);
+	TEST_ASSERT(!pipe(out), "pipe");	/* 64 KiB, never read */
+	t = term_open(-1, out[1], &sink_ops, &s);
+	TEST_ASSERT(t, "term_open");
+	term_output_block(t, false);
+	/* one 64 KiB fills the pipe, one blocks the output thread, one waits */
+	for (int i = 0; i < 3; i++) {
+		term_write(t, chunk, sizeof(chunk));
+		usleep(20000);
+	}
+	t0 = mono_ms();
+	term_flush(t);
+	first_ms = mono_ms() - t0;
+	t0 = mono_ms();
+	term_flush(t);
+	second_ms = mono_ms() - t0;
+	term_close(t);
+	close(out[0]);
+	close(out[1]);
+	TEST_ASSERT(first_ms >= 400 && first_ms < 2000, "first flush %lld ms", first_ms);
+	TEST_ASSERT(second_ms < 50, "second flush waited again: %lld ms", second_ms);
 }
 
 static int open_pty(int *master, int *slave)

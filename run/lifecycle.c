@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop: one poll() on the VM's stop eventfd and the stop-signal
+ * eventfd, with the deadline as its timeout. It alone stops the vcpus.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devices/term.h"
+#include "devices/virtio/devices.h"
+#include "kvm/arch.h"
+#include "run/lifecycle.h"
+#include "run/signals.h"
+#include "util/log.h"
+#include "vcpu/vcpu.h"
+
+static void vm_state_set(struct vm *vm, enum vm_state state)
+{
+	atomic_store(&vm->state, state);
+}
+
+enum vm_state vm_state(const struct vm *vm)
+{
+	return atomic_load(&vm->state);
+}
+
+/* Milliseconds from now to @deadline, 0 if past, capped for poll(). */
+static int ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+	     (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+static void vm_drain_fd(int fd)
+{
+	u64 v;
+
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing was there */
+	}
+}
+
+enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = vm->stop_fd, .events = POLLIN },
+		{ .fd = stop_signals_fd(), .events = POLLIN },
+	};
+	int nfds = pfd[1].fd >= 0 ? 2 : 1;
+
+	if (vm->term)
+		term_output_block(vm->term, true);
+	stop_signals_defer(true);
+	if (stop_signals_pending()) {
+		vm->stop_signal = stop_signals_pending();
+		vm_request_stop(vm, VM_STOP_SIGNAL);
+	}
+	if (deadline && ms_until(deadline) == 0)
+		vm_request_stop(vm, VM_STOP_TIMEOUT);
+	if (vm_stop_reason(vm) == VM_RUNNING) {
+		vm_state_set(vm, VM_STATE_RUNNING);
+		vcpus_start(vm);
+	}
+
+	while (vm_stop_reason(vm) == VM_RUNNING) {
+		int n = poll(pfd, nfds, deadline ? ms_until(deadline) : -1);
+
+		if (n < 0 && errno != EINTR) {
+			log_error("run loop: poll: %s", strerror(errno));
+			vm_request_stop(vm, VM_STOP_HOST_ERROR);
+		} else if (n == 0 && deadline && ms_until(deadline) == 0) {
+			vm_request_stop(vm, VM_STOP_TIMEOUT);
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			vm_drain_fd(vm->stop_fd);
+		if (n > 0 && nfds > 1 && (pfd[1].revents & POLLIN)) {
+			vm_drain_fd(pfd[1].fd);
+			vm->stop_signal = stop_signals_pending();
+			vm_request_stop(vm, VM_STOP_SIGNAL);
+		}
+	}
+
+	/*
+	 * Whoever asked, the vcpus leave KVM_RUN now, and nobody may block on
+	 * the console any more: a vcpu or device thread waiting for room in a
+	 * stalled terminal would hold up the stop.
+	 */
+	vm_state_set(vm, VM_STATE_STOPPING);
+	if (vm->term)
+		term_output_block(vm->term, false);
+	vcpus_stop(vm);
+	return vm_stop_reason(vm);
+}
+
+void vm_teardown(struct vm *vm)
+{
+	vm_state_set(vm, VM_STATE_STOPPING);
+	if (vm->term)
+		term_output_block(vm->term, false);
+	/* No vcpu runs after this, so no device is entered from the guest. */
+	vcpus_join(vm);
+	/* Device threads stop before what they may still reach goes away. */
+	virtio_devices_destroy(vm);
+	vcpus_free(vm);
+	arch_vm_destroy(vm);
+	vm_close(vm);
+	vm_state_set(vm, VM_STATE_STOPPED);
+}
+
+void vm_pause(struct vm *vm)
+{
+	if (vm_state(vm) != VM_STATE_RUNNING)
+		return;
+	vcpus_pause(vm);
+	vm_state_set(vm, VM_STATE_PAUSED);
+}
+
+void vm_resume(struct vm *vm)
+{
+	if (vm_state(vm) != VM_STATE_PAUSED)
+		return;
+	vm_state_set(vm, VM_STATE_RUNNING);
+	vcpus_resume(vm);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_RUN_LIFECYCLE_H
+#define VMM_RUN_LIFECYCLE_H
+
+#include <time.h>
+
+#include "kvm/kvm.h"
+
+/*
+ * A VM's life: created (vcpus parked at the start gate) -> running <->
+ * paused -> stopping (vcpus told to stop, console writers no longer
+ * blocked) -> stopped (threads joined, everything freed). One thread, the
+ * caller of vm_run(), owns the transitions; every other thread asks for a
+ * stop with vm_request_stop() and the run loop acts on it.
+ */
+enum vm_state {
+	VM_STATE_CREATED,
+	VM_STATE_RUNNING,
+	VM_STATE_PAUSED,
+	VM_STATE_STOPPING,
+	VM_STATE_STOPPED,
+};
+
+/*
+ * Release the vcpus and wait for the first stop: a request from the guest,
+ * a device or the console, a stop signal (run/signals.h), or @deadline
+ * (absolute CLOCK_MONOTONIC; NULL: none), which is VM_STOP_TIMEOUT even if
+ * it passed before the VM started. Returns the reason; every vcpu has been
+ * told to stop by then.
+ */
+enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline);
+/*
+ * Take the VM apart in the one safe order, after vm_run() or a failed
+ * build: vcpus stopped and joined, device threads stopped, then vcpus,
+ * devices, machine and VM freed. Nothing may call into the VM after.
+ */
+void vm_teardown(struct vm *vm);
+/* Pause and resume a running VM (not from a vcpu). */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+enum vm_state vm_state(const struct vm *vm);
+
+#endif
