@@ -28,7 +28,7 @@ srcs() {
 	fuzz_virtio_net) echo devices/virtio/net.c devices/virtio/net_tap.c \
 		devices/virtio/net_slirp.c devices/virtio/virtio.c devices/virtio/virtqueue.c \
 		kvm/bus.c kvm/irq.c kvm/mem.c util/cpulist.c util/why.c util/log.c ;;
-	fuzz_virtio_console) echo devices/virtio/console.c devices/console.c devices/term.c \
+	fuzz_virtio_console) echo devices/virtio/console.c devices/console.c devices/term.c util/thread.c util/kick.c \
 		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/irq.c kvm/mem.c \
 		util/cpulist.c util/why.c util/log.c ;;
 	*) return 1 ;;
