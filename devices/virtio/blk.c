@@ -38,6 +38,7 @@
 #include <linux/virtio_ids.h>
 
 #include "devices/virtio/blk.h"
+#include "util/log.h"
 #include "util/why.h"
 
 #define SECTOR_SHIFT		9
@@ -48,6 +49,7 @@
 #define BLK_DISCARD_SEG_MAX	32
 #define BLK_DISCARD_SECTORS	(1u << 22)		/* 2 GiB per range */
 #define BLK_DISCARD_ALIGN	8			/* sectors: 4 KiB */
+#define BLK_RESET_WAIT_MS	5000	/* a reset waits this long for the disk */
 
 struct blk_req {
 	struct iocb iocb;
@@ -56,6 +58,7 @@ struct blk_req {
 	u32 used_len;		/* reported on success */
 	u64 expect;		/* bytes the host I/O must move */
 	struct blk_req *next;	/* free list */
+	bool stale;		/* in flight across a reset: its completion is dropped */
 	struct virtq_chain chain;
 	struct iovec iov[BLK_CHAIN_MAX];
 };
@@ -75,6 +78,7 @@ struct virtio_blk {
 	io_context_t aio;	/* NULL: synchronous fallback */
 	int aio_efd;
 	unsigned int inflight;
+	unsigned int stale;	/* of inflight: given up on by a reset */
 	struct iocb *batch[VIRTIO_BLK_QUEUE_SIZE];
 	unsigned int nr_batch;
 	bool pushed;		/* something went to the used ring: notify */
@@ -555,6 +559,15 @@ static bool blk_poll_avail(struct virtio_blk *b, struct virtq *vq)
 	return true;
 }
 
+/* A request a reset gave up on has completed: its ring is gone, drop it. */
+static void blk_req_drop_stale(struct virtio_blk *b, struct blk_req *req)
+{
+	req->stale = false;
+	b->stale--;
+	req->next = b->free;
+	b->free = req;
+}
+
 /* The aio eventfd is readable: reap what completed. */
 static void blk_aio_done(void *opaque)
 {
@@ -571,10 +584,16 @@ static void blk_aio_done(void *opaque)
 	do {
 		n = io_getevents(b->aio, 0, ARRAY_SIZE(ev), ev, &zero);
 		for (int i = 0; i < n; i++) {
+			struct blk_req *req = ev[i].data;
+
 			b->inflight--;
 			if (ev[i].obj->aio_lio_opcode == IO_CMD_FDSYNC)
 				b->flushes--;
-			blk_finish(b, ev[i].data, (long)ev[i].res);
+			if (req->stale) {
+				blk_req_drop_stale(b, req);
+				continue;
+			}
+			blk_finish(b, req, (long)ev[i].res);
 			reaped = true;
 		}
 	} while (n == ARRAY_SIZE(ev));
@@ -629,30 +648,58 @@ static void blk_config_read(void *opaque, u32 offset, u8 *data, u32 len)
 	memcpy(data, (u8 *)&b->config + offset, len);
 }
 
-/* Wait for everything in flight and drop it: the rings are going away. */
+/*
+ * Wait for everything in flight and drop it: the rings are going away. A
+ * disk that does not answer (a hung NFS server, a dying device) must not
+ * hold the guest's reset, nor vmm's stop, for ever: after
+ * BLK_RESET_WAIT_MS what is left is marked stale and dropped when it
+ * completes, as a real controller's reset abandons its commands (their
+ * buffers are still the guest's memory, which outlives the device).
+ */
 static void blk_reset(void *opaque)
 {
 	struct virtio_blk *b = opaque;
 	struct io_event ev[64];
+	struct timespec wait = { 0, 50 * 1000000L };
+	u64 end = blk_now_ns() + BLK_RESET_WAIT_MS * 1000000ULL;
 
-	while (b->inflight) {
-		int n = io_getevents(b->aio, 1, MIN(b->inflight, ARRAY_SIZE(ev)), ev, NULL);
+	while (b->inflight > b->stale && blk_now_ns() < end) {
+		int n = io_getevents(b->aio, 1, MIN(b->inflight, ARRAY_SIZE(ev)), ev, &wait);
 
 		if (n < 0 && n != -EINTR)
 			break;		/* cannot happen with a valid context */
 		for (int i = 0; i < n; i++) {
 			struct blk_req *req = ev[i].data;
 
-			req->next = b->free;
-			b->free = req;
 			b->inflight--;
+			if (ev[i].obj->aio_lio_opcode == IO_CMD_FDSYNC)
+				b->flushes--;
+			if (req->stale) {
+				blk_req_drop_stale(b, req);
+			} else {
+				req->next = b->free;
+				b->free = req;
+			}
 		}
+	}
+	if (b->inflight > b->stale) {
+		bool is_free[VIRTIO_BLK_QUEUE_SIZE] = { false };
+
+		for (struct blk_req *r = b->free; r; r = r->next)
+			is_free[r - b->reqs] = true;
+		for (unsigned int i = 0; i < VIRTIO_BLK_QUEUE_SIZE; i++) {
+			if (!is_free[i] && !b->reqs[i].stale) {
+				b->reqs[i].stale = true;
+				b->stale++;
+			}
+		}
+		log_ratelimited(log_warn, "virtio-blk %s: %u requests still in flight %u ms into a reset; reset without them",
+				b->path, b->inflight, BLK_RESET_WAIT_MS);
 	}
 	b->nr_batch = 0;
 	b->pushed = false;
 	b->starved = false;
 	b->polling = false;
-	b->flushes = 0;
 }
 
 static int blk_attach(void *opaque, struct virtio_dev *dev)
