@@ -162,17 +162,33 @@ static int exit_status(struct vm *vm, enum vm_stop_reason reason)
 	}
 }
 
+/* --debug: where start-up time goes, from vmm's first instruction. */
+static struct timespec start_time;
+
+static void boot_phase(const char *what)
+{
+	struct timespec now;
+
+	if (!log_debug_enabled)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	log_debug("t+%.3f ms: %s", (now.tv_sec - start_time.tv_sec) * 1e3 +
+		  (now.tv_nsec - start_time.tv_nsec) / 1e6, what);
+}
+
 /* Build, run and tear down one VM; returns why it stopped (or < 0). */
 static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term *term,
 			struct console_link *link, const struct timespec *deadline)
 {
 	int reason, r;
 
+	boot_phase("building the VM");
 	r = vm_open(vm, cfg);
 	if (r < 0) {
 		vm_close(vm);
 		return -EXIT_HOST_ERROR;
 	}
+	boot_phase("VM created (/dev/kvm open, KVM_CREATE_VM)");
 	vm->term = term;
 	if ((int)cfg->nr_cpus > vm->max_vcpus) {
 		log_error("--cpus %u: this host's KVM allows at most %d vcpus",
@@ -182,19 +198,28 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term 
 	}
 
 	r = arch_vm_init(vm);
-	if (r == 0)
-		r = virtio_devices_create(vm);
-	if (r == 0)
-		r = arch_load_kernel(vm);
-	if (r == 0)
-		r = vcpus_create(vm, cfg->nr_cpus);
 	if (r == 0) {
+		boot_phase("machine ready (RAM, irqchip, devices)");
+		r = virtio_devices_create(vm);
+	}
+	if (r == 0) {
+		boot_phase("virtio devices created");
+		r = arch_load_kernel(vm);
+	}
+	if (r == 0) {
+		boot_phase("kernel, initrd and firmware tables loaded");
+		r = vcpus_create(vm, cfg->nr_cpus);
+	}
+	if (r == 0) {
+		boot_phase("vcpus created; entering the guest");
 		console_attach(link, vm);
 		vm_run(vm, deadline);
 		console_attach(link, NULL);
+		boot_phase("guest stopped");
 	}
 	reason = vm_stop_reason(vm);
 	vm_teardown(vm);
+	boot_phase("VM torn down");
 	if (r < 0)
 		return r == -EINVAL || r == -ENOEXEC || r == -E2BIG ? -EXIT_USAGE :
 		       -EXIT_HOST_ERROR;
@@ -241,7 +266,7 @@ static int cmd_run(int argc, char **argv)
 	static const struct term_ops ops = { console_input, console_quit };
 
 	/* --timeout counts from here, across reboots and kernel loading. */
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline = start_time;
 	r = config_parse(argc, argv, &cfg, err, sizeof(err));
 	if (r == 1) {
 		usage(stdout);
@@ -314,6 +339,7 @@ static void std_fds_ensure(void)
 
 int main(int argc, char **argv)
 {
+	clock_gettime(CLOCK_MONOTONIC, &start_time);
 	std_fds_ensure();
 	/* From the first moment: a stop signal acts, a crash restores the tty. */
 	if (stop_signals_init() < 0) {

@@ -78,6 +78,9 @@ if [ -c /dev/hvc0 ]; then
 	read -t 20 line <&3 && echo "VMM-INIT: hvc0_in=$line"
 	exec 3>&-
 fi
+# Every kernel warning, whatever the console's loglevel (quiet hides them).
+echo "VMM-INIT: tainted=$(cat /proc/sys/kernel/tainted)"
+echo "VMM-INIT: kernel_warnings=$(dmesg | grep -E 'WARNING:|BUG:|Oops|soft lockup|rcu.*(stall|self-detected)|Unable to handle' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';' | cut -c 1-600)"
 case $(sed -n 's/.*vmm\.action=\([a-z]*\).*/\1/p' /proc/cmdline) in
 panic) echo "VMM-INIT: panicking"; echo c >/proc/sysrq-trigger ;;
 esac

@@ -25,7 +25,8 @@ ACCEL=${X86_QEMU_ACCEL:-tcg}
 LOG=${X86_LOG:-$WORK/x86-serial.log}
 TESTS="x86_outer_kvm x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
 x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio
-x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3 x86_linux_no_firmware_errors"
+x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3 x86_linux_no_firmware_errors
+x86_log_clean"
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -75,6 +76,9 @@ done
 echo	# past the firmware's escape sequences
 [ -c /dev/kvm ] && echo "OUTER: kvm=yes" || echo "OUTER: kvm=no"
 ip link set lo up
+# A heartbeat: a session that prints nothing for long has a frozen machine,
+# not a stuck vmm (whose watchdog below would speak).
+(while sleep 5; do echo "OUTER: tick"; done) &
 sleep 0.5	# let virtio-blk probe
 # A vmm still there 30 s after its --timeout: say where its threads are, kill it.
 watchdog() {
@@ -123,6 +127,9 @@ kill $wd 2>/dev/null
 cat /tmp/hvc.out
 echo "OUTER: run hvc exit=$rc"
 run panic </dev/null -p "$q vmm.action=panic"
+echo "OUTER: tainted=$(cat /proc/sys/kernel/tainted)"
+echo "OUTER: kernel_warnings=$(dmesg | grep -E 'WARNING:|BUG:|Oops|soft lockup|rcu.*(stall|self-detected)|Unable to handle' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';' | cut -c 1-600)"
+echo "OUTER: done"
 sync
 poweroff -f
 INIT
@@ -136,10 +143,10 @@ MARK=VMM-X86-E2E-DISK
 
 seg() { sed -n "/^OUTER: run $1 start\$/,/^OUTER: run $1 exit=/p" "$LOG"; }
 # One QEMU session. It is stopped when its console has been silent for
-# SILENT_S seconds: a healthy session prints at least every ~15 s (the
-# watchdog in the outer speaks up after 90 s of a stuck vmm, whose own
-# --timeout is 60 s), so silence means the emulated machine itself froze.
-SILENT_S=${X86_SILENT_S:-75}
+# SILENT_S seconds: the outer prints a heartbeat every 5 s whatever vmm
+# does (a stuck vmm is reported by the outer's watchdog), so silence means
+# the emulated machine itself froze: the one failure that is retried.
+SILENT_S=${X86_SILENT_S:-30}
 qemu() {
 	printf '%s' "$MARK" >"$DISK"
 	truncate -s 4M "$DISK"
@@ -159,7 +166,7 @@ qemu() {
 			quiet_s=0 last=$size
 		fi
 		if [ $quiet_s -ge "$SILENT_S" ]; then
-			echo "x86: no console output for ${SILENT_S}s: stopping QEMU" >>"$LOG.raw"
+			echo "x86: EMULATOR FROZEN: no console output, not even the outer's heartbeat, for ${SILENT_S}s: stopping QEMU" >>"$LOG.raw"
 			pkill -P $qpid 2>/dev/null || kill $qpid
 			break
 		fi
@@ -172,26 +179,15 @@ qemu() {
 qemu
 # The emulated machine is not quite solid: in about 25 sessions here, three
 # times it froze (both emulated CPUs busy, no output, not even from the
-# watchdog; once right as vmm started, before the inner printed a byte), and
-# once, loaded by fuzzers beside it, the inner triple-faulted in the middle
-# of its boot with no device involved. So a session where a run ended
-# otherwise than expected is tried again, up to X86_TRIES times in all; each
-# failed session's log is kept and its first failure printed, so a real
-# regression still shows: it fails every time.
-expected() {
-	for want in pci=0 mmio=0 hvc=0 panic=3; do
-		grep -q "^OUTER: run ${want%=*} exit=${want#*=}\$" "$LOG" || {
-			echo "${want%=*}: $(seg "${want%=*}" | grep -E 'vmm: error|OUTER: (run .* exit|stuck)' |
-				tr '\n' ';' | cut -c 1-200)"
-			return 1
-		}
-	done
-}
+# watchdog; once right as vmm started, before the inner printed a byte).
+# Only that is retried, recognised by its signature (no output at all, the
+# outer's heartbeat included, for SILENT_S seconds) and logged; any other
+# failure, a check of vmm, counts at once.
 try=1
-while [ $try -lt "${X86_TRIES:-3}" ] && ! why=$(expected); do
-	cp "$LOG" "${TMPDIR:-/tmp}/vmm-e2e-x86-try$try.log" 2>/dev/null
-	echo "x86: QEMU session $try (${t_qemu} ms, exit $qrc) went wrong in run $why" \
-	     "log ${TMPDIR:-/tmp}/vmm-e2e-x86-try$try.log; trying again"
+while [ $try -lt "${X86_TRIES:-3}" ] && grep -q '^x86: EMULATOR FROZEN' "$LOG"; do
+	cp "$LOG" "${TMPDIR:-/tmp}/vmm-e2e-x86-frozen$try.log" 2>/dev/null
+	echo "x86: QEMU session $try froze (${t_qemu} ms; signature: no output for ${SILENT_S}s);" \
+	     "log ${TMPDIR:-/tmp}/vmm-e2e-x86-frozen$try.log; trying again"
 	try=$((try + 1))
 	qemu
 done
@@ -303,4 +299,19 @@ if seg pci | grep -q 'VMM-INIT: firmware_errors=' && seg mmio | grep -q 'VMM-INI
 	pass x86_linux_no_firmware_errors "no ACPI errors, failed probes or unclaimed PCI resources in dmesg"
 else
 	fail x86_linux_no_firmware_errors "dmesg: '$(echo "$errs" | cut -c 1-400)' ($where)"
+fi
+
+# Every kernel warning in either kernel (dmesg, whatever the loglevel, and
+# the console): none is allowed unless proven to come from the emulated
+# outer machine whatever the VMM, listed here by its exact text.
+ALLOWED=''
+warns=$( (sed -n 's/^.*VMM-INIT: kernel_warnings=//p; s/^OUTER: kernel_warnings=//p' "$LOG" | tr ';' '\n'
+	 grep -E '^\[[ 0-9.]*\] (WARNING:|BUG:|Oops|.*soft lockup|.*rcu.*stall)' "$LOG" | sed 's/^\[[ 0-9.]*\] //') |
+	 grep . | sort -u | { if [ -n "$ALLOWED" ]; then grep -v -F "$ALLOWED"; else cat; fi; })
+if ! grep -q '^OUTER: kernel_warnings=' "$LOG"; then
+	fail x86_log_clean "the outer init never finished ($where)"
+elif [ -n "$warns" ]; then
+	fail x86_log_clean "$(echo "$warns" | head -n 4 | tr '\n' ';' | cut -c 1-600) ($where)"
+else
+	pass x86_log_clean "no WARNING/BUG/Oops/lockup/RCU stall in either kernel's dmesg or the console"
 fi

@@ -7,7 +7,8 @@
 # it loads), SCRIPT as /script and each FILE in /files/. Its init runs
 # /script with /bin/sh and powers off; everything is printed on stdout,
 # and the last line is "NESTED: exit=N" (SCRIPT's status).
-# Environment: VMM (binary, default ./vmm), NESTED_TIMEOUT (s, default 300).
+# Environment: VMM (binary, default ./vmm), NESTED_TIMEOUT (s, default 300),
+# NESTED_MEM (the outer's RAM in MiB, default 1024).
 set -e
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VMM=${VMM:-$TOP/vmm}
@@ -51,6 +52,6 @@ poweroff -f
 INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$work/root.cpio.gz"
-timeout -k 5 "${NESTED_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
+timeout -k 5 "${NESTED_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "${NESTED_MEM:-1024}" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$work/root.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1" </dev/null | tr -d '\r'
