@@ -56,6 +56,20 @@ bad_input cli_disk_missing 1 "No such file" run -d "$WORK/nonexistent.img"
 bad_input cli_disk_bad_option 2 "unknown option 'frob'" run -d "$WORK/disk.img,frob"
 bad_input cli_disk_given_twice_is_locked 2 "locked" run -d "$WORK/disk.img" -d "$WORK/disk.img"
 
+# Files that are no kernel, initrd or disk: refused by type before anything can
+# block (a FIFO used to hang vmm in open()): the hard limit makes a hang a failure.
+mkfifo "$WORK/fifo"
+VMM_HARD_TIMEOUT=10
+bad_input cli_kernel_is_a_fifo 2 "is a FIFO, not a regular file" run -k "$WORK/fifo"
+bad_input cli_initrd_is_a_fifo 2 "is a FIFO, not a regular file" run -i "$WORK/fifo"
+bad_input cli_disk_is_a_fifo 2 "is a FIFO" run -d "$WORK/fifo"
+bad_input cli_disk_ro_is_a_fifo 2 "is a FIFO" run -d "$WORK/fifo,ro"
+bad_input cli_disk_is_a_directory 2 "is a directory" run -d "$WORK"
+bad_input cli_disk_ro_is_a_directory 2 "is a directory" run -d "$WORK,ro"
+bad_input cli_initrd_is_a_directory 2 "is a directory" run -i "$WORK"
+bad_input cli_disk_is_a_char_device 2 "is a character device" run -d /dev/null
+unset VMM_HARD_TIMEOUT
+
 # --net user (libslirp): bad options are usage errors; a host port that cannot
 # be had (the second forward wants every address, the first has loopback's) is a host error.
 bad_input cli_net_user_unknown_key 2 "unknown net option" run --net user,frob=1
