@@ -750,6 +750,13 @@ static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o,
 	r = blk_lock(b, why);
 	if (r < 0)
 		return r;
+	if (size < SECTOR_SIZE)
+		return why_fail(why, -EINVAL, "%s: %llu bytes, smaller than one %u-byte sector",
+				o->path, (unsigned long long)size, SECTOR_SIZE);
+	if (size % SECTOR_SIZE)
+		log_warn("disk %s: the last %llu bytes are not a whole %u-byte sector: "
+			 "the guest does not see them", o->path,
+			 (unsigned long long)(size % SECTOR_SIZE), SECTOR_SIZE);
 	b->sectors = size >> SECTOR_SHIFT;
 
 	if (o->direct) {

@@ -43,6 +43,7 @@ bad_input cli_virtio_transport_unknown 2 "expected mmio or pci" run --virtio-tra
 bad_input cli_mem_zero 2 "--mem" run --mem 0
 bad_input cli_mem_absurd 2 "--mem" run --mem 100000000G
 bad_input cli_mem_garbage 2 "--mem" run --mem lots
+bad_input cli_mem_between_2mib_steps 2 "8 MiB or 10 MiB" run --mem 8193K
 bad_input cli_cpus_zero 2 "--cpus" run --cpus 0
 bad_input cli_cpus_above_kvm_max 2 "at most" run --cpus 4096
 bad_input cli_unknown_option 2 "unknown option" run --frobnicate
@@ -53,6 +54,8 @@ bad_input cli_cmdline_too_long 2 "command line" run -p "$(head -c 70000 /dev/zer
 
 truncate -s 1M "$WORK/disk.img"
 bad_input cli_disk_missing 1 "No such file" run -d "$WORK/nonexistent.img"
+head -c 1 /dev/zero >"$WORK/one-byte.img"
+bad_input cli_disk_smaller_than_a_sector 2 "smaller than one 512-byte sector" run -d "$WORK/one-byte.img"
 bad_input cli_disk_bad_option 2 "unknown option 'frob'" run -d "$WORK/disk.img,frob"
 bad_input cli_disk_given_twice_is_locked 2 "locked" run -d "$WORK/disk.img" -d "$WORK/disk.img"
 

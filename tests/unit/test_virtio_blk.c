@@ -845,3 +845,57 @@ TEST(blk_read_write_block_device_is_claimed_exclusively)
 	blk = NULL;
 	close(loop);
 }
+
+/* A disk is whole sectors: none is refused, a partial last one is said to be dropped. */
+TEST(blk_image_smaller_than_a_sector_is_refused)
+{
+	static const u64 sizes[] = { 0, 1, 511 };
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	int err = 0;
+
+	for (unsigned int i = 0; i < 3; i++) {
+		make_image();
+		TEST_ASSERT(!ftruncate(file_fd, sizes[i]), "truncate");
+		virtio_blk_parse_opts(path, &o, &why);
+		blk = virtio_blk_create(&o, &err, &why);
+		close(file_fd);
+		unlink(path);
+		TEST_ASSERT(!blk, "a %llu-byte image became a disk of %llu sectors",
+			    (unsigned long long)sizes[i],
+			    (unsigned long long)virtio_blk_sectors(blk));
+		TEST_ASSERT(err == -EINVAL && strstr(why, "smaller than one"), "err %d: %s",
+			    err, why);
+	}
+}
+
+TEST(blk_image_with_a_partial_last_sector_keeps_the_whole_ones)
+{
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	int err = 0;
+
+	char log[256] = "";
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	make_image();
+	TEST_ASSERT(!ftruncate(file_fd, 3 * 512 + 100), "truncate");
+	virtio_blk_parse_opts(path, &o, &why);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);		/* catch the warning */
+	blk = virtio_blk_create(&o, &err, &why);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	log[fread(log, 1, sizeof(log) - 1, f)] = '\0';
+	fclose(f);
+	close(file_fd);
+	unlink(path);
+	TEST_ASSERT(blk, "%s", why);
+	TEST_ASSERT(strstr(log, "last 100 bytes") && strstr(log, path), "stderr: '%s'", log);
+	TEST_ASSERT_EQ(virtio_blk_sectors(blk), 3);
+	virtio_blk_destroy(blk);
+	blk = NULL;
+}
