@@ -16,6 +16,7 @@
 
 #include "devices/term.h"
 #include "devices/virtio/devices.h"
+#include "devices/virtio/net_backends.h"
 #include "kvm/arch.h"
 #include "kvm/config.h"
 #include "kvm/kvm.h"
@@ -151,7 +152,8 @@ static int exit_status(struct vm *vm, enum vm_stop_reason reason)
 
 /* Build, run and tear down one VM; returns why it stopped (or < 0). */
 static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
-			struct term *term, int signal_fd, unsigned int timeout)
+			struct term *term, int signal_fd, unsigned int timeout,
+			struct net_backends *nets)
 {
 	int reason, r;
 
@@ -160,6 +162,7 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
 		return -EXIT_HOST_ERROR;
 	vm->term = term;
 	vm->signal_fd = signal_fd;
+	vm->net_backends = nets;	/* net_backends.h: lent to this boot's devices */
 	if ((int)cfg->nr_cpus > vm->max_vcpus) {
 		log_error("--cpus %u: this host's KVM allows at most %d vcpus",
 			  cfg->nr_cpus, vm->max_vcpus);
@@ -222,6 +225,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
 	struct vm vm;
+	struct net_backends *nets;
 	struct term *term;
 	struct timespec start, now;
 	sigset_t stop_set;
@@ -241,12 +245,17 @@ static int cmd_run(int argc, char **argv)
 	log_debug_enabled = cfg.debug;
 	if (check_affinity(&cfg) < 0)
 		return EXIT_USAGE;
+	/* net_backends.h: taps and slirp outlive guest reboots; destroyed at exit. */
+	nets = net_backends_create(&cfg, &r);
+	if (!nets)
+		return r == -EINVAL ? EXIT_USAGE : EXIT_HOST_ERROR;
 
 	signals_setup(&stop_set);
 	signal_fd = signalfd(-1, &stop_set, SFD_CLOEXEC);
 	term = term_open(STDIN_FILENO, STDOUT_FILENO, &ops, NULL);
 	if (!term) {
 		log_error("cannot set up the console: %s", strerror(errno));
+		net_backends_destroy(nets);
 		return EXIT_HOST_ERROR;
 	}
 
@@ -261,7 +270,7 @@ static int cmd_run(int argc, char **argv)
 
 			timeout = elapsed >= cfg.timeout_sec ? 1 : cfg.timeout_sec - elapsed;
 		}
-		r = vm_boot_once(&vm, &cfg, term, signal_fd, timeout);
+		r = vm_boot_once(&vm, &cfg, term, signal_fd, timeout, nets);
 		if (r == VM_STOP_RESET && !cfg.no_reboot) {
 			log_info("guest rebooted: restarting it");
 			continue;
@@ -270,6 +279,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	log_set_flush_hook(NULL, NULL);
 	term_close(term);
+	net_backends_destroy(nets);
 
 	if (r < 0)
 		return -r;

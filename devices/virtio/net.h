@@ -77,8 +77,16 @@ struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,
  * one frame with its 12-byte header, each write() one frame. Takes @fd.
  */
 struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6]);
+/*
+ * A device over a backend it does not own (net_backends.h): destroying the
+ * device detaches the backend, which lives on for the next boot's device.
+ */
+struct net_backend;
+struct virtio_net *virtio_net_create_borrowed(struct net_backend *be, const u8 mac[6]);
 /* After the transport is destroyed. */
 void virtio_net_destroy(struct virtio_net *n);
+/* A random unicast, locally administered MAC. */
+void virtio_net_random_mac(u8 mac[6]);
 /* The tap's name ("" for a plain fd), and the MAC the guest sees. */
 const char *virtio_net_ifname(const struct virtio_net *n);
 void virtio_net_mac(const struct virtio_net *n, u8 mac[6]);

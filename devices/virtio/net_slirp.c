@@ -523,6 +523,16 @@ static void slirp_reset(struct net_backend *b)
 	rxq_clear(to_slirp(b));
 }
 
+/*
+ * Between guests no thread runs slirp: its sockets (the host forwards
+ * among them) stay open, connections to the old guest time out or are
+ * reset by the next one, as on a wire.
+ */
+static void slirp_detach(struct net_backend *b)
+{
+	rxq_clear(to_slirp(b));
+}
+
 static void slirp_destroy(struct net_backend *b)
 {
 	struct net_slirp *s = to_slirp(b);
@@ -560,6 +570,7 @@ static const struct net_backend_ops slirp_ops = {
 	.tx_done = slirp_tx_done,
 	.recv = slirp_recv,
 	.reset = slirp_reset,
+	.detach = slirp_detach,
 	.destroy = slirp_destroy,
 };
 

@@ -16,6 +16,8 @@
 #include <linux/virtio_net.h>
 
 #include "devices/virtio/net_backend.h"
+#include "devices/virtio/net_backends.h"
+#include "kvm/config.h"
 #include "net_guest.h"
 #include "test.h"
 
@@ -541,6 +543,67 @@ TEST(net_user_destroy_closes_every_socket)
 	a.sin_port = htons(port);
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	TEST_ASSERT(bind(s, (struct sockaddr *)&a, sizeof(a)) == 0, "bind: %s", strerror(errno));
+	close(s);
+}
+
+
+/*
+ * A reboot rebuilds the device, not its backend (net_backends.h): the host
+ * forward stays bound in between, a connection made meanwhile waits in its
+ * backlog, and the next device's guest gets its SYN. At exit the port is free.
+ */
+TEST(net_user_forwards_outlive_the_device_across_a_reboot)
+{
+	static u8 f[2048];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct vm_config cfg = { .nr_nets = 1 };
+	struct net_backends *nb;
+	struct net_backend *be;
+	char opts[96];
+	ssize_t len = 0;
+	int c = -1, s, err = 0;
+	u8 mac[6], mac2[6];
+	u16 port = free_port(SOCK_STREAM);
+
+	snprintf(opts, sizeof(opts), "user,hostfwd=tcp:127.0.0.1:%u-:2222", port);
+	cfg.nets[0] = opts;
+	nb = net_backends_create(&cfg, &err);
+	TEST_ASSERT(nb, "create: %d", err);
+	a.sin_port = htons(port);
+	for (int boot = 0; boot < 2; boot++) {
+		be = net_backends_borrow(nb, 0, boot ? mac2 : mac);
+		TEST_ASSERT(be, "borrow");
+		TEST_ASSERT(!net_guest_start(virtio_net_create_borrowed(be, boot ? mac2 : mac), 0),
+			    "boot %d: device", boot);
+		rx_seen = 0;
+		post_rx(RX_POSTED);
+		if (boot)
+			break;
+		net_guest_stop();	/* the reboot */
+
+		/* Nobody runs slirp now, but the port is still ours and listening. */
+		s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		TEST_ASSERT(bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EADDRINUSE,
+			    "port %u was let go between boots", port);
+		close(s);
+		c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		TEST_ASSERT(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 ||
+			    errno == EINPROGRESS, "connect: %s", strerror(errno));
+	}
+	/* The same MAC (random, drawn once), so the DHCP lease and ARP stay right. */
+	TEST_ASSERT(!memcmp(mac, mac2, 6) && (mac[0] & 3) == 2, "mac changed");
+	while ((len = rx_wait(f)) > 0)
+		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
+			break;
+	TEST_ASSERT(len >= 14 + 40, "no SYN on the second boot (%zd)", len);
+	TEST_ASSERT_EQ(get16(f + 14 + 20 + 2), 2222);
+	close(c);
+	net_guest_stop();
+	net_backends_destroy(nb);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	TEST_ASSERT(bind(s, (struct sockaddr *)&a, sizeof(a)) == 0, "bind after exit: %s",
+		    strerror(errno));
 	close(s);
 }
 
