@@ -96,7 +96,7 @@ ifname=$(printf '%.13s' "vmmtest$$")r
 vmm_pid=$!
 for i in $(seq 100); do [ -e "/sys/class/net/$ifname" ] && break; sleep 0.1; done
 idx1=$(cat "/sys/class/net/$ifname/ifindex" 2>/dev/null)
-ip addr add 192.0.2.1/24 dev "$ifname" 2>"$WORK/rb.ip"
+ip addr add 198.51.100.1/32 dev "$ifname" 2>"$WORK/rb.ip"
 for i in $(seq 300); do
 	[ "$(grep -c 'guest rebooted' "$WORK/rb.err")" -ge 3 ] && break
 	kill -0 $vmm_pid 2>/dev/null || break
@@ -104,7 +104,7 @@ for i in $(seq 300); do
 done
 reboots=$(grep -c 'guest rebooted' "$WORK/rb.err")
 idx2=$(cat "/sys/class/net/$ifname/ifindex" 2>/dev/null)
-addr=$(ip -4 -o addr show dev "$ifname" 2>/dev/null | grep -o '192\.0\.2\.1/24')
+addr=$(ip -4 -o addr show dev "$ifname" 2>/dev/null | grep -o '198\.51\.100\.1/32')
 kill -TERM $vmm_pid 2>/dev/null
 wait $vmm_pid
 if [ -z "$idx1" ] || [ "$reboots" -lt 3 ]; then
