@@ -50,7 +50,8 @@ struct virtio_net_hostfwd {
 
 /*
  * One -n/--net argument: tap[,ifname=NAME][,mac=MAC],
- * user[,hostfwd=...]...[,mac=MAC] or none.
+ * user[,hostfwd=...]...[,restrict=on|off][,host-loopback=on|off][,mac=MAC]
+ * or none.
  */
 struct virtio_net_opts {
 	enum virtio_net_mode mode;
@@ -59,6 +60,8 @@ struct virtio_net_opts {
 	bool has_mac;
 	unsigned int nr_hostfwd;
 	struct virtio_net_hostfwd hostfwd[VIRTIO_NET_MAX_HOSTFWD];
+	bool restrict_guest;	/* user: restrict=on, the guest reaches only slirp itself */
+	bool no_host_loopback;	/* user: host-loopback=off, 10.0.2.2 is not the host's 127.0.0.1 */
 };
 
 /* 0, or -EINVAL with *why ("bad mac 'xx'"). Pure. */

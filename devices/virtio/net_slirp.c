@@ -599,9 +599,18 @@ static int add_hostfwd(struct net_slirp *s, const struct virtio_net_hostfwd *f,
 struct net_backend *net_slirp_create(const struct virtio_net_opts *o, int *err,
 				     const char **why)
 {
+	/*
+	 * restricted: libslirp answers DHCP (and TFTP) and pings of 10.0.2.2/.3
+	 * itself, but makes no host socket for anything the guest starts (TCP
+	 * gets a RST, UDP is dropped, DNS included); host forwards still
+	 * work. disable_host_loopback: 10.0.2.2 is not mapped to the host's
+	 * 127.0.0.1 (connections to it fail).
+	 */
 	SlirpConfig cfg = {
 		.version = 4,
 		.in_enabled = true,
+		.restricted = o->restrict_guest,
+		.disable_host_loopback = o->no_host_loopback,
 	};
 	struct net_slirp *s;
 

@@ -79,6 +79,8 @@ bad_input cli_net_user_unknown_key 2 "unknown net option" run --net user,frob=1
 bad_input cli_net_user_bad_host_port 2 "host port '70000'" run --net user,hostfwd=tcp::70000-:22
 bad_input cli_net_user_bad_guest_port 2 "guest port 'ssh'" run --net user,hostfwd=tcp::2222-:ssh
 bad_input cli_net_user_bad_protocol 2 "protocol 'sctp'" run --net user,hostfwd=sctp::2222-:22
+bad_input cli_net_user_restrict_bad_value 2 "restrict 'yes': expected on or off" run --net user,restrict=yes
+bad_input cli_net_restrict_needs_user 2 "restrict: only with user" run --net tap,restrict=on
 bad_input cli_net_hostfwd_needs_user 2 "hostfwd: only with user" run --net tap,hostfwd=tcp::2222-:22
 port=$((40000 + $$ % 20000))
 bad_input cli_net_user_host_port_taken 1 "cannot listen" run \
