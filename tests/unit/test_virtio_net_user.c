@@ -102,19 +102,26 @@ static u8 *eth(u8 *f, const u8 dst[6], u16 type)
 	return f + 14;
 }
 
+/* A 20-byte IPv4 header for @tot bytes of @proto, checksummed. */
+static void ip4(u8 *ip, u32 src, u32 dst, u8 proto, u16 tot)
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, tot);
+	ip[8] = 64;
+	ip[9] = proto;
+	put32(ip + 12, src);
+	put32(ip + 16, dst);
+	put16(ip + 10, fold(sum16(0, ip, 20)));
+}
+
 /* IPv4 + UDP headers around @len bytes already at ip + 28; returns the frame length. */
 static size_t ip_udp(u8 *ip, u32 src, u32 dst, u16 sport, u16 dport, size_t len)
 {
 	u8 *udp = ip + 20;
 
-	memset(ip, 0, 28);
-	ip[0] = 0x45;
-	put16(ip + 2, 28 + len);
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	put32(ip + 12, src);
-	put32(ip + 16, dst);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
+	memset(udp, 0, 8);
+	ip4(ip, src, dst, IPPROTO_UDP, 28 + len);
 	put16(udp, sport);
 	put16(udp + 2, dport);
 	put16(udp + 4, 8 + len);
@@ -434,11 +441,35 @@ TEST(net_user_udp_to_the_host_and_back)
 	close(hs);
 }
 
-TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
+/* The next TCP frame for the guest (ARP answered on the way), within 5 s. */
+static ssize_t rx_wait_tcp(u8 *f)
+{
+	ssize_t len;
+
+	while ((len = rx_wait(f)) > 0)
+		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
+			break;
+	return len;
+}
+
+/* A connection from the host to 127.0.0.1:@port, under way; -1 if refused at once. */
+static int host_connect(u16 port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS) {
+		close(c);
+		return -1;
+	}
+	return c;
+}
+
+/* With --net user@extra and a forward of a host port to 2222: a SYN reaches the guest. */
+static void hostfwd_syn_reaches_the_guest(const char *extra)
 {
 	static u8 f[2048];
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	char opts[96];
 	const char *e;
 	ssize_t len;
@@ -446,20 +477,16 @@ TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
 	int c;
 	u16 port = free_port(SOCK_STREAM);
 
-	snprintf(opts, sizeof(opts), "user,hostfwd=tcp:127.0.0.1:%u-:2222", port);
+	snprintf(opts, sizeof(opts), "user%s,hostfwd=tcp:127.0.0.1:%u-:2222", extra, port);
 	e = start_user(opts);
 	TEST_ASSERT(!e, "%s", e);
 	post_rx(RX_POSTED);
-	a.sin_port = htons(port);
-	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	TEST_ASSERT(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS,
-		    "connect: %s", strerror(errno));
+	c = host_connect(port);
+	TEST_ASSERT(c >= 0, "connect: %s", strerror(errno));
 
 	/* slirp asks who 10.0.2.15 is first (rx_wait answers), then sends the SYN. */
-	while ((len = rx_wait(f)) > 0)
-		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
-			break;
-	TEST_ASSERT(len >= 14 + 40, "no TCP frame (%zd)", len);
+	len = rx_wait_tcp(f);
+	TEST_ASSERT(len >= 14 + 40, "%s: no TCP frame (%zd)", opts, len);
 	tcp = f + 14 + 20;
 	TEST_ASSERT(!memcmp(f, guest_mac, 6), "to the guest's mac");
 	TEST_ASSERT_EQ(get32(f + 14 + 16), GUEST_IP);
@@ -468,6 +495,11 @@ TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
 	TEST_ASSERT(ip_sums_ok(f, len), "bad IP or TCP checksum");
 	close(c);
 	net_guest_stop();
+}
+
+TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
+{
+	hostfwd_syn_reaches_the_guest("");
 }
 
 TEST(net_user_hostfwd_on_a_taken_port_fails_clearly)
@@ -589,15 +621,12 @@ TEST(net_user_forwards_outlive_the_device_across_a_reboot)
 		TEST_ASSERT(bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EADDRINUSE,
 			    "port %u was let go between boots", port);
 		close(s);
-		c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		TEST_ASSERT(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 ||
-			    errno == EINPROGRESS, "connect: %s", strerror(errno));
+		c = host_connect(port);
+		TEST_ASSERT(c >= 0, "connect: %s", strerror(errno));
 	}
 	/* The same MAC (random, drawn once), so the DHCP lease and ARP stay right. */
 	TEST_ASSERT(!memcmp(mac, mac2, 6) && (mac[0] & 3) == 2, "mac changed");
-	while ((len = rx_wait(f)) > 0)
-		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
-			break;
+	len = rx_wait_tcp(f);
 	TEST_ASSERT(len >= 14 + 40, "no SYN on the second boot (%zd)", len);
 	TEST_ASSERT_EQ(get16(f + 14 + 20 + 2), 2222);
 	close(c);
@@ -640,14 +669,8 @@ static size_t ip_tcp(u8 *ip, u32 src, u32 dst, u16 sport, u16 dport, u8 flags)
 {
 	u8 *tcp = ip + 20;
 
-	memset(ip, 0, 40);
-	ip[0] = 0x45;
-	put16(ip + 2, 40);
-	ip[8] = 64;
-	ip[9] = IPPROTO_TCP;
-	put32(ip + 12, src);
-	put32(ip + 16, dst);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
+	memset(tcp, 0, 20);
+	ip4(ip, src, dst, IPPROTO_TCP, 40);
 	put16(tcp, sport);
 	put16(tcp + 2, dport);
 	put32(tcp + 4, 1000);
@@ -759,9 +782,7 @@ TEST(net_user_restrict_resets_the_guests_tcp_connections)
 		 * What the guest hears back: SYN+ACK, or a RST. First, as slirp
 		 * drops what waits more than a second for the guest's ARP reply.
 		 */
-		while ((len = rx_wait(f)) > 0)
-			if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
-				break;
+		len = rx_wait_tcp(f);
 		TEST_ASSERT(len >= 14 + 40, "%s: no TCP answer (%zd)", opts[r], len);
 		TEST_ASSERT_EQ(f[14 + 20 + 13] & (r ? 0x04 : 0x12), r ? 0x04 : 0x12);
 		p = (struct pollfd){ .fd = ls, .events = POLLIN };
@@ -774,30 +795,7 @@ TEST(net_user_restrict_resets_the_guests_tcp_connections)
 /* restrict=on keeps the host forwards: a connection to one reaches the guest. */
 TEST(net_user_restrict_keeps_host_forwards)
 {
-	static u8 f[2048];
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	char opts[96];
-	const char *e;
-	ssize_t len;
-	int c;
-	u16 port = free_port(SOCK_STREAM);
-
-	snprintf(opts, sizeof(opts), "user,restrict=on,hostfwd=tcp:127.0.0.1:%u-:2222", port);
-	e = start_user(opts);
-	TEST_ASSERT(!e, "%s", e);
-	post_rx(RX_POSTED);
-	a.sin_port = htons(port);
-	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	TEST_ASSERT(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS,
-		    "connect: %s", strerror(errno));
-	while ((len = rx_wait(f)) > 0)
-		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
-			break;
-	TEST_ASSERT(len >= 14 + 40, "no SYN (%zd)", len);
-	TEST_ASSERT_EQ(get16(f + 14 + 20 + 2), 2222);
-	close(c);
-	net_guest_stop();
+	hostfwd_syn_reaches_the_guest(",restrict=on");
 }
 
 #endif
