@@ -707,6 +707,12 @@ static int blk_lock(struct virtio_blk *b, const char **why)
 	return why_fail(why, -errno, "%s: cannot lock: %s", b->path, strerror(errno));
 }
 
+/* file_reopen() goes through /proc/self/fd, which a bare initramfs may lack. */
+static const char *reopen_hint(int err)
+{
+	return err == -ENOENT ? " (it is reopened through /proc/self/fd: is /proc mounted?)" : "";
+}
+
 /*
  * The type is checked before anything can block or act on the file (see
  * file_open_checked()). A block device written by the guest is claimed
@@ -733,11 +739,12 @@ static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o,
 		b->is_bdev = true;
 		if (!o->ro) {
 			r = file_reopen(b->fd, flags | O_EXCL);
+			if (r == -EBUSY)
+				return why_fail(why, r, "%s: in use (mounted, or claimed by"
+						" another program)", o->path);
 			if (r < 0)
-				return why_fail(why, r == -EBUSY ? -EBUSY : r, "%s: %s",
-						o->path, r == -EBUSY ?
-						"in use (mounted, or claimed by another program)" :
-						strerror(-r));
+				return why_fail(why, r, "%s: cannot claim it (O_EXCL): %s%s",
+						o->path, strerror(-r), reopen_hint(r));
 			close(b->fd);
 			b->fd = r;
 		}
@@ -767,7 +774,8 @@ static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o,
 			return why_fail(why, b->fd_direct, "%s: cannot open with O_DIRECT: %s%s",
 					o->path, strerror(-b->fd_direct),
 					b->fd_direct == -EINVAL ?
-					" (the file system may not support direct I/O)" : "");
+					" (the file system may not support direct I/O)" :
+					reopen_hint(b->fd_direct));
 		/* What O_DIRECT needs; a file: assume the page size, always enough. */
 		if (b->is_bdev && !ioctl(b->fd, BLKSSZGET, &bsz) && bsz > 0 &&
 		    !(bsz & (bsz - 1)))
