@@ -17,6 +17,7 @@
 #include <linux/if_ether.h>
 #include <linux/virtio_net.h>
 
+#include "devices/virtio/devices.h"
 #include "devices/virtio/net_backend.h"
 #include "devices/virtio/net_backends.h"
 #include "kvm/config.h"
@@ -192,4 +193,51 @@ TEST(net_backends_a_tap_the_host_refuses_is_one_error)
 
 	TEST_ASSERT(!net_backends_create(&cfg, &err), "a tap on lo");
 	TEST_ASSERT(err < 0 && err != -EINVAL, "err %d", err);
+}
+
+/*
+ * What a reboot does: virtio_devices_destroy() and virtio_devices_create()
+ * again. With main's registry the tap stays; without one (a VM of its own)
+ * the devices own it and it goes with them.
+ */
+TEST(net_backends_rebuilt_devices_borrow_the_same_tap)
+{
+	static struct guest v;
+	struct vm_config cfg = { .nr_nets = 1, .transport = VM_VIRTIO_MMIO };
+	struct net_backends *nb;
+	char ifname[IFNAMSIZ], opt[48];
+	unsigned int ifindex;
+	int err = 0;
+
+	if (access("/dev/net/tun", R_OK | W_OK) || geteuid()) {
+		printf("  (needs root and /dev/net/tun: not tested)\n");
+		return;
+	}
+	snprintf(ifname, sizeof(ifname), "vmmnd%d", (int)getpid() % 100000);
+	snprintf(opt, sizeof(opt), "tap,ifname=%s", ifname);
+	cfg.nets[0] = opt;
+	nb = net_backends_create(&cfg, &err);
+	TEST_ASSERT(nb, "create: %d", err);
+	ifindex = if_nametoindex(ifname);
+	for (int boot = 0; boot < 3; boot++) {
+		guest_init(&v, QSIZE);		/* a new VM: a new bus */
+		v.vm.cfg = &cfg;
+		v.vm.net_backends = nb;
+		err = virtio_devices_create(&v.vm);
+		virtio_devices_destroy(&v.vm);
+		guest_free(&v);
+		TEST_ASSERT_EQ(err, 0);
+		TEST_ASSERT_EQ(if_nametoindex(ifname), ifindex);
+	}
+	net_backends_destroy(nb);
+	TEST_ASSERT_EQ(if_nametoindex(ifname), 0);
+
+	guest_init(&v, QSIZE);
+	v.vm.cfg = &cfg;
+	err = virtio_devices_create(&v.vm);
+	ifindex = if_nametoindex(ifname);
+	virtio_devices_destroy(&v.vm);
+	guest_free(&v);
+	TEST_ASSERT(!err && ifindex, "the VM's own device made no tap: %d", err);
+	TEST_ASSERT_EQ(if_nametoindex(ifname), 0);
 }
