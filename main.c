@@ -15,6 +15,7 @@
 
 #include "devices/term.h"
 #include "devices/virtio/devices.h"
+#include "devices/virtio/net_backends.h"
 #include "kvm/arch.h"
 #include "kvm/config.h"
 #include "kvm/kvm.h"
@@ -178,7 +179,8 @@ static void boot_phase(const char *what)
 
 /* Build, run and tear down one VM; returns why it stopped (or < 0). */
 static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term *term,
-			struct console_link *link, const struct timespec *deadline)
+			struct console_link *link, const struct timespec *deadline,
+			struct net_backends *nets)
 {
 	int reason, r;
 
@@ -190,6 +192,7 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term 
 	}
 	boot_phase("VM created (/dev/kvm open, KVM_CREATE_VM)");
 	vm->term = term;
+	vm->net_backends = nets;	/* net_backends.h: lent to this boot's devices */
 	if ((int)cfg->nr_cpus > vm->max_vcpus) {
 		log_error("--cpus %u: this host's KVM allows at most %d vcpus",
 			  cfg->nr_cpus, vm->max_vcpus);
@@ -259,6 +262,7 @@ static int cmd_run(int argc, char **argv)
 	struct console_link link = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct vm_config cfg;
 	struct vm vm;
+	struct net_backends *nets;
 	struct term *term;
 	struct timespec deadline;
 	char err[256];
@@ -280,10 +284,15 @@ static int cmd_run(int argc, char **argv)
 	log_debug_enabled = cfg.debug;
 	if (check_affinity(&cfg) < 0)
 		return EXIT_USAGE;
+	/* net_backends.h: taps and slirp outlive guest reboots; destroyed at exit. */
+	nets = net_backends_create(&cfg, &r);
+	if (!nets)
+		return r == -EINVAL ? EXIT_USAGE : EXIT_HOST_ERROR;
 
 	term = term_open(STDIN_FILENO, STDOUT_FILENO, &ops, &link);
 	if (!term) {
 		log_error("cannot set up the console: %s", strerror(errno));
+		net_backends_destroy(nets);
 		return EXIT_HOST_ERROR;
 	}
 
@@ -291,7 +300,7 @@ static int cmd_run(int argc, char **argv)
 	for (;;) {
 		/* Building a VM: a stop signal ends vmm at once (run/signals.h). */
 		stop_signals_defer(false);
-		r = vm_boot_once(&vm, &cfg, term, &link, cfg.timeout_sec ? &deadline : NULL);
+		r = vm_boot_once(&vm, &cfg, term, &link, cfg.timeout_sec ? &deadline : NULL, nets);
 		/* A signal that came while the VM stopped for another reason. */
 		if (r == VM_STOP_RESET && stop_signals_pending()) {
 			vm.stop_signal = stop_signals_pending();
@@ -307,6 +316,7 @@ static int cmd_run(int argc, char **argv)
 	/* Only the terminal is left: a signal now just ends vmm. */
 	stop_signals_defer(false);
 	term_close(term);
+	net_backends_destroy(nets);
 
 	if (r < 0)
 		return -r;

@@ -163,9 +163,26 @@ static int acpi_check_pci(const struct acpi_pci_host *pci)
 	return 0;
 }
 
+/*
+ * The IOAPIC's ID is 8 bits, in the xAPIC ID space (ACPI 6.5 5.2.12.3; MP
+ * spec 1.4 3.6.8 wants APIC ids unique). Cpus 0-254 have xAPIC entries with
+ * ids 0-254, 0xff is the broadcast and no cpu's; cpus from 255 on have x2APIC
+ * entries (5.2.12.12), 32-bit ids the IOAPIC's is no part of. So the first id
+ * after the cpus', and from 255 cpus on 0xff, the one 8-bit id left. (x86-64
+ * Linux only wants IOAPIC ids unique among IOAPICs, io_apic_unique_id(), and
+ * KVM's IOAPIC keeps 4 id bits; other guests may check against the cpus.)
+ */
+u8 acpi_ioapic_id(u32 nr_cpus)
+{
+	return MIN(nr_cpus, (u32)XAPIC_MAX_ID + 1);
+}
+
 static int acpi_check_info(const struct acpi_info *info)
 {
 	if (!info || info->nr_cpus == 0 || info->nr_cpus > ACPI_MAX_CPUS)
+		return -EINVAL;
+	/* Not one of the cpus' xAPIC ids. */
+	if (info->ioapic_id < MIN(info->nr_cpus, (u32)XAPIC_MAX_ID + 1))
 		return -EINVAL;
 	/* Not hardware-reduced: the PM1a blocks are mandatory. */
 	if (!info->pm1a_evt_port || !info->pm1a_cnt_port)

@@ -53,7 +53,7 @@ struct acpi_pci_host {
 struct acpi_info {
 	u32 nr_cpus;		/* cpu i: APIC id i, ACPI processor UID i */
 	u32 lapic_addr;
-	u8 ioapic_id;
+	u8 ioapic_id;		/* no cpu's xAPIC id: see acpi_ioapic_id() */
 	u32 ioapic_addr;	/* its GSI base is 0 */
 
 	u16 pm1a_evt_port;	/* 4 bytes: PM1 status, PM1 enable */
@@ -78,11 +78,18 @@ struct acpi_info {
 };
 
 /*
+ * An IOAPIC id for nr_cpus cpus (APIC ids 0..nr_cpus-1) that is none of
+ * theirs in the 8-bit xAPIC id space, for the MADT and the MP table.
+ */
+u8 acpi_ioapic_id(u32 nr_cpus);
+
+/*
  * Lays out all tables in buf, to be copied to guest-physical gpa (16-byte
  * aligned, below 4 GiB; the RSDP comes first, so with gpa in
  * 0xe0000-0xfffff the guest's BIOS-area scan finds it). *rsdp_gpa gets the
  * RSDP's address, for boot protocols that pass it (boot_params.acpi_rsdp_addr).
- * Returns the bytes used, -ENOSPC if size is too small, or -EINVAL.
+ * Returns the bytes used, -ENOSPC if size is too small, or -EINVAL (also
+ * for an ioapic_id that is a cpu's).
  */
 int acpi_build(void *buf, size_t size, u64 gpa, const struct acpi_info *info,
 	       u64 *rsdp_gpa);

@@ -94,7 +94,8 @@ int mptable_build(void *buf, size_t size, u64 gpa,
 	u16 nr_entries = 0;
 	u8 isa_bus;
 
-	if (!info)
+	/* The IOAPIC's id must not be a cpu's: MP spec 1.4 3.6.8, APIC ids are unique. */
+	if (!info || info->ioapic_id < info->nr_cpus)
 		return -EINVAL;
 	if (info->pci && (!info->pci->intx_lines ||
 			  info->pci->intx_gsi + info->pci->intx_lines > 0xff))

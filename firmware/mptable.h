@@ -33,7 +33,7 @@ struct mptable_info {
 	u32 nr_cpus;		/* cpu i gets APIC id i; cpu 0 is the BSP */
 	u32 lapic_addr;		/* e.g. 0xfee00000 */
 	u8 lapic_version;	/* 0: MPTABLE_LAPIC_VERSION */
-	u8 ioapic_id;
+	u8 ioapic_id;		/* >= nr_cpus: acpi_ioapic_id() gives one */
 	u8 ioapic_version;	/* 0: MPTABLE_IOAPIC_VERSION */
 	u32 ioapic_addr;	/* e.g. 0xfec00000 */
 	const struct mptable_pci *pci;	/* NULL: an ISA bus only */
@@ -49,7 +49,8 @@ size_t mptable_size(u32 nr_cpus, bool pci);
 /*
  * Writes the tables into buf, which the caller copies to guest-physical
  * address gpa (16-byte aligned, below 4 GiB; Linux scans 0x9fc00-0x9ffff).
- * Returns the bytes used, -ENOSPC if size is too small, or -EINVAL.
+ * Returns the bytes used, -ENOSPC if size is too small, or -EINVAL (also
+ * for an ioapic_id that is a cpu's).
  */
 int mptable_build(void *buf, size_t size, u64 gpa,
 		  const struct mptable_info *info);

@@ -164,7 +164,13 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 				return config_fail(err, errlen,
 					"--mem '%s': more than vmm supports (%llu GiB)", optarg,
 					CONFIG_MAX_MEM >> 30);
-			cfg->ram_size = ALIGN_UP(cfg->ram_size, 2 * MiB);
+			/* Not rounded behind the user's back: say what would work. */
+			if (cfg->ram_size % (2 * MiB))
+				return config_fail(err, errlen,
+					"--mem '%s': guest RAM comes in steps of 2 MiB"
+					" (%llu MiB or %llu MiB would do)", optarg,
+					ALIGN_DOWN(cfg->ram_size, 2 * MiB) >> 20,
+					ALIGN_UP(cfg->ram_size, 2 * MiB) >> 20);
 			break;
 		case OPT_TIMEOUT:
 			r = parse_uint(optarg, CONFIG_MAX_TIMEOUT, &v);

@@ -39,6 +39,7 @@ struct virtio_mmio;
 struct virtio_pci;
 struct pci_bus;
 struct irq_routing;
+struct net_backends;
 
 /* A virtio device on its transport, and how the guest learns of it. */
 struct vm_virtio {
@@ -93,6 +94,8 @@ struct vm {
 
 	struct vm_virtio virtio[VM_MAX_VIRTIO];
 	unsigned int nr_virtio;
+	/* main's --net backends, which outlive the VM (reboots); NULL: the VM's own. */
+	struct net_backends *net_backends;
 	struct pci_bus *pci;		/* the machine's PCI bus, or NULL */
 	bool msi;			/* MSI routes reach the guest (x86; arm64 with an ITS) */
 	bool msi_devid;			/* ...and must name the requester (the ITS) */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,21 +10,81 @@
 #include "util/file.h"
 #include "util/log.h"
 
+const char *file_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFBLK: return "a block device";
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	default: return "an unknown kind of file";
+	}
+}
+
+/*
+ * O_NONBLOCK: opening a FIFO would wait for a writer, opening a tty or a
+ * modem line for carrier; O_NOCTTY: a tty must not become ours. Only a
+ * type the caller accepts gets its O_NONBLOCK cleared and is returned.
+ */
+int file_open_checked(const char *path, int flags, bool allow_bdev, struct stat *st)
+{
+	int fd, fl;
+
+	fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+
+		/* A directory opened for writing (EISDIR) or a socket (ENXIO). */
+		if (!stat(path, st) && !S_ISREG(st->st_mode) &&
+		    !(allow_bdev && S_ISBLK(st->st_mode)))
+			return -EINVAL;
+		return err;
+	}
+	if (fstat(fd, st) < 0) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	if (!S_ISREG(st->st_mode) && !(allow_bdev && S_ISBLK(st->st_mode))) {
+		close(fd);
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return fd;
+}
+
+/* The same open file description's inode, not whatever the path names now. */
+int file_reopen(int fd, int flags)
+{
+	char proc[32];
+	int r;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	r = open(proc, flags | O_NOCTTY | O_CLOEXEC);
+	return r < 0 ? -errno : r;
+}
+
 int file_open_sized(const char *what, const char *path, u64 *size)
 {
 	struct stat st;
-	int fd, err;
+	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		log_error("cannot open %s '%s': %s", what, path, strerror(errno));
-		return err;
+	fd = file_open_checked(path, O_RDONLY, false, &st);
+	if (fd == -EINVAL) {
+		log_error("%s '%s' is %s, not a regular file", what, path,
+			  file_type_name(st.st_mode));
+		return fd;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_error("%s '%s' is not a regular file", what, path);
-		close(fd);
-		return -EINVAL;
+	if (fd < 0) {
+		log_error("cannot open %s '%s': %s", what, path, strerror(-fd));
+		return fd;
 	}
 	*size = st.st_size;
 	return fd;

@@ -38,6 +38,7 @@
 #include <linux/virtio_ids.h>
 
 #include "devices/virtio/blk.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/why.h"
 
@@ -752,43 +753,75 @@ static int blk_lock(struct virtio_blk *b, const char **why)
 	return why_fail(why, -errno, "%s: cannot lock: %s", b->path, strerror(errno));
 }
 
+/* file_reopen() goes through /proc/self/fd, which a bare initramfs may lack. */
+static const char *reopen_hint(int err)
+{
+	return err == -ENOENT ? " (it is reopened through /proc/self/fd: is /proc mounted?)" : "";
+}
+
+/*
+ * The type is checked before anything can block or act on the file (see
+ * file_open_checked()). A block device written by the guest is claimed
+ * exclusively (O_EXCL: a mounted partition, or one another exclusive user
+ * holds, is refused with EBUSY). Everything after the first open goes
+ * through that fd, so the file locked, sized and used is one and the same.
+ */
 static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o,
 		    const char **why)
 {
-	int flags = (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	int flags = o->ro ? O_RDONLY : O_RDWR;
 	struct stat st;
 	u64 size;
 	int r;
 
-	b->fd = open(o->path, flags);
-	if (b->fd < 0)
-		return why_fail(why, -errno, "%s: %s", o->path, strerror(errno));
-	if (fstat(b->fd, &st) < 0)
-		return why_fail(why, -errno, "%s: %s", o->path, strerror(errno));
+	r = file_open_checked(o->path, flags, true, &st);
+	if (r == -EINVAL)
+		return why_fail(why, r, "%s: is %s, not a regular file or block device",
+				o->path, file_type_name(st.st_mode));
+	if (r < 0)
+		return why_fail(why, r, "%s: %s", o->path, strerror(-r));
+	b->fd = r;
 	if (S_ISBLK(st.st_mode)) {
 		b->is_bdev = true;
+		if (!o->ro) {
+			r = file_reopen(b->fd, flags | O_EXCL);
+			if (r == -EBUSY)
+				return why_fail(why, r, "%s: in use (mounted, or claimed by"
+						" another program)", o->path);
+			if (r < 0)
+				return why_fail(why, r, "%s: cannot claim it (O_EXCL): %s%s",
+						o->path, strerror(-r), reopen_hint(r));
+			close(b->fd);
+			b->fd = r;
+		}
 		if (ioctl(b->fd, BLKGETSIZE64, &size) < 0)
 			return why_fail(why, -errno, "%s: BLKGETSIZE64: %s", o->path,
 					strerror(errno));
-	} else if (S_ISREG(st.st_mode)) {
-		size = st.st_size;
 	} else {
-		return why_fail(why, -EINVAL, "%s: not a regular file or block device",
-				o->path);
+		size = st.st_size;
 	}
 	r = blk_lock(b, why);
 	if (r < 0)
 		return r;
+	if (size < SECTOR_SIZE)
+		return why_fail(why, -EINVAL, "%s: %llu bytes, smaller than one %u-byte sector",
+				o->path, (unsigned long long)size, SECTOR_SIZE);
+	if (size % SECTOR_SIZE)
+		log_warn("disk %s: the last %llu bytes are not a whole %u-byte sector: "
+			 "the guest does not see them", o->path,
+			 (unsigned long long)(size % SECTOR_SIZE), SECTOR_SIZE);
 	b->sectors = size >> SECTOR_SHIFT;
 
 	if (o->direct) {
 		int bsz = 0;
 
-		b->fd_direct = open(o->path, flags | O_DIRECT);
+		b->fd_direct = file_reopen(b->fd, flags | O_DIRECT);
 		if (b->fd_direct < 0)
-			return why_fail(why, -errno, "%s: cannot open with O_DIRECT: %s%s",
-					o->path, strerror(errno), errno == EINVAL ?
-					" (the file system may not support direct I/O)" : "");
+			return why_fail(why, b->fd_direct, "%s: cannot open with O_DIRECT: %s%s",
+					o->path, strerror(-b->fd_direct),
+					b->fd_direct == -EINVAL ?
+					" (the file system may not support direct I/O)" :
+					reopen_hint(b->fd_direct));
 		/* What O_DIRECT needs; a file: assume the page size, always enough. */
 		if (b->is_bdev && !ioctl(b->fd, BLKSSZGET, &bsz) && bsz > 0 &&
 		    !(bsz & (bsz - 1)))

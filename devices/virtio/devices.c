@@ -7,6 +7,7 @@
 #include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net.h"
+#include "devices/virtio/net_backends.h"
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "kvm/arch.h"
@@ -91,13 +92,21 @@ static void net_destroy(void *n)
 	virtio_net_destroy(n);
 }
 
-static int net_create(struct vm *vm, const char *arg)
+static int net_create(struct vm *vm, unsigned int i, const char *arg)
 {
 	struct virtio_net_opts o;
 	struct virtio_net *n;
+	struct net_backend *be;
 	const char *why = "";
 	int err = 0;
+	u8 mac[6];
 
+	/* main's backends, which outlive this VM: this boot's device borrows one. */
+	be = net_backends_borrow(vm->net_backends, i, mac);
+	if (be) {
+		n = virtio_net_create_borrowed(be, mac);
+		return n ? virtio_add(vm, &virtio_net_ops, n, net_destroy) : -ENOMEM;
+	}
 	if (virtio_net_parse_opts(arg, &o, &why) < 0) {
 		log_error("--net '%s': %s", arg, why);
 		return -EINVAL;
@@ -165,7 +174,7 @@ int virtio_devices_create(struct vm *vm)
 			return r;
 	}
 	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
-		r = net_create(vm, cfg->nets[i]);
+		r = net_create(vm, i, cfg->nets[i]);
 		if (r < 0)
 			return r;
 	}

@@ -36,6 +36,7 @@
 struct virtio_net {
 	struct virtio_dev *dev;
 	struct net_backend *be;
+	bool be_borrowed;	/* net_backends.h's: detached, not destroyed, with us */
 	u8 mac[6];
 	bool mrg;		/* negotiated VIRTIO_NET_F_MRG_RXBUF */
 	bool rx_on;		/* the backend may read for the guest */
@@ -337,7 +338,7 @@ const struct virtio_dev_ops virtio_net_ops = {
 	.attach = net_attach,
 };
 
-static void random_mac(u8 mac[6])
+void virtio_net_random_mac(u8 mac[6])
 {
 	if (getrandom(mac, 6, 0) != 6)
 		memset(mac, 0x5a, 6);
@@ -354,7 +355,7 @@ static struct virtio_net *net_new(struct net_backend *be, const u8 mac[6])
 	if (mac)
 		memcpy(n->mac, mac, 6);
 	else
-		random_mac(n->mac);
+		virtio_net_random_mac(n->mac);
 	return n;
 }
 
@@ -389,11 +390,23 @@ struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,
 	return n;
 }
 
+struct virtio_net *virtio_net_create_borrowed(struct net_backend *be, const u8 mac[6])
+{
+	struct virtio_net *n = net_new(be, mac);
+
+	if (n)
+		n->be_borrowed = true;
+	return n;
+}
+
 void virtio_net_destroy(struct virtio_net *n)
 {
 	if (!n)
 		return;
-	n->be->ops->destroy(n->be);
+	if (!n->be_borrowed)
+		n->be->ops->destroy(n->be);
+	else if (n->be->ops->detach)
+		n->be->ops->detach(n->be);
 	free(n);
 }
 

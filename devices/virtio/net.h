@@ -50,7 +50,8 @@ struct virtio_net_hostfwd {
 
 /*
  * One -n/--net argument: tap[,ifname=NAME][,mac=MAC],
- * user[,hostfwd=...]...[,mac=MAC] or none.
+ * user[,hostfwd=...]...[,restrict=on|off][,host-loopback=on|off][,mac=MAC]
+ * or none.
  */
 struct virtio_net_opts {
 	enum virtio_net_mode mode;
@@ -59,6 +60,8 @@ struct virtio_net_opts {
 	bool has_mac;
 	unsigned int nr_hostfwd;
 	struct virtio_net_hostfwd hostfwd[VIRTIO_NET_MAX_HOSTFWD];
+	bool restrict_guest;	/* user: restrict=on, the guest reaches only slirp itself */
+	bool no_host_loopback;	/* user: host-loopback=off, 10.0.2.2 is not the host's 127.0.0.1 */
 };
 
 /* 0, or -EINVAL with *why ("bad mac 'xx'"). Pure. */
@@ -77,8 +80,16 @@ struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,
  * one frame with its 12-byte header, each write() one frame. Takes @fd.
  */
 struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6]);
+/*
+ * A device over a backend it does not own (net_backends.h): destroying the
+ * device detaches the backend, which lives on for the next boot's device.
+ */
+struct net_backend;
+struct virtio_net *virtio_net_create_borrowed(struct net_backend *be, const u8 mac[6]);
 /* After the transport is destroyed. */
 void virtio_net_destroy(struct virtio_net *n);
+/* A random unicast, locally administered MAC. */
+void virtio_net_random_mac(u8 mac[6]);
 /* The tap's name ("" for a plain fd), and the MAC the guest sees. */
 const char *virtio_net_ifname(const struct virtio_net *n);
 void virtio_net_mac(const struct virtio_net *n, u8 mac[6]);

@@ -43,6 +43,13 @@ struct net_backend_ops {
 	int (*set_offload)(struct net_backend *b, unsigned int tun_flags);
 	/* Device reset: drop what waits for the guest. May be NULL. */
 	void (*reset)(struct net_backend *b);
+	/*
+	 * The device is destroyed but the backend lives on for the next one
+	 * (net_backends.h, guest reboots): forget @dev (its I/O thread has
+	 * stopped), drop what waited for this guest, undo what it negotiated.
+	 * attach() may follow again.
+	 */
+	void (*detach)(struct net_backend *b);
 	void (*destroy)(struct net_backend *b);
 };
 

@@ -9,7 +9,8 @@
 #include "devices/virtio/net.h"
 #include "util/why.h"
 
-#define NET_USAGE "expected tap[,ifname=NAME][,mac=MAC], user[,hostfwd=...][,mac=MAC] or none"
+#define NET_USAGE "expected tap[,ifname=NAME][,mac=MAC], user[,hostfwd=...][,restrict=on]" \
+		  "[,host-loopback=off][,mac=MAC] or none"
 #define HOSTFWD_USAGE "expected hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT"
 
 /* The user-mode network (net_slirp.c): 10.0.2.0/24, host .2, DNS .3. */
@@ -53,6 +54,20 @@ static int parse_addr(const char *s, struct in_addr *a)
 	if (!*s)
 		return 0;
 	return inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
+}
+
+/* "on" or "off" after @key=, which only the user-mode network has. */
+static int parse_user_switch(const char *opt, const char *key, const struct virtio_net_opts *o,
+			     bool *on, const char **why)
+{
+	const char *v = opt + strlen(key) + 1;
+
+	if (o->mode != VIRTIO_NET_USER)
+		return why_fail(why, -EINVAL, "%s: only with user", key);
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return why_fail(why, -EINVAL, "%s '%s': expected on or off", key, v);
+	*on = !strcmp(v, "on");
+	return 0;
 }
 
 /* @s: what follows "hostfwd=" (a copy we may cut up). */
@@ -169,11 +184,21 @@ int virtio_net_parse_opts(const char *arg, struct virtio_net_opts *o, const char
 							"hostfwd: host port %s:%u forwarded twice",
 							f->udp ? "udp" : "tcp", f->host_port);
 			o->nr_hostfwd++;
+		} else if (!strncmp(opt, "restrict=", 9)) {
+			if (parse_user_switch(opt, "restrict", o, &o->restrict_guest, why) < 0)
+				return -EINVAL;
+		} else if (!strncmp(opt, "host-loopback=", 14)) {
+			bool on;
+
+			if (parse_user_switch(opt, "host-loopback", o, &on, why) < 0)
+				return -EINVAL;
+			o->no_host_loopback = !on;
 		} else if (o->mode == VIRTIO_NET_TAP) {
 			*why = "unknown net option (expected ifname=NAME or mac=MAC)";
 			return -EINVAL;
 		} else {
-			*why = "unknown net option (expected hostfwd=... or mac=MAC)";
+			*why = "unknown net option (expected hostfwd=..., restrict=on,"
+			       " host-loopback=off or mac=MAC)";
 			return -EINVAL;
 		}
 	}

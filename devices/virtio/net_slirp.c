@@ -523,6 +523,16 @@ static void slirp_reset(struct net_backend *b)
 	rxq_clear(to_slirp(b));
 }
 
+/*
+ * Between guests no thread runs slirp: its sockets (the host forwards
+ * among them) stay open, connections to the old guest time out or are
+ * reset by the next one, as on a wire.
+ */
+static void slirp_detach(struct net_backend *b)
+{
+	rxq_clear(to_slirp(b));
+}
+
 static void slirp_destroy(struct net_backend *b)
 {
 	struct net_slirp *s = to_slirp(b);
@@ -560,6 +570,7 @@ static const struct net_backend_ops slirp_ops = {
 	.tx_done = slirp_tx_done,
 	.recv = slirp_recv,
 	.reset = slirp_reset,
+	.detach = slirp_detach,
 	.destroy = slirp_destroy,
 };
 
@@ -588,9 +599,18 @@ static int add_hostfwd(struct net_slirp *s, const struct virtio_net_hostfwd *f,
 struct net_backend *net_slirp_create(const struct virtio_net_opts *o, int *err,
 				     const char **why)
 {
+	/*
+	 * restricted: libslirp answers DHCP (and TFTP) and pings of 10.0.2.2/.3
+	 * itself, but makes no host socket for anything the guest starts (TCP
+	 * gets a RST, UDP is dropped, DNS included); host forwards still
+	 * work. disable_host_loopback: 10.0.2.2 is not mapped to the host's
+	 * 127.0.0.1 (connections to it fail).
+	 */
 	SlirpConfig cfg = {
 		.version = 4,
 		.in_enabled = true,
+		.restricted = o->restrict_guest,
+		.disable_host_loopback = o->no_host_loopback,
 	};
 	struct net_slirp *s;
 

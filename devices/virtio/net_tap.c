@@ -98,6 +98,20 @@ static int tap_set_offload(struct net_backend *b, unsigned int flags)
 	return 0;
 }
 
+static void tap_detach(struct net_backend *b)
+{
+	struct net_tap *t = to_tap(b);
+	u8 frame[64];		/* a tap read takes the whole frame, whatever fits */
+
+	t->dev = NULL;
+	t->watching = false;	/* the device's epoll set is gone */
+	t->nr_errors = 0;
+	/* The next guest has negotiated nothing yet, nor is what waits its (fd: O_NONBLOCK). */
+	tap_set_offload(b, 0);
+	while (read(t->fd, frame, sizeof(frame)) > 0)
+		;
+}
+
 static void tap_destroy(struct net_backend *b)
 {
 	struct net_tap *t = to_tap(b);
@@ -113,6 +127,7 @@ static const struct net_backend_ops tap_ops = {
 	.recv = tap_recv,
 	.rx_enable = tap_rx_enable,
 	.set_offload = tap_set_offload,
+	.detach = tap_detach,
 	.destroy = tap_destroy,
 };
 

@@ -254,14 +254,14 @@ static int write_firmware(struct vm *vm, u64 *rsdp)
 	struct mptable_info mp = {
 		.nr_cpus = nr,
 		.lapic_addr = X86_LAPIC_ADDR,
-		.ioapic_id = nr,	/* after the cpus' APIC ids */
+		.ioapic_id = acpi_ioapic_id(nr),	/* none of the cpus' APIC ids */
 		.ioapic_addr = X86_IOAPIC_ADDR,
 		.pci = &mp_pci,
 	};
 	struct acpi_info acpi = {
 		.nr_cpus = nr,
 		.lapic_addr = X86_LAPIC_ADDR,
-		.ioapic_id = nr,
+		.ioapic_id = acpi_ioapic_id(nr),
 		.ioapic_addr = X86_IOAPIC_ADDR,
 		.pm1a_evt_port = X86_PM1A_EVT,
 		.pm1a_cnt_port = X86_PM1A_CNT,

@@ -43,6 +43,7 @@ bad_input cli_virtio_transport_unknown 2 "expected mmio or pci" run --virtio-tra
 bad_input cli_mem_zero 2 "--mem" run --mem 0
 bad_input cli_mem_absurd 2 "--mem" run --mem 100000000G
 bad_input cli_mem_garbage 2 "--mem" run --mem lots
+bad_input cli_mem_between_2mib_steps 2 "8 MiB or 10 MiB" run --mem 8193K
 bad_input cli_cpus_zero 2 "--cpus" run --cpus 0
 bad_input cli_cpus_above_kvm_max 2 "at most" run --cpus 4096
 bad_input cli_unknown_option 2 "unknown option" run --frobnicate
@@ -53,8 +54,24 @@ bad_input cli_cmdline_too_long 2 "command line" run -p "$(head -c 70000 /dev/zer
 
 truncate -s 1M "$WORK/disk.img"
 bad_input cli_disk_missing 1 "No such file" run -d "$WORK/nonexistent.img"
+head -c 1 /dev/zero >"$WORK/one-byte.img"
+bad_input cli_disk_smaller_than_a_sector 2 "smaller than one 512-byte sector" run -d "$WORK/one-byte.img"
 bad_input cli_disk_bad_option 2 "unknown option 'frob'" run -d "$WORK/disk.img,frob"
 bad_input cli_disk_given_twice_is_locked 2 "locked" run -d "$WORK/disk.img" -d "$WORK/disk.img"
+
+# Files that are no kernel, initrd or disk: refused by type before anything can
+# block (a FIFO used to hang vmm in open()): the hard limit makes a hang a failure.
+mkfifo "$WORK/fifo"
+VMM_HARD_TIMEOUT=10
+bad_input cli_kernel_is_a_fifo 2 "is a FIFO, not a regular file" run -k "$WORK/fifo"
+bad_input cli_initrd_is_a_fifo 2 "is a FIFO, not a regular file" run -i "$WORK/fifo"
+bad_input cli_disk_is_a_fifo 2 "is a FIFO" run -d "$WORK/fifo"
+bad_input cli_disk_ro_is_a_fifo 2 "is a FIFO" run -d "$WORK/fifo,ro"
+bad_input cli_disk_is_a_directory 2 "is a directory" run -d "$WORK"
+bad_input cli_disk_ro_is_a_directory 2 "is a directory" run -d "$WORK,ro"
+bad_input cli_initrd_is_a_directory 2 "is a directory" run -i "$WORK"
+bad_input cli_disk_is_a_char_device 2 "is a character device" run -d /dev/null
+unset VMM_HARD_TIMEOUT
 
 # --net user (libslirp): bad options are usage errors; a host port that cannot
 # be had (the second forward wants every address, the first has loopback's) is a host error.
@@ -62,6 +79,8 @@ bad_input cli_net_user_unknown_key 2 "unknown net option" run --net user,frob=1
 bad_input cli_net_user_bad_host_port 2 "host port '70000'" run --net user,hostfwd=tcp::70000-:22
 bad_input cli_net_user_bad_guest_port 2 "guest port 'ssh'" run --net user,hostfwd=tcp::2222-:ssh
 bad_input cli_net_user_bad_protocol 2 "protocol 'sctp'" run --net user,hostfwd=sctp::2222-:22
+bad_input cli_net_user_restrict_bad_value 2 "restrict 'yes': expected on or off" run --net user,restrict=yes
+bad_input cli_net_restrict_needs_user 2 "restrict: only with user" run --net tap,restrict=on
 bad_input cli_net_hostfwd_needs_user 2 "hostfwd: only with user" run --net tap,hostfwd=tcp::2222-:22
 port=$((40000 + $$ % 20000))
 bad_input cli_net_user_host_port_taken 1 "cannot listen" run \

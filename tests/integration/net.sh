@@ -86,4 +86,38 @@ net_round_trip() {
 for T in mmio pci; do
 	net_round_trip $T
 done
+
+# --- the tap outlives guest reboots (devices/virtio/net_backends.h) ---
+# The guest resets at once, again and again; what the host put on vmm's tap
+# after the first boot (an address) and its ifindex must be there after three.
+ifname=$(printf '%.13s' "vmmtest$$")r
+"$VMM" run --net "tap,ifname=$ifname" -p "vmmtest=none action=reset" --timeout 60 \
+	</dev/null >"$WORK/rb.out" 2>"$WORK/rb.err" &
+vmm_pid=$!
+for i in $(seq 100); do [ -e "/sys/class/net/$ifname" ] && break; sleep 0.1; done
+idx1=$(cat "/sys/class/net/$ifname/ifindex" 2>/dev/null)
+ip addr add 198.51.100.1/32 dev "$ifname" 2>"$WORK/rb.ip"
+for i in $(seq 300); do
+	[ "$(grep -c 'guest rebooted' "$WORK/rb.err")" -ge 3 ] && break
+	kill -0 $vmm_pid 2>/dev/null || break
+	sleep 0.1
+done
+reboots=$(grep -c 'guest rebooted' "$WORK/rb.err")
+idx2=$(cat "/sys/class/net/$ifname/ifindex" 2>/dev/null)
+addr=$(ip -4 -o addr show dev "$ifname" 2>/dev/null | grep -o '198\.51\.100\.1/32')
+kill -TERM $vmm_pid 2>/dev/null
+wait $vmm_pid
+if [ -z "$idx1" ] || [ "$reboots" -lt 3 ]; then
+	fail net_tap_survives_reboots "ifindex '$idx1', $reboots reboots: $(head -c 300 "$WORK/rb.err") $(cat "$WORK/rb.ip")"
+elif [ "$idx2" = "$idx1" ] && [ -n "$addr" ]; then
+	pass net_tap_survives_reboots "$ifname: ifindex $idx1 and $addr after $reboots reboots"
+else
+	fail net_tap_survives_reboots "after $reboots reboots: ifindex $idx1 -> '$idx2', address '$addr'"
+fi
+if ip link show "$ifname" >/dev/null 2>&1; then
+	fail net_tap_removed_after_reboots "$ifname still exists"
+	ip link delete "$ifname" 2>/dev/null
+else
+	pass net_tap_removed_after_reboots "$ifname"
+fi
 echo "net.sh: $(( ($(date +%s%N) - start) / 1000000 )) ms"

@@ -70,7 +70,7 @@ static struct acpi_info info_for(u32 nr_cpus)
 	return (struct acpi_info){
 		.nr_cpus = nr_cpus,
 		.lapic_addr = 0xfee00000,
-		.ioapic_id = 0,
+		.ioapic_id = acpi_ioapic_id(nr_cpus),
 		.ioapic_addr = 0xfec00000,
 		.pm1a_evt_port = 0x600,
 		.pm1a_cnt_port = 0x604,
@@ -164,6 +164,8 @@ static const u8 *find_dsdt(int len)
 
 struct madt_count {
 	u32 lapic, x2apic, ioapic, iso, nmi, x2nmi, other;
+	u8 ioapic_id;
+	u8 xapic_ids[32];	/* bitmap of the 8-bit (xAPIC) cpu ids */
 	bool bad;		/* an entry runs past the table, or ids wrong */
 };
 
@@ -185,6 +187,7 @@ static struct madt_count madt_walk(const u8 *madt)
 			/* UID and APIC id follow cpu order; enabled. */
 			if (e[2] != c.lapic || e[3] != c.lapic || !(rd32(e + 4) & 1))
 				c.bad = true;
+			c.xapic_ids[e[3] / 8] |= 1 << e[3] % 8;
 			c.lapic++;
 			break;
 		case 9:
@@ -193,6 +196,7 @@ static struct madt_count madt_walk(const u8 *madt)
 			c.x2apic++;
 			break;
 		case 1:
+			c.ioapic_id = e[2];
 			c.ioapic++;
 			break;
 		case 2:
@@ -1104,4 +1108,39 @@ TEST(acpi_pci_prt_routes_every_slot_and_pin_in_acpiexec)
 	TEST_ASSERT_EQ(gsi[8][0], 16);
 	TEST_ASSERT_EQ(gsi[31][3], 18);
 	free(log);
+}
+
+/* The IOAPIC's 8-bit id is no cpu's xAPIC id, nor the broadcast, up to 255 cpus. */
+TEST(acpi_madt_ioapic_id_is_no_cpus_xapic_id_up_to_1024_cpus)
+{
+	static const u32 counts[] = { 1, 2, 254, 255, 256, 300, 1024 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
+		int len = build(counts[i]);
+		const u8 *madt = find_table(len, "APIC");
+		struct madt_count c;
+
+		TEST_ASSERT(len > 0 && madt, "no MADT (cpus=%u): %d", counts[i], len);
+		c = madt_walk(madt);
+		TEST_ASSERT(!c.bad, "MADT entries malformed (cpus=%u)", counts[i]);
+		TEST_ASSERT_EQ(c.lapic + c.x2apic, counts[i]);
+		TEST_ASSERT_EQ(c.ioapic, 1);
+		TEST_ASSERT(!(c.xapic_ids[c.ioapic_id / 8] & 1 << c.ioapic_id % 8),
+			    "cpus=%u: IOAPIC id %u is a cpu's", counts[i], c.ioapic_id);
+		/* Below 255 cpus 0xff is free to keep for the broadcast. */
+		TEST_ASSERT(counts[i] >= 255 || c.ioapic_id < 0xff, "cpus=%u: id %u",
+			    counts[i], c.ioapic_id);
+	}
+}
+
+TEST(acpi_rejects_an_ioapic_id_that_is_a_cpus)
+{
+	struct acpi_info info = info_for(4);
+	u64 rsdp;
+
+	info.ioapic_id = 3;
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
+	info = info_for(1024);
+	info.ioapic_id = (u8)1024;	/* what vmm wrote before: 0, the BSP's */
+	TEST_ASSERT_EQ(build_info(&info, &rsdp), -EINVAL);
 }

@@ -185,3 +185,18 @@ TEST(config_net_tap_none_and_bad_options)
 			     "-n", "tap", NULL), -EINVAL);
 	TEST_ASSERT(strstr(err, "at most 4") != NULL, "%s", err);
 }
+
+/* RAM comes in 2 MiB steps: a size between steps is refused, not rounded up quietly. */
+TEST(config_mem_between_2mib_steps_is_refused_not_rounded)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "--mem", "8193K", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "8 MiB or 10 MiB") != NULL, "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "-m", "9", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "-m", "10M", NULL), 0);
+	TEST_ASSERT_EQ(c.ram_size, 10 * MiB);
+	TEST_ASSERT_EQ(parse(&c, err, "-m", "12288K", NULL), 0);
+	TEST_ASSERT_EQ(c.ram_size, 12 * MiB);
+}

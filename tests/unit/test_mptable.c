@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "firmware/acpi.h"
 #include "firmware/mptable.h"
 #include "test.h"
 
@@ -39,7 +40,7 @@ static struct mptable_info info_for(u32 nr_cpus)
 	return (struct mptable_info){
 		.nr_cpus = nr_cpus,
 		.lapic_addr = 0xfee00000,
-		.ioapic_id = 3,
+		.ioapic_id = acpi_ioapic_id(nr_cpus),
 		.ioapic_addr = 0xfec00000,
 	};
 }
@@ -163,7 +164,7 @@ TEST(mptable_fits_40_cpus_in_the_ebda_kib)
 	TEST_ASSERT(mptable_size(40, false) <= EBDA_SIZE, "40 cpus need %zu", mptable_size(40, false));
 	TEST_ASSERT(mptable_size(41, false) > EBDA_SIZE, "41 cpus need %zu", mptable_size(41, false));
 	TEST_ASSERT(mptable_build(buf, EBDA_SIZE, GPA, &info) > 0, "40 cpus in 1 KiB");
-	info.nr_cpus = 41;
+	info = info_for(41);
 	TEST_ASSERT_EQ(mptable_build(buf, EBDA_SIZE, GPA, &info), -ENOSPC);
 }
 
@@ -251,7 +252,7 @@ TEST(mptable_has_isa_bus_and_ioapic_from_info)
 	TEST_ASSERT(r.mpc && !r.bad_entry, "parse failed");
 	TEST_ASSERT_EQ(r.nr_bus, 1);
 	TEST_ASSERT_EQ(r.nr_ioapic, 1);
-	TEST_ASSERT_EQ(r.ioapic[1], 3);			/* id */
+	TEST_ASSERT_EQ(r.ioapic[1], 2);			/* id: after the cpus' */
 	TEST_ASSERT_EQ(r.ioapic[2], 0x11);		/* default version */
 	TEST_ASSERT_EQ(r.ioapic[3] & 1, 1);		/* enabled */
 	TEST_ASSERT_EQ(rd32(r.ioapic + 4), 0xfec00000);
@@ -273,7 +274,7 @@ TEST(mptable_routes_isa_irq0_to_pin2_and_skips_irq2)
 		TEST_ASSERT(e, "IRQ%u missing", irq);
 		TEST_ASSERT_EQ(e[1], 0);		/* INT */
 		TEST_ASSERT_EQ(e[4], 0);		/* ISA bus id */
-		TEST_ASSERT_EQ(e[6], 3);		/* our IOAPIC */
+		TEST_ASSERT_EQ(e[6], r.ioapic[1]);	/* our IOAPIC */
 		TEST_ASSERT_EQ(e[7], irq == 0 ? 2 : irq);
 	}
 }
@@ -340,7 +341,7 @@ TEST(mptable_routes_pci_inta_of_every_slot_level_low)
 		TEST_ASSERT(e, "slot %d INTA# missing", slot);
 		TEST_ASSERT_EQ(e[1], 0);			/* INT */
 		TEST_ASSERT_EQ(rd16(e + 2), 0xf);		/* level, active low */
-		TEST_ASSERT_EQ(e[6], 3);			/* our IOAPIC */
+		TEST_ASSERT_EQ(e[6], r.ioapic[1]);		/* our IOAPIC */
 		TEST_ASSERT_EQ(e[7], 16 + slot % 8);
 		for (int pin = 1; pin < 4; pin++)
 			TEST_ASSERT(!r.pci_ioint[slot][pin], "slot %d pin %d", slot, pin);
@@ -365,7 +366,8 @@ TEST(mptable_with_pci_fits_27_cpus_in_the_ebda_kib)
 	TEST_ASSERT(mptable_size(28, true) > EBDA_SIZE, "28 cpus need %zu",
 		    mptable_size(28, true));
 	TEST_ASSERT(mptable_build(buf, EBDA_SIZE, GPA, &info) > 0, "27 cpus in 1 KiB");
-	info.nr_cpus = 28;
+	info = info_for(28);
+	info.pci = &pci;
 	TEST_ASSERT_EQ(mptable_build(buf, EBDA_SIZE, GPA, &info), -ENOSPC);
 }
 
@@ -377,5 +379,25 @@ TEST(mptable_rejects_pci_without_lines)
 	info.pci = &bad;
 	TEST_ASSERT_EQ(mptable_build(buf, sizeof(buf), GPA, &info), -EINVAL);
 	bad = (struct mptable_pci){ .intx_gsi = 250, .intx_lines = 8 };
+	TEST_ASSERT_EQ(mptable_build(buf, sizeof(buf), GPA, &info), -EINVAL);
+}
+
+/* MP tables are xAPIC only (up to 255 cpus): the IOAPIC takes no cpu's id. */
+TEST(mptable_ioapic_id_is_no_cpus_apic_id)
+{
+	static const u32 counts[] = { 1, 3, 40, 254, 255 };
+	struct mptable_info info;
+
+	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
+		int len = build(counts[i]);
+		struct mp_parsed r = parse(len);
+
+		TEST_ASSERT(len > 0 && r.mpc && r.ioapic, "cpus=%u: %d", counts[i], len);
+		TEST_ASSERT_EQ(r.nr_cpus, counts[i]);
+		TEST_ASSERT(r.ioapic[1] >= counts[i], "cpus=%u: IOAPIC id %u is a cpu's",
+			    counts[i], r.ioapic[1]);
+	}
+	info = info_for(4);
+	info.ioapic_id = 3;
 	TEST_ASSERT_EQ(mptable_build(buf, sizeof(buf), GPA, &info), -EINVAL);
 }

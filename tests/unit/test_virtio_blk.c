@@ -7,8 +7,16 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/loop.h>
 
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
@@ -673,4 +681,221 @@ TEST(blk_direct_io_round_trip)
 	TEST_ASSERT_EQ(req_do(VIRTIO_BLK_T_OUT, 3, w, 512, false), VIRTIO_BLK_S_OK);
 	TEST_ASSERT(file_matches(3 * 512, w, 512), "buffered write");
 	stop();
+}
+
+/*
+ * Every open() of this binary (libvmm.a's included) is counted against the
+ * path being watched: `direct` must reopen the file it locked and sized,
+ * not look its path up again (which may name another file by then).
+ */
+static const char *watched_path;
+static int watched_opens;
+
+int open(const char *file, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (watched_path && !strcmp(file, watched_path))
+		watched_opens++;
+	return syscall(SYS_openat, AT_FDCWD, file, flags, mode);
+}
+
+TEST(blk_direct_reopens_the_file_it_locked_not_the_path)
+{
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	char arg[96];
+	int err = 0;
+
+	make_image();
+	snprintf(arg, sizeof(arg), "%s,direct", path);
+	TEST_ASSERT(!virtio_blk_parse_opts(arg, &o, &why), "%s", why);
+	watched_path = path;
+	watched_opens = 0;
+	blk = virtio_blk_create(&o, &err, &why);
+	watched_path = NULL;
+	close(file_fd);
+	unlink(path);
+	if (!blk && err == -EINVAL && strstr(why, "O_DIRECT")) {
+		printf("  (no O_DIRECT on /tmp's file system: not tested)\n");
+		return;
+	}
+	TEST_ASSERT(blk, "%s", why);
+	virtio_blk_destroy(blk);
+	blk = NULL;
+	TEST_ASSERT_EQ(watched_opens, 1);
+}
+
+/* A file that is no disk is refused before it could block vmm (FIFO: alarm). */
+TEST(blk_fifo_socket_directory_and_char_device_are_refused_at_once)
+{
+	char dir[] = "/tmp/vmm-blk-types-XXXXXX", fifo[64], sock[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const char *const suffix[] = { "", ",ro" };
+	const char *files[4], *kinds[4] = { "a FIFO", "a socket", "a directory",
+					     "a character device" };
+	int s;
+
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	TEST_ASSERT(!mkfifo(fifo, 0600), "mkfifo: %s", strerror(errno));
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	TEST_ASSERT(s >= 0 && !bind(s, (struct sockaddr *)&sa, sizeof(sa)),
+		    "bind: %s", strerror(errno));
+	files[0] = fifo;
+	files[1] = sock;
+	files[2] = dir;
+	files[3] = "/dev/null";
+
+	alarm(10);	/* a FIFO opened without O_NONBLOCK waits for a writer */
+	for (int i = 0; i < 4; i++) {
+		for (int j = 0; j < 2; j++) {
+			struct virtio_blk_opts o;
+			const char *why = NULL;
+			char arg[96];
+			int err = 0;
+
+			snprintf(arg, sizeof(arg), "%s%s", files[i], suffix[j]);
+			virtio_blk_parse_opts(arg, &o, &why);
+			TEST_ASSERT(!virtio_blk_create(&o, &err, &why), "opened %s", arg);
+			TEST_ASSERT(err == -EINVAL, "%s: err %d (%s)", arg, err, why);
+			TEST_ASSERT(strstr(why, kinds[i]) && strstr(why, files[i]),
+				    "%s: why: %s", arg, why);
+		}
+	}
+	alarm(0);
+	close(s);
+	unlink(sock);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/* A loop device on a fresh image, detached when its last fd closes; -1 if not root. */
+static int loop_attach(int file, char *dev, size_t len)
+{
+	struct loop_config lc = { .fd = file, .info.lo_flags = LO_FLAGS_AUTOCLEAR };
+	int ctl, fd = -1;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -1;
+	for (int tries = 0; tries < 10 && fd < 0; tries++) {
+		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+
+		if (n < 0)
+			break;
+		snprintf(dev, len, "/dev/loop%d", n);
+		fd = open(dev, O_RDWR | O_CLOEXEC);
+		if (fd >= 0 && ioctl(fd, LOOP_CONFIGURE, &lc) < 0) {
+			close(fd);	/* taken meanwhile by someone else */
+			fd = -1;
+		}
+	}
+	close(ctl);
+	return fd;
+}
+
+/* A block device the guest may write is claimed like a mount claims it. */
+TEST(blk_read_write_block_device_is_claimed_exclusively)
+{
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	char dev[32];
+	int loop, holder, err = 0;
+
+	make_image();
+	loop = loop_attach(file_fd, dev, sizeof(dev));
+	close(file_fd);
+	unlink(path);
+	if (loop < 0) {
+		printf("  (cannot set up a loop device: %s; not tested)\n", strerror(errno));
+		return;
+	}
+	/* Someone else's exclusive claim (a mounted file system has one). */
+	holder = open(dev, O_RDWR | O_EXCL | O_CLOEXEC);
+	TEST_ASSERT(holder >= 0, "O_EXCL open of %s: %s", dev, strerror(errno));
+	virtio_blk_parse_opts(dev, &o, &why);
+	blk = virtio_blk_create(&o, &err, &why);
+	TEST_ASSERT(!blk && err == -EBUSY, "rw open of a claimed %s: err %d", dev, err);
+	TEST_ASSERT(strstr(why, "in use") && strstr(why, dev), "why: %s", why);
+	o.ro = true;
+	blk = virtio_blk_create(&o, &err, &why);
+	TEST_ASSERT(blk, "ro open of a claimed device: %s", why);
+	TEST_ASSERT_EQ(virtio_blk_sectors(blk), SECTORS);
+	virtio_blk_destroy(blk);
+	close(holder);
+
+	/* Now vmm holds the claim: nobody else can take it. */
+	o.ro = false;
+	blk = virtio_blk_create(&o, &err, &why);
+	TEST_ASSERT(blk, "rw open of a free device: %s", why);
+	holder = open(dev, O_RDWR | O_EXCL | O_CLOEXEC);
+	TEST_ASSERT(holder < 0 && errno == EBUSY, "claimed twice: %d %s", holder,
+		    strerror(errno));
+	virtio_blk_destroy(blk);
+	blk = NULL;
+	close(loop);
+}
+
+/* A disk is whole sectors: none is refused, a partial last one is said to be dropped. */
+TEST(blk_image_smaller_than_a_sector_is_refused)
+{
+	static const u64 sizes[] = { 0, 1, 511 };
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	int err = 0;
+
+	for (unsigned int i = 0; i < 3; i++) {
+		make_image();
+		TEST_ASSERT(!ftruncate(file_fd, sizes[i]), "truncate");
+		virtio_blk_parse_opts(path, &o, &why);
+		blk = virtio_blk_create(&o, &err, &why);
+		close(file_fd);
+		unlink(path);
+		TEST_ASSERT(!blk, "a %llu-byte image became a disk of %llu sectors",
+			    (unsigned long long)sizes[i],
+			    (unsigned long long)virtio_blk_sectors(blk));
+		TEST_ASSERT(err == -EINVAL && strstr(why, "smaller than one"), "err %d: %s",
+			    err, why);
+	}
+}
+
+TEST(blk_image_with_a_partial_last_sector_keeps_the_whole_ones)
+{
+	struct virtio_blk_opts o;
+	const char *why = NULL;
+	int err = 0;
+
+	char log[256] = "";
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	make_image();
+	TEST_ASSERT(!ftruncate(file_fd, 3 * 512 + 100), "truncate");
+	virtio_blk_parse_opts(path, &o, &why);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);		/* catch the warning */
+	blk = virtio_blk_create(&o, &err, &why);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	log[fread(log, 1, sizeof(log) - 1, f)] = '\0';
+	fclose(f);
+	close(file_fd);
+	unlink(path);
+	TEST_ASSERT(blk, "%s", why);
+	TEST_ASSERT(strstr(log, "last 100 bytes") && strstr(log, path), "stderr: '%s'", log);
+	TEST_ASSERT_EQ(virtio_blk_sectors(blk), 3);
+	virtio_blk_destroy(blk);
+	blk = NULL;
 }

@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include <linux/virtio_net.h>
 
 #include "devices/virtio/net_backend.h"
+#include "devices/virtio/net_backends.h"
+#include "kvm/config.h"
 #include "net_guest.h"
 #include "test.h"
 
@@ -98,19 +102,26 @@ static u8 *eth(u8 *f, const u8 dst[6], u16 type)
 	return f + 14;
 }
 
+/* A 20-byte IPv4 header for @tot bytes of @proto, checksummed. */
+static void ip4(u8 *ip, u32 src, u32 dst, u8 proto, u16 tot)
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, tot);
+	ip[8] = 64;
+	ip[9] = proto;
+	put32(ip + 12, src);
+	put32(ip + 16, dst);
+	put16(ip + 10, fold(sum16(0, ip, 20)));
+}
+
 /* IPv4 + UDP headers around @len bytes already at ip + 28; returns the frame length. */
 static size_t ip_udp(u8 *ip, u32 src, u32 dst, u16 sport, u16 dport, size_t len)
 {
 	u8 *udp = ip + 20;
 
-	memset(ip, 0, 28);
-	ip[0] = 0x45;
-	put16(ip + 2, 28 + len);
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	put32(ip + 12, src);
-	put32(ip + 16, dst);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
+	memset(udp, 0, 8);
+	ip4(ip, src, dst, IPPROTO_UDP, 28 + len);
 	put16(udp, sport);
 	put16(udp + 2, dport);
 	put16(udp + 4, 8 + len);
@@ -430,11 +441,35 @@ TEST(net_user_udp_to_the_host_and_back)
 	close(hs);
 }
 
-TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
+/* The next TCP frame for the guest (ARP answered on the way), within 5 s. */
+static ssize_t rx_wait_tcp(u8 *f)
+{
+	ssize_t len;
+
+	while ((len = rx_wait(f)) > 0)
+		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
+			break;
+	return len;
+}
+
+/* A connection from the host to 127.0.0.1:@port, under way; -1 if refused at once. */
+static int host_connect(u16 port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS) {
+		close(c);
+		return -1;
+	}
+	return c;
+}
+
+/* With --net user@extra and a forward of a host port to 2222: a SYN reaches the guest. */
+static void hostfwd_syn_reaches_the_guest(const char *extra)
 {
 	static u8 f[2048];
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	char opts[96];
 	const char *e;
 	ssize_t len;
@@ -442,20 +477,16 @@ TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
 	int c;
 	u16 port = free_port(SOCK_STREAM);
 
-	snprintf(opts, sizeof(opts), "user,hostfwd=tcp:127.0.0.1:%u-:2222", port);
+	snprintf(opts, sizeof(opts), "user%s,hostfwd=tcp:127.0.0.1:%u-:2222", extra, port);
 	e = start_user(opts);
 	TEST_ASSERT(!e, "%s", e);
 	post_rx(RX_POSTED);
-	a.sin_port = htons(port);
-	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	TEST_ASSERT(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS,
-		    "connect: %s", strerror(errno));
+	c = host_connect(port);
+	TEST_ASSERT(c >= 0, "connect: %s", strerror(errno));
 
 	/* slirp asks who 10.0.2.15 is first (rx_wait answers), then sends the SYN. */
-	while ((len = rx_wait(f)) > 0)
-		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
-			break;
-	TEST_ASSERT(len >= 14 + 40, "no TCP frame (%zd)", len);
+	len = rx_wait_tcp(f);
+	TEST_ASSERT(len >= 14 + 40, "%s: no TCP frame (%zd)", opts, len);
 	tcp = f + 14 + 20;
 	TEST_ASSERT(!memcmp(f, guest_mac, 6), "to the guest's mac");
 	TEST_ASSERT_EQ(get32(f + 14 + 16), GUEST_IP);
@@ -464,6 +495,11 @@ TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
 	TEST_ASSERT(ip_sums_ok(f, len), "bad IP or TCP checksum");
 	close(c);
 	net_guest_stop();
+}
+
+TEST(net_user_hostfwd_connect_sends_a_syn_to_the_guest)
+{
+	hostfwd_syn_reaches_the_guest("");
 }
 
 TEST(net_user_hostfwd_on_a_taken_port_fails_clearly)
@@ -542,6 +578,224 @@ TEST(net_user_destroy_closes_every_socket)
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	TEST_ASSERT(bind(s, (struct sockaddr *)&a, sizeof(a)) == 0, "bind: %s", strerror(errno));
 	close(s);
+}
+
+
+/*
+ * A reboot rebuilds the device, not its backend (net_backends.h): the host
+ * forward stays bound in between, a connection made meanwhile waits in its
+ * backlog, and the next device's guest gets its SYN. At exit the port is free.
+ */
+TEST(net_user_forwards_outlive_the_device_across_a_reboot)
+{
+	static u8 f[2048];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct vm_config cfg = { .nr_nets = 1 };
+	struct net_backends *nb;
+	struct net_backend *be;
+	char opts[96];
+	ssize_t len = 0;
+	int c = -1, s, err = 0;
+	u8 mac[6], mac2[6];
+	u16 port = free_port(SOCK_STREAM);
+
+	snprintf(opts, sizeof(opts), "user,hostfwd=tcp:127.0.0.1:%u-:2222", port);
+	cfg.nets[0] = opts;
+	nb = net_backends_create(&cfg, &err);
+	TEST_ASSERT(nb, "create: %d", err);
+	a.sin_port = htons(port);
+	for (int boot = 0; boot < 2; boot++) {
+		be = net_backends_borrow(nb, 0, boot ? mac2 : mac);
+		TEST_ASSERT(be, "borrow");
+		TEST_ASSERT(!net_guest_start(virtio_net_create_borrowed(be, boot ? mac2 : mac), 0),
+			    "boot %d: device", boot);
+		rx_seen = 0;
+		post_rx(RX_POSTED);
+		if (boot)
+			break;
+		net_guest_stop();	/* the reboot */
+
+		/* Nobody runs slirp now, but the port is still ours and listening. */
+		s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		TEST_ASSERT(bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EADDRINUSE,
+			    "port %u was let go between boots", port);
+		close(s);
+		c = host_connect(port);
+		TEST_ASSERT(c >= 0, "connect: %s", strerror(errno));
+	}
+	/* The same MAC (random, drawn once), so the DHCP lease and ARP stay right. */
+	TEST_ASSERT(!memcmp(mac, mac2, 6) && (mac[0] & 3) == 2, "mac changed");
+	len = rx_wait_tcp(f);
+	TEST_ASSERT(len >= 14 + 40, "no SYN on the second boot (%zd)", len);
+	TEST_ASSERT_EQ(get16(f + 14 + 20 + 2), 2222);
+	close(c);
+	net_guest_stop();
+	net_backends_destroy(nb);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	TEST_ASSERT(bind(s, (struct sockaddr *)&a, sizeof(a)) == 0, "bind after exit: %s",
+		    strerror(errno));
+	close(s);
+}
+
+
+TEST(net_user_parse_restrict_and_host_loopback)
+{
+	struct virtio_net_opts o;
+	const char *why = "";
+
+	TEST_ASSERT_EQ(virtio_net_parse_opts("user", &o, &why), 0);
+	TEST_ASSERT(!o.restrict_guest && !o.no_host_loopback, "defaults");
+	TEST_ASSERT_EQ(virtio_net_parse_opts("user,restrict=on,host-loopback=off", &o, &why), 0);
+	TEST_ASSERT(o.restrict_guest && o.no_host_loopback, "both set");
+	TEST_ASSERT_EQ(virtio_net_parse_opts("user,restrict=on,restrict=off,host-loopback=on",
+					     &o, &why), 0);
+	TEST_ASSERT(!o.restrict_guest && !o.no_host_loopback, "the last one wins");
+	TEST_ASSERT(virtio_net_parse_opts("user,restrict=yes", &o, &why) < 0, "yes");
+	TEST_ASSERT(strstr(why, "restrict 'yes': expected on or off"), "why: %s", why);
+	TEST_ASSERT(virtio_net_parse_opts("user,host-loopback=", &o, &why) < 0, "empty");
+	TEST_ASSERT(strstr(why, "host-loopback '': expected on or off"), "why: %s", why);
+	TEST_ASSERT(virtio_net_parse_opts("tap,restrict=on", &o, &why) < 0, "tap");
+	TEST_ASSERT(strstr(why, "restrict: only with user"), "why: %s", why);
+	TEST_ASSERT(virtio_net_parse_opts("tap,host-loopback=off", &o, &why) < 0, "tap");
+	TEST_ASSERT(virtio_net_parse_opts("user,restrict", &o, &why) < 0, "no value");
+	TEST_ASSERT(virtio_net_parse_opts("user,frob=1", &o, &why) < 0, "unknown");
+	TEST_ASSERT(strstr(why, "restrict=on") && strstr(why, "host-loopback=off"), "why: %s",
+		    why);
+}
+
+/* IPv4 + a 20-byte TCP header with @flags; returns the frame length. */
+static size_t ip_tcp(u8 *ip, u32 src, u32 dst, u16 sport, u16 dport, u8 flags)
+{
+	u8 *tcp = ip + 20;
+
+	memset(tcp, 0, 20);
+	ip4(ip, src, dst, IPPROTO_TCP, 40);
+	put16(tcp, sport);
+	put16(tcp + 2, dport);
+	put32(tcp + 4, 1000);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	put16(tcp + 16, l4_csum(ip, tcp, 20));
+	return 14 + 40;
+}
+
+/* A non-loopback IPv4 address of this host (network order), or 0. */
+static u32 host_other_addr(void)
+{
+	struct ifaddrs *ifa, *i;
+	u32 a = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i && !a; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !(i->ifa_flags & IFF_LOOPBACK) && (i->ifa_flags & IFF_UP))
+			a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+	freeifaddrs(ifa);
+	return a;
+}
+
+/*
+ * Does a UDP datagram the guest sends to @dst (host order) reach a host
+ * socket bound to @bind (network order), with --net @opts? Within 1 s.
+ */
+static int guest_udp_reaches(const char *opts, u32 dst, u32 bind_addr)
+{
+	static u8 pkt[HDR + 14 + 28 + 16];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = bind_addr };
+	socklen_t al = sizeof(a);
+	struct pollfd p;
+	int hs, got;
+	u8 *ip;
+
+	hs = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (hs < 0 || bind(hs, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	getsockname(hs, (struct sockaddr *)&a, &al);
+	if (start_user(opts)) {
+		close(hs);
+		return -1;
+	}
+	post_rx(RX_POSTED);
+	memset(pkt, 0, sizeof(pkt));
+	ip = eth(pkt + HDR, (const u8 *)"\x52\x55\x0a\x00\x02\x02", 0x0800);
+	memcpy(ip + 28, "guest was here", 14);
+	tx_send(pkt, HDR + ip_udp(ip, GUEST_IP, dst, 40002, ntohs(a.sin_port), 14), 1);
+	p = (struct pollfd){ .fd = hs, .events = POLLIN };
+	got = poll(&p, 1, 1000) == 1;
+	net_guest_stop();
+	close(hs);
+	return got;
+}
+
+/*
+ * What the default reaches: the host's loopback as 10.0.2.2 and any other
+ * address the host reaches. host-loopback=off cuts the first only,
+ * restrict=on both.
+ */
+TEST(net_user_restrict_and_host_loopback_cut_what_the_guest_reaches)
+{
+	u32 lo = htonl(INADDR_LOOPBACK), other = host_other_addr();
+
+	TEST_ASSERT_EQ(guest_udp_reaches("user", HOST_IP, lo), 1);
+	TEST_ASSERT_EQ(guest_udp_reaches("user,host-loopback=off", HOST_IP, lo), 0);
+	TEST_ASSERT_EQ(guest_udp_reaches("user,restrict=on", HOST_IP, lo), 0);
+	if (!other) {
+		printf("  (no non-loopback IPv4 address here: the other half not tested)\n");
+		return;
+	}
+	TEST_ASSERT_EQ(guest_udp_reaches("user", ntohl(other), other), 1);
+	TEST_ASSERT_EQ(guest_udp_reaches("user,host-loopback=off", ntohl(other), other), 1);
+	TEST_ASSERT_EQ(guest_udp_reaches("user,restrict=on", ntohl(other), other), 0);
+}
+
+/* restrict=on: a TCP connection the guest starts is reset, and the host sees none. */
+TEST(net_user_restrict_resets_the_guests_tcp_connections)
+{
+	static u8 pkt[HDR + 14 + 40], f[2048];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	static const char *const opts[] = { "user", "user,restrict=on" };
+
+	for (int r = 0; r < 2; r++) {
+		struct pollfd p;
+		ssize_t len;
+		int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		const char *e;
+		u8 *ip;
+
+		a.sin_port = 0;
+		TEST_ASSERT(ls >= 0 && !bind(ls, (struct sockaddr *)&a, sizeof(a)) &&
+			    !listen(ls, 1), "listen");
+		getsockname(ls, (struct sockaddr *)&a, &al);
+		e = start_user(opts[r]);
+		TEST_ASSERT(!e, "%s", e);
+		post_rx(RX_POSTED);
+		memset(pkt, 0, sizeof(pkt));
+		ip = eth(pkt + HDR, (const u8 *)"\x52\x55\x0a\x00\x02\x02", 0x0800);
+		tx_send(pkt, HDR + ip_tcp(ip, GUEST_IP, HOST_IP, 40003, ntohs(a.sin_port), 0x02),
+			1);
+		/*
+		 * What the guest hears back: SYN+ACK, or a RST. First, as slirp
+		 * drops what waits more than a second for the guest's ARP reply.
+		 */
+		len = rx_wait_tcp(f);
+		TEST_ASSERT(len >= 14 + 40, "%s: no TCP answer (%zd)", opts[r], len);
+		TEST_ASSERT_EQ(f[14 + 20 + 13] & (r ? 0x04 : 0x12), r ? 0x04 : 0x12);
+		p = (struct pollfd){ .fd = ls, .events = POLLIN };
+		TEST_ASSERT_EQ(poll(&p, 1, r ? 500 : 1000), r ? 0 : 1);
+		net_guest_stop();
+		close(ls);
+	}
+}
+
+/* restrict=on keeps the host forwards: a connection to one reaches the guest. */
+TEST(net_user_restrict_keeps_host_forwards)
+{
+	hostfwd_syn_reaches_the_guest(",restrict=on");
 }
 
 #endif
