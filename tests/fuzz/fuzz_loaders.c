@@ -12,7 +12,8 @@
  *   3  arm64 Image (or Image.gz, unpacked first): arm64_image_parse()
  *
  * Append new loaders at the end of loaders[] (multiboot, hw/x86/multiboot.c,
- * goes there), so the seeds keep theirs.
+ * goes there as 4, its source on fuzz_loaders' line in run.sh, a seed or
+ * two starting with byte 4 in seeds/fuzz_loaders), so the seeds keep theirs.
  *
  * Unpacked output is bounded by UNPACK_MAX, not the 512 MiB vmm allows, so a
  * small compression bomb costs milliseconds, not seconds, and libFuzzer's
