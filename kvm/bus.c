@@ -144,6 +144,16 @@ bool bus_access(struct bus *bus, struct vcpu *vcpu, u64 addr, u8 *data,
 	return false;
 }
 
+void bus_pio_exit(struct bus *bus, struct vcpu *vcpu, u16 port, u8 *data, u32 size,
+		  u32 count, bool is_write)
+{
+	/* String I/O: all items filled before the vcpu re-enters. */
+	for (u32 i = 0; i < count; i++) {
+		bus_access(bus, vcpu, port, data, size, is_write);
+		data += size;
+	}
+}
+
 int bus_register(struct vm *vm, enum bus_kind kind, u64 base, u64 len,
 		 bus_handler_t handler, void *opaque, const char *name)
 {

@@ -52,5 +52,11 @@ const struct bus_range *bus_find(const struct bus *bus, u64 addr);
  */
 bool bus_access(struct bus *bus, struct vcpu *vcpu, u64 addr, u8 *data,
 		u32 len, bool is_write);
+/*
+ * A port I/O exit (KVM_EXIT_IO): @count items of @size bytes at @data, each
+ * one access to @port, in order (string I/O: ins/outs with rep).
+ */
+void bus_pio_exit(struct bus *bus, struct vcpu *vcpu, u16 port, u8 *data, u32 size,
+		  u32 count, bool is_write);
 
 #endif

@@ -140,15 +140,10 @@ static void vcpu_fatal(struct vcpu *vcpu, enum vm_stop_reason reason)
 static void vcpu_handle_io(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	u8 *data = (u8 *)run + run->io.data_offset;
-	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 
-	/* String I/O: count items of size bytes, in order; all filled before re-entry. */
-	for (u32 i = 0; i < run->io.count; i++) {
-		bus_access(&vcpu->vm->bus[BUS_PIO], vcpu, run->io.port, data,
-			   run->io.size, is_write);
-		data += run->io.size;
-	}
+	bus_pio_exit(&vcpu->vm->bus[BUS_PIO], vcpu, run->io.port,
+		     (u8 *)run + run->io.data_offset, run->io.size, run->io.count,
+		     run->io.direction == KVM_EXIT_IO_OUT);
 }
 
 static void vcpu_report_internal_error(struct vcpu *vcpu)

@@ -58,6 +58,7 @@ struct outbuf {
 	u8 *buf;
 	size_t len;
 	size_t cap;
+	size_t max;		/* the most it may grow to */
 };
 
 static u32 get_le32(const u8 *p)
@@ -86,7 +87,7 @@ const char *payload_format_name(const u8 *in, size_t len)
 	return name;
 }
 
-/* Make room for @need more bytes (at least doubling), never past PAYLOAD_MAX_SIZE. */
+/* Make room for @need more bytes (at least doubling), never past ob->max. */
 static int outbuf_reserve(struct outbuf *ob, size_t need, const char **why)
 {
 	size_t cap;
@@ -94,11 +95,11 @@ static int outbuf_reserve(struct outbuf *ob, size_t need, const char **why)
 
 	if (ob->cap - ob->len >= need)
 		return 0;
-	if (ob->cap >= PAYLOAD_MAX_SIZE)
-		return why_fail(why, -EFBIG, "decompressed kernel exceeds %llu MiB",
-			    PAYLOAD_MAX_SIZE >> 20);
-	cap = MAX(ob->cap * 2, ob->len + MIN(need, (size_t)PAYLOAD_MAX_SIZE));
-	cap = MIN(cap, (size_t)PAYLOAD_MAX_SIZE);
+	if (ob->cap >= ob->max)
+		return why_fail(why, -EFBIG, "decompressed kernel exceeds %zu MiB",
+			    ob->max >> 20);
+	cap = MAX(ob->cap * 2, ob->len + MIN(need, ob->max));
+	cap = MIN(cap, ob->max);
 	p = realloc(ob->buf, cap);
 	if (!p)
 		return why_fail(why, -ENOMEM, "out of memory decompressing the kernel");
@@ -261,8 +262,8 @@ static int inflate_lz4(const u8 *in, size_t len, struct outbuf *ob, const char *
 						(char *)ob->buf + ob->len, csize, room);
 		}
 		if (n < 0 && room < LZ4_LEGACY_BLOCK)
-			return why_fail(why, -EINVAL, "corrupt lz4 payload (or kernel over %llu MiB)",
-				    PAYLOAD_MAX_SIZE >> 20);
+			return why_fail(why, -EINVAL, "corrupt lz4 payload (or kernel over %zu MiB)",
+				    ob->max >> 20);
 		if (n < 0)
 			return why_fail(why, -EINVAL, "corrupt lz4 payload");
 		ob->len += n;
@@ -277,7 +278,13 @@ static int inflate_lz4(const u8 *in, size_t len, struct outbuf *ob, const char *
 int payload_decompress(const u8 *in, size_t len, u8 **out, size_t *out_len,
 		       const char **why)
 {
-	struct outbuf ob = { 0 };
+	return payload_decompress_max(in, len, PAYLOAD_MAX_SIZE, out, out_len, why);
+}
+
+int payload_decompress_max(const u8 *in, size_t len, size_t max, u8 **out, size_t *out_len,
+			   const char **why)
+{
+	struct outbuf ob = { .max = max };
 	const char *name;
 	size_t hint;
 	int fmt, err;
@@ -306,18 +313,17 @@ int payload_decompress(const u8 *in, size_t len, u8 **out, size_t *out_len,
 	 * 3-10x, so a hint far beyond that is not reserved up front.
 	 */
 	hint = fmt == FMT_NONE ? len : get_le32(in + len - 4);
-	if (len < PAYLOAD_MAX_SIZE / MAX_RATIO)
+	if (len < max / MAX_RATIO)
 		hint = MIN(hint, len * MAX_RATIO);
-	ob.cap = MIN(MAX(hint, (size_t)MIN_ALLOC), (size_t)PAYLOAD_MAX_SIZE);
+	ob.cap = MIN(MAX(hint, (size_t)MIN_ALLOC), max);
 	ob.buf = malloc(ob.cap);
 	if (!ob.buf)
 		return why_fail(why, -ENOMEM, "out of memory decompressing the kernel");
 
 	switch (fmt) {
 	case FMT_NONE:
-		if (len > PAYLOAD_MAX_SIZE) {
-			err = why_fail(why, -EFBIG, "kernel exceeds %llu MiB",
-				   PAYLOAD_MAX_SIZE >> 20);
+		if (len > max) {
+			err = why_fail(why, -EFBIG, "kernel exceeds %zu MiB", max >> 20);
 			break;
 		}
 		memcpy(ob.buf, in, len);

@@ -28,5 +28,8 @@ const char *payload_format_name(const u8 *in, size_t len);
  */
 int payload_decompress(const u8 *in, size_t len, u8 **out, size_t *out_len,
 		       const char **why);
+/* The same with the output bounded by @max bytes (>= 64 KiB) instead. */
+int payload_decompress_max(const u8 *in, size_t len, size_t max, u8 **out, size_t *out_len,
+			   const char **why);
 
 #endif

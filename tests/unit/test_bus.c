@@ -105,3 +105,41 @@ TEST(bus_covers_the_top_of_the_address_space)
 	TEST_ASSERT(bus_find(&b, ~0ULL - 0x100) == NULL, "below");
 	bus_free(&b);
 }
+
+static u8 seen[16];
+static unsigned int nr_seen;
+
+static void port_log(struct vcpu *vcpu, u64 offset, u8 *data, u32 len, bool is_write,
+		     void *opaque)
+{
+	if (is_write) {
+		memcpy(seen + nr_seen, data, len);
+	} else {
+		for (u32 i = 0; i < len; i++)
+			data[i] = nr_seen + i;
+	}
+	nr_seen += len;
+}
+
+TEST(bus_string_io_is_count_items_in_order)
+{
+	u8 out[12] = "abcdefghijkl", in[13];
+	struct bus b;
+
+	bus_init(&b, "pio");
+	bus_add(&b, 0x3f8, 8, port_log, NULL, "log");
+	nr_seen = 0;
+	bus_pio_exit(&b, NULL, 0x3f8, out, 2, 6, true);	/* rep outsw, 6 words */
+	TEST_ASSERT_EQ(nr_seen, 12);
+	TEST_ASSERT(!memcmp(seen, "abcdefghijkl", 12), "items out of order");
+	nr_seen = 0;
+	in[12] = 0xee;
+	bus_pio_exit(&b, NULL, 0x3f8, in, 4, 3, false);	/* rep insl, 3 dwords */
+	for (u32 i = 0; i < 12; i++)
+		TEST_ASSERT_EQ(in[i], i);
+	TEST_ASSERT_EQ(in[12], 0xee);			/* nothing past count * size */
+	bus_pio_exit(&b, NULL, 0x80, in, 1, 4, false);	/* nothing there: all-ones */
+	TEST_ASSERT_EQ(in[3], 0xff);
+	TEST_ASSERT_EQ(b.unhandled, 4);
+	bus_free(&b);
+}

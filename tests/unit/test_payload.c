@@ -168,6 +168,27 @@ TEST(payload_round_trips_every_format)
 	free(z);
 }
 
+TEST(payload_output_bounded_by_max_in_every_format)
+{
+	u8 *elf = make_elf(ELF_SIZE), *z = malloc(BUF_CAP), *out;
+	size_t zlen, out_len;
+	const char *why = NULL;
+
+	/* 300 KiB of kernel, 256 KiB allowed: refused, whatever the format. */
+	for (int fmt = 0; fmt < NR_FMTS; fmt++) {
+		zlen = pack(fmt, elf, ELF_SIZE, z, BUF_CAP);
+		TEST_ASSERT(zlen > 0, "%s: compress", fmt_names[fmt]);
+		TEST_ASSERT(payload_decompress_max(z, zlen, 256 * KiB, &out, &out_len, &why) < 0,
+			    "%s: over the bound accepted", fmt_names[fmt]);
+		TEST_ASSERT(!out, "%s: output left", fmt_names[fmt]);
+		TEST_ASSERT_EQ(payload_decompress_max(z, zlen, ELF_SIZE, &out, &out_len, &why), 0);
+		TEST_ASSERT_EQ(out_len, ELF_SIZE);
+		free(out);
+	}
+	free(elf);
+	free(z);
+}
+
 TEST(payload_lz4_full_blocks_and_concatenated_frames)
 {
 	size_t size = 8 * MiB + 100 * KiB, zlen, zlen2, out_len;
