@@ -218,8 +218,12 @@ static void net_rx(struct virtio_net *n)
 		}
 		virtq_disable_notify(vq);
 		r = rx_deliver(n, vq);
-		if (r == 0 && virtq_enable_notify(vq))
-			r = rx_deliver(n, vq);	/* buffers came meanwhile */
+		/*
+		 * No room: ask for a kick on the next buffer, and try again if
+		 * some came since rx_deliver() looked (no kick is due for those).
+		 */
+		while (r == 0 && virtq_enable_notify(vq) && virtq_avail_moved(vq))
+			r = rx_deliver(n, vq);
 		if (r < 0) {
 			rx_watch(n, false);
 			virtio_dev_needs_reset(n->dev, vq->why ? vq->why : "malformed rx queue");
@@ -233,7 +237,11 @@ static void net_rx(struct virtio_net *n)
 		pushed = true;
 		rx_watch(n, true);
 	}
-	virtq_enable_notify(vq);
+	/*
+	 * No virtq_enable_notify() here: kicks matter only to a device that
+	 * holds a frame without room, which asked for one above; and moving
+	 * avail_event on without taking what it covers would lose that kick.
+	 */
 	if (pushed)
 		virtio_notify_used(n->dev, vq);
 	/* Budget spent: come back after tx had its turn. */
