@@ -366,14 +366,18 @@ static struct virtio_net *net_new(struct net_backend *be, const u8 mac[6])
 	return n;
 }
 
-struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6])
+struct virtio_net *virtio_net_create_backend(struct net_backend *be, const u8 mac[6])
 {
-	struct net_backend *be = net_tap_create_fd(fd);
 	struct virtio_net *n = be ? net_new(be, mac) : NULL;
 
 	if (!n && be)
 		be->ops->destroy(be);
 	return n;
+}
+
+struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6])
+{
+	return virtio_net_create_backend(net_tap_create_fd(fd), mac);
 }
 
 struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,

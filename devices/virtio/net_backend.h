@@ -60,6 +60,9 @@ struct net_backend *net_tap_create(const struct virtio_net_opts *o, int *err,
 /* Any packet fd carrying vnet-header frames (a socketpair end in tests); takes @fd. */
 struct net_backend *net_tap_create_fd(int fd);
 
+/* A device over @be (tests wrap a backend's ops); takes @be, even on failure. */
+struct virtio_net *virtio_net_create_backend(struct net_backend *be, const u8 mac[6]);
+
 /* Frames slirp may queue for a guest that gives no rx buffers. */
 #define NET_SLIRP_RXQ_MAX	128
 

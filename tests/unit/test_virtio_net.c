@@ -23,12 +23,8 @@ static const char *start(u64 refuse)
 	struct virtio_net *n;
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (net_guest_tap_pair(sv) < 0)
 		return "socketpair";
-	/* Room for a few big frames queued on either side. */
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ 1 << 20 }, sizeof(int));
-	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &(int){ 1 << 20 }, sizeof(int));
-	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	peer = sv[1];
 	n = virtio_net_create_fd(sv[0], mac);
 	if (!n)
