@@ -180,6 +180,9 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg,
 		console_attach(NULL);
 	}
 	reason = vm_stop_reason(vm);
+	/* Still running at --timeout: what its devices were waiting for (issue 16). */
+	if (reason == VM_STOP_TIMEOUT)
+		virtio_devices_log(vm);
 	vcpus_destroy(vm);
 	virtio_devices_destroy(vm);
 	arch_vm_destroy(vm);

@@ -316,6 +316,17 @@ static void net_reset(void *opaque)
 		n->be->ops->reset(n->be);
 }
 
+static void net_dump(void *opaque, FILE *f)
+{
+	struct virtio_net *n = opaque;
+
+	/* rx_reading=no with a frame held: waiting for the driver's rx buffers. */
+	fprintf(f, "  net: rx_reading=%s rx_frame_held=%zu mrg_rxbuf=%s rx_dropped=%u\n",
+		n->rx_on ? "yes" : "no", n->rx_len, n->mrg ? "yes" : "no", n->nr_errors);
+	if (n->be->ops->dump)
+		n->be->ops->dump(n->be, f);
+}
+
 static int net_attach(void *opaque, struct virtio_dev *dev)
 {
 	struct virtio_net *n = opaque;
@@ -343,6 +354,7 @@ const struct virtio_dev_ops virtio_net_ops = {
 	.queue_notify = net_queue_notify,
 	.reset = net_reset,
 	.attach = net_attach,
+	.dump = net_dump,
 };
 
 static void random_mac(u8 mac[6])

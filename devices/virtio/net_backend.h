@@ -2,6 +2,7 @@
 #ifndef VMM_DEVICES_VIRTIO_NET_BACKEND_H
 #define VMM_DEVICES_VIRTIO_NET_BACKEND_H
 
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -43,6 +44,8 @@ struct net_backend_ops {
 	int (*set_offload)(struct net_backend *b, unsigned int tun_flags);
 	/* Device reset: drop what waits for the guest. May be NULL. */
 	void (*reset)(struct net_backend *b);
+	/* A stall report's line(s) "  key=value ...": what waits, what is watched. May be NULL. */
+	void (*dump)(struct net_backend *b, FILE *f);
 	void (*destroy)(struct net_backend *b);
 };
 

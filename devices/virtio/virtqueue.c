@@ -322,6 +322,38 @@ bool virtq_has_avail(const struct virtq *vq)
 	       load16(&vq->avail->idx) != vq->last_avail;
 }
 
+void virtq_dump(const struct virtq *vq, FILE *f)
+{
+	u16 avail, used, aflags, uflags, aev, uev;
+	bool kick, irq;
+
+	fprintf(f, "q%u:", vq->index);
+	if (!vq->ready || !vq->avail) {
+		fprintf(f, " not ready");
+		return;
+	}
+	avail = load16(&vq->avail->idx);
+	used = load16(&vq->used->idx);
+	aflags = load16(&vq->avail->flags);
+	uflags = load16(&vq->used->flags);
+	aev = load16(&vq->used->ring[vq->size]);
+	uev = load16(&vq->avail->ring[vq->size]);
+	/* What the driver and we decide next (vring_need_event() for one step). */
+	kick = vq->event_idx ? aev == avail : !(uflags & VRING_USED_F_NO_NOTIFY);
+	irq = vq->event_idx ? uev == vq->used_idx : !(aflags & VRING_AVAIL_F_NO_INTERRUPT);
+	fprintf(f, " size=%u avail_idx=%u avail_seen=%u last_avail=%u waiting=%u used_idx=%u"
+		" ring_used_idx=%u event_idx=%d", vq->size, avail, vq->avail_seen, vq->last_avail,
+		(u16)(avail - vq->last_avail), vq->used_idx, used, vq->event_idx);
+	if (vq->event_idx)
+		fprintf(f, " avail_event=%u used_event=%u", aev, uev);
+	fprintf(f, " avail_flags=0x%x used_flags=0x%x next_kick=%s next_irq=%s", aflags, uflags,
+		kick ? "yes" : "no", irq ? "yes" : "no");
+	if (vq->paused)
+		fprintf(f, " paused");
+	if (vq->broken)
+		fprintf(f, " broken=\"%s\"", vq->why ? vq->why : "?");
+}
+
 /* The one walk both copies share: @to_iov picks the direction. */
 static size_t iov_copy(const struct iovec *iov, unsigned int nr, size_t off, u8 *buf,
 		       size_t len, bool to_iov)

@@ -2,6 +2,7 @@
 #ifndef VMM_DEVICES_VIRTIO_VIRTQUEUE_H
 #define VMM_DEVICES_VIRTIO_VIRTQUEUE_H
 
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include "util/types.h"
@@ -140,6 +141,15 @@ bool virtq_enable_notify(struct virtq *vq);
 bool virtq_avail_moved(const struct virtq *vq);
 /* Has the driver made buffers available that were not popped yet? */
 bool virtq_has_avail(const struct virtq *vq);
+
+/*
+ * One line of key=value pairs for a stall report: the indices on both sides
+ * (waiting = avail idx - last_avail), avail_event/used_event or the flags,
+ * and whether the driver's next buffer kicks and our next push interrupts
+ * (next_kick, next_irq). Reads the rings; no lock needed to be safe, the
+ * device lock to be exact. No newline: the caller may add to the line.
+ */
+void virtq_dump(const struct virtq *vq, FILE *f);
 
 /* Helpers over a chain's iovecs. Return bytes copied. */
 size_t iov_to_buf(const struct iovec *iov, unsigned int nr, size_t off,

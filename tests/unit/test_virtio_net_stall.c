@@ -86,11 +86,6 @@ static u8 frame_byte(u32 k, u32 off)
 	return (u8)(k * 131 + off * 7 + (off >> 8));
 }
 
-static struct virtio_dev *dev(void)
-{
-	return d.xport == MMIO ? virtio_mmio_dev(m) : virtio_pci_dev(vp);
-}
-
 static u64 nr_irqs(void)
 {
 	return d.xport == MMIO ? virtio_mmio_nr_irqs(m) : virtio_pci_nr_irqs(vp);
@@ -424,18 +419,18 @@ static bool irq_pending(u64 *seen)
 	return true;
 }
 
+/* The driver's view, then vmm's stall report (virtio_*_dump()). */
 static void report(const char *what)
 {
-	struct virtq *vq = &dev()->vqs[0];
-
-	printf("  %s after frame %u of %u: driver avail %u, last_used %u, %u free, "
-	       "%llu published, %llu kicks, %llu interrupts, %llu hook refills; ring used idx %u, "
-	       "avail_event %u, used_event %u, used flags %u; device last_avail %u, used %u\n",
+	printf("  %s after frame %u of %u: driver avail idx %u, last_used %u, %u buffers free, "
+	       "%llu published, %llu kicks, %llu interrupts, %llu refills at vmm's wait\n",
 	       what, d.frame, nr_frames, g.avail_idx, d.last_used, d.nr_free,
 	       (unsigned long long)d.published, (unsigned long long)d.kicks,
-	       (unsigned long long)d.irqs, (unsigned long long)d.hook_refills,
-	       guest_used_idx(&g), *avail_event(), *used_event(), guest_used(&g)->flags,
-	       vq->last_avail, vq->used_idx);
+	       (unsigned long long)d.irqs, (unsigned long long)d.hook_refills);
+	if (d.xport == MMIO)
+		virtio_mmio_dump(m, stdout);
+	else
+		virtio_pci_dump(vp, stdout);
 }
 
 /*

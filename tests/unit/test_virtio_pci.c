@@ -305,6 +305,45 @@ TEST(vpci_msix_interrupts_are_counted_per_vector)
 	stop();
 }
 
+/* The stall report: the function, MSI-X or INTx, queue vectors, then the core's lines. */
+TEST(vpci_dump_names_the_function_and_its_vectors)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f;
+	bool ok;
+
+	TEST_ASSERT(msix_start(NR_VECS, 1), "start");
+	TEST_ASSERT(request(), "request");
+	TEST_ASSERT(wait_irqs(1), "no MSI");
+	cc_wr(CC(queue_select), 2, 1);
+	cc_wr(CC(queue_msix_vector), 2, NO_VEC);
+	f = open_memstream(&t, &len);
+	virtio_pci_dump(vp, f);
+	fclose(f);
+	ok = strstr(t, "virtio-echo: pci 00:01.0, interrupts by MSI-X: irqs_sent=1 isr_reads=0 "
+		       "q0_vector=1 q1_vector=none\n") &&
+	     strstr(t, "  q0: size=16 avail_idx=1 avail_seen=1 last_avail=1 waiting=0 used_idx=1") &&
+	     strstr(t, " irqs=1 ") && strstr(t, "  q1: not ready");
+	TEST_ASSERT(ok, "report:\n%s", t);
+	free(t);
+	stop();
+
+	/* INTx: the driver's ISR reads are its acknowledgements. */
+	TEST_ASSERT(start(false), "start");
+	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
+	TEST_ASSERT(request(), "request");
+	TEST_ASSERT(wait_irqs(1), "no INTx");
+	TEST_ASSERT_EQ(isr(), VIRTIO_ISR_VQ);
+	f = open_memstream(&t, &len);
+	virtio_pci_dump(vp, f);
+	fclose(f);
+	ok = strstr(t, "interrupts by INTx: irqs_sent=1 isr_reads=1\n");
+	TEST_ASSERT(ok, "report:\n%s", t);
+	free(t);
+	stop();
+}
+
 /*
  * Bus Master Enable clear: the device takes no buffers and sends no MSI
  * (what a kexec'd kernel relies on); set again, the waiting request runs.
