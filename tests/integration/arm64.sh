@@ -217,7 +217,9 @@ if [ -n "$E2E_NET_LOOP" ]; then
 			echo "arm64 net loop: $r ok: tx $(ikey $r net_tx_ms) ms, rx $(field $r rx_ms) ms, vmm $(field $r ms) ms"
 		else
 			streak=0
-			bad="$bad $r: $(seg $r | grep -E 'INNER: (net|insmod)|OUTER: run|vmm' | grep -v 'md5=' | tr '\n' ';' | cut -c 1-300);"
+			s=$(seg $r | grep -E 'INNER: net(_ping|_tx_ms|_rx_bytes|-| ok)|OUTER: run .*(rx|tx|exit)|vmm: ' |
+				tr '\n' ';' | cut -c 1-400)
+			bad="$bad $r: ${s:-never ran};"
 			echo "arm64 net loop: $r FAILED"
 		fi
 		i=$((i + 1))
