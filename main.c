@@ -221,6 +221,9 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term 
 		boot_phase("guest stopped");
 	}
 	reason = vm_stop_reason(vm);
+	/* Still running at --timeout: what its devices were waiting for (issue 16). */
+	if (reason == VM_STOP_TIMEOUT)
+		virtio_devices_log(vm);
 	vm_teardown(vm);
 	boot_phase("VM torn down");
 	if (r < 0)

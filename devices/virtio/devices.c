@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/virtio/blk.h"
@@ -195,6 +197,31 @@ void virtio_devices_irqchip_ready(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_virtio; i++)
 		if (vm->virtio[i].mmio)
 			virtio_mmio_irqfd_late(vm->virtio[i].mmio);
+}
+
+void virtio_devices_dump(struct vm *vm, FILE *f)
+{
+	for (unsigned int i = 0; i < vm->nr_virtio; i++) {
+		if (vm->virtio[i].mmio)
+			virtio_mmio_dump(vm->virtio[i].mmio, f);
+		else
+			virtio_pci_dump(vm->virtio[i].pci, f);
+	}
+}
+
+void virtio_devices_log(struct vm *vm)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	virtio_devices_dump(vm, f);
+	if (fclose(f) == 0)
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			log_warn("%s", line);
+	free(buf);
 }
 
 void virtio_devices_destroy(struct vm *vm)

@@ -2,6 +2,8 @@
 #ifndef VMM_DEVICES_VIRTIO_DEVICES_H
 #define VMM_DEVICES_VIRTIO_DEVICES_H
 
+#include <stdio.h>
+
 struct vm;
 
 /*
@@ -16,6 +18,15 @@ int virtio_devices_create(struct vm *vm);
  * CTRL_INIT, before the vcpus run): attach the irqfds KVM refused earlier.
  */
 void virtio_devices_irqchip_ready(struct vm *vm);
+/*
+ * Why a guest's I/O may be stuck: per device its transport (interrupts sent
+ * and acknowledged), status, per queue the indices on both sides, the
+ * notification state and counts, and the backend's state (net: frame held,
+ * tap watched). Any thread, while the devices exist.
+ */
+void virtio_devices_dump(struct vm *vm, FILE *f);
+/* The same, a warning per line (stderr may be a raw terminal). */
+void virtio_devices_log(struct vm *vm);
 /* After the vcpus have stopped: their I/O threads, files and transports. */
 void virtio_devices_destroy(struct vm *vm);
 

@@ -36,6 +36,7 @@ struct virtio_mmio {
 	u32 guest_features_sel;
 	u32 queue_sel;
 	_Atomic u64 nr_irqs;
+	_Atomic u64 nr_acks;		/* InterruptACK writes */
 };
 
 static void virtio_mmio_interrupt(void *opaque, u32 isr, int queue)
@@ -228,6 +229,7 @@ void virtio_mmio_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 		return;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		atomic_fetch_and(&dev->isr, ~val);
+		atomic_fetch_add(&m->nr_acks, 1);
 		return;
 	}
 	pthread_mutex_lock(&dev->lock);
@@ -351,6 +353,16 @@ void virtio_mmio_destroy(struct virtio_mmio *m)
 u64 virtio_mmio_nr_irqs(const struct virtio_mmio *m)
 {
 	return atomic_load(&m->nr_irqs);
+}
+
+void virtio_mmio_dump(struct virtio_mmio *m, FILE *f)
+{
+	fprintf(f, "%s: mmio 0x%llx gsi %u, interrupts by %s: irqs_sent=%llu acks=%llu\n",
+		m->name, (unsigned long long)m->base, m->gsi,
+		atomic_load(&m->irqfd) ? "irqfd" : "KVM_IRQ_LINE",
+		(unsigned long long)atomic_load(&m->nr_irqs),
+		(unsigned long long)atomic_load(&m->nr_acks));
+	virtio_dev_dump(&m->dev, f);
 }
 
 struct virtio_dev *virtio_mmio_dev(struct virtio_mmio *m)

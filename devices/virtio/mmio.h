@@ -3,6 +3,7 @@
 #define VMM_DEVICES_VIRTIO_MMIO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "devices/virtio/virtio.h"
 #include "util/types.h"
@@ -62,6 +63,8 @@ void virtio_mmio_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 
 /* Interrupts raised so far (for tests and --debug statistics). */
 u64 virtio_mmio_nr_irqs(const struct virtio_mmio *m);
+/* A stall report: the window, interrupts sent and acknowledged, virtio_dev_dump(). */
+void virtio_mmio_dump(struct virtio_mmio *m, FILE *f);
 struct virtio_dev *virtio_mmio_dev(struct virtio_mmio *m);
 
 /*

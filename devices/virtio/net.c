@@ -219,8 +219,12 @@ static void net_rx(struct virtio_net *n)
 		}
 		virtq_disable_notify(vq);
 		r = rx_deliver(n, vq);
-		if (r == 0 && virtq_enable_notify(vq))
-			r = rx_deliver(n, vq);	/* buffers came meanwhile */
+		/*
+		 * No room: ask for a kick on the next buffer, and try again if
+		 * some came since rx_deliver() looked (no kick is due for those).
+		 */
+		while (r == 0 && virtq_enable_notify(vq) && virtq_avail_moved(vq))
+			r = rx_deliver(n, vq);
 		if (r < 0) {
 			rx_watch(n, false);
 			virtio_dev_needs_reset(n->dev, vq->why ? vq->why : "malformed rx queue");
@@ -234,7 +238,11 @@ static void net_rx(struct virtio_net *n)
 		pushed = true;
 		rx_watch(n, true);
 	}
-	virtq_enable_notify(vq);
+	/*
+	 * No virtq_enable_notify() here: kicks matter only to a device that
+	 * holds a frame without room, which asked for one above; and moving
+	 * avail_event on without taking what it covers would lose that kick.
+	 */
 	if (pushed)
 		virtio_notify_used(n->dev, vq);
 	/* Budget spent: come back after tx had its turn. */
@@ -309,6 +317,17 @@ static void net_reset(void *opaque)
 		n->be->ops->reset(n->be);
 }
 
+static void net_dump(void *opaque, FILE *f)
+{
+	struct virtio_net *n = opaque;
+
+	/* rx_reading=no with a frame held: waiting for the driver's rx buffers. */
+	fprintf(f, "  net: rx_reading=%s rx_frame_held=%zu mrg_rxbuf=%s rx_dropped=%u\n",
+		n->rx_on ? "yes" : "no", n->rx_len, n->mrg ? "yes" : "no", n->nr_errors);
+	if (n->be->ops->dump)
+		n->be->ops->dump(n->be, f);
+}
+
 static int net_attach(void *opaque, struct virtio_dev *dev)
 {
 	struct virtio_net *n = opaque;
@@ -336,6 +355,7 @@ const struct virtio_dev_ops virtio_net_ops = {
 	.queue_notify = net_queue_notify,
 	.reset = net_reset,
 	.attach = net_attach,
+	.dump = net_dump,
 };
 
 void virtio_net_random_mac(u8 mac[6])
@@ -359,14 +379,18 @@ static struct virtio_net *net_new(struct net_backend *be, const u8 mac[6])
 	return n;
 }
 
-struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6])
+struct virtio_net *virtio_net_create_backend(struct net_backend *be, const u8 mac[6])
 {
-	struct net_backend *be = net_tap_create_fd(fd);
 	struct virtio_net *n = be ? net_new(be, mac) : NULL;
 
 	if (!n && be)
 		be->ops->destroy(be);
 	return n;
+}
+
+struct virtio_net *virtio_net_create_fd(int fd, const u8 mac[6])
+{
+	return virtio_net_create_backend(net_tap_create_fd(fd), mac);
 }
 
 struct virtio_net *virtio_net_create(const struct virtio_net_opts *o, int *err,

@@ -2,6 +2,7 @@
 #ifndef VMM_DEVICES_VIRTIO_NET_BACKEND_H
 #define VMM_DEVICES_VIRTIO_NET_BACKEND_H
 
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -50,6 +51,8 @@ struct net_backend_ops {
 	 * attach() may follow again.
 	 */
 	void (*detach)(struct net_backend *b);
+	/* A stall report's line(s) "  key=value ...": what waits, what is watched. May be NULL. */
+	void (*dump)(struct net_backend *b, FILE *f);
 	void (*destroy)(struct net_backend *b);
 };
 
@@ -66,6 +69,9 @@ struct net_backend *net_tap_create(const struct virtio_net_opts *o, int *err,
 				   const char **why);
 /* Any packet fd carrying vnet-header frames (a socketpair end in tests); takes @fd. */
 struct net_backend *net_tap_create_fd(int fd);
+
+/* A device over @be (tests wrap a backend's ops); takes @be, even on failure. */
+struct virtio_net *virtio_net_create_backend(struct net_backend *be, const u8 mac[6]);
 
 /* Frames slirp may queue for a guest that gives no rx buffers. */
 #define NET_SLIRP_RXQ_MAX	128

@@ -582,6 +582,14 @@ static void slirp_destroy(struct net_backend *b)
 	free(s);
 }
 
+static void slirp_dump(struct net_backend *b, FILE *f)
+{
+	struct net_slirp *s = to_slirp(b);
+
+	fprintf(f, "  user: frames_waiting=%u (of %d) frames_dropped=%llu sockets=%u\n",
+		s->rxq_len, NET_SLIRP_RXQ_MAX, s->rx_dropped, s->nr_reg);
+}
+
 static const struct net_backend_ops slirp_ops = {
 	.vnet_hdr = false,
 	.attach = slirp_attach,
@@ -590,6 +598,7 @@ static const struct net_backend_ops slirp_ops = {
 	.recv = slirp_recv,
 	.reset = slirp_reset,
 	.detach = slirp_detach,
+	.dump = slirp_dump,
 	.destroy = slirp_destroy,
 };
 

@@ -2,6 +2,7 @@
 /* The tap backend: frames with their vnet header on a tap (or any packet fd). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,16 @@ static void tap_detach(struct net_backend *b)
 		;
 }
 
+static void tap_dump(struct net_backend *b, FILE *f)
+{
+	struct net_tap *t = to_tap(b);
+	struct pollfd p = { .fd = t->fd, .events = POLLIN };
+
+	fprintf(f, "  tap%s%s: watched=%s frames_waiting=%s\n", b->ifname[0] ? " " : "",
+		b->ifname, t->watching ? "yes" : "no",
+		poll(&p, 1, 0) == 1 && (p.revents & POLLIN) ? "yes" : "no");
+}
+
 static void tap_destroy(struct net_backend *b)
 {
 	struct net_tap *t = to_tap(b);
@@ -128,6 +139,7 @@ static const struct net_backend_ops tap_ops = {
 	.rx_enable = tap_rx_enable,
 	.set_offload = tap_set_offload,
 	.detach = tap_detach,
+	.dump = tap_dump,
 	.destroy = tap_destroy,
 };
 

@@ -61,6 +61,7 @@ struct virtio_pci {
 	int cfg_cap;			/* VIRTIO_PCI_CAP_PCI_CFG offset */
 	bool bus_master;		/* Bus Master Enable (dev->lock): DMA and MSIs */
 	_Atomic u64 nr_irqs;
+	_Atomic u64 nr_isr_reads;	/* INTx: the driver's acknowledgements */
 };
 
 static u16 le16_at(const u8 *p)
@@ -341,6 +342,7 @@ static void virtio_pci_bar_io(void *opaque, unsigned int bar, u64 off, u8 *data,
 			return;
 		/* 4.1.4.5: reading clears it and de-asserts INTx. */
 		data[0] = atomic_exchange(&dev->isr, 0);
+		atomic_fetch_add(&p->nr_isr_reads, 1);
 		pci_dev_intx(p->pdev, false);
 		/*
 		 * Raised between the exchange and the line going low: keep it
@@ -660,6 +662,31 @@ void virtio_pci_destroy(struct virtio_pci *p)
 struct virtio_dev *virtio_pci_dev(struct virtio_pci *p)
 {
 	return &p->dev;
+}
+
+void virtio_pci_dump(struct virtio_pci *p, FILE *f)
+{
+	u16 rid = pci_dev_rid(p->pdev);
+
+	fprintf(f, "%s: pci 00:%02x.%u, interrupts by %s: irqs_sent=%llu isr_reads=%llu",
+		p->name, rid >> 3 & 0x1f, rid & 7, p->msix_enabled ? "MSI-X" : "INTx",
+		(unsigned long long)atomic_load(&p->nr_irqs),
+		(unsigned long long)atomic_load(&p->nr_isr_reads));
+	if (p->msix_enabled) {
+		fprintf(f, "%s", p->msix_masked ? " function-masked" : "");
+		for (unsigned int q = 0; q < p->dev.ops->nr_queues; q++) {
+			u16 v = p->queue_vector[q];
+
+			fprintf(f, " q%u_vector=", q);
+			if (v >= p->nr_vecs)
+				fprintf(f, "none");
+			else
+				fprintf(f, "%u%s%s", v, p->vec[v].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT ?
+					",masked" : "", p->vec[v].pending ? ",pending" : "");
+		}
+	}
+	fprintf(f, "\n");
+	virtio_dev_dump(&p->dev, f);
 }
 
 u64 virtio_pci_nr_irqs(const struct virtio_pci *p)

@@ -2,6 +2,8 @@
 #ifndef VMM_DEVICES_VIRTIO_PCI_H
 #define VMM_DEVICES_VIRTIO_PCI_H
 
+#include <stdio.h>
+
 #include "devices/virtio/virtio.h"
 #include "util/types.h"
 
@@ -51,5 +53,7 @@ void virtio_pci_destroy(struct virtio_pci *p);
 struct virtio_dev *virtio_pci_dev(struct virtio_pci *p);
 /* Interrupts raised so far (for tests and --debug statistics). */
 u64 virtio_pci_nr_irqs(const struct virtio_pci *p);
+/* A stall report: the function, its interrupts (vectors), virtio_dev_dump(). */
+void virtio_pci_dump(struct virtio_pci *p, FILE *f);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
@@ -55,8 +56,12 @@ static void virtio_dev_raise(struct virtio_dev *dev, u32 isr, int queue)
 
 void virtio_notify_used(struct virtio_dev *dev, struct virtq *vq)
 {
-	if (virtq_should_notify(vq))
+	if (virtq_should_notify(vq)) {
+		dev->nr_irqs[vq->index]++;
 		virtio_dev_raise(dev, VIRTIO_ISR_VQ, vq->index);
+	} else {
+		dev->nr_irqs_suppressed[vq->index]++;
+	}
 }
 
 void virtio_notify_config(struct virtio_dev *dev)
@@ -120,6 +125,7 @@ static void *virtio_dev_thread(void *arg)
 				eventfd_drain(dev->notify_fd[tag]);
 			pthread_mutex_lock(&dev->lock);
 			if (tag < dev->ops->nr_queues) {
+				dev->nr_kicks[tag]++;
 				virtio_dev_process(dev, tag);
 			} else if (tag - EV_WATCH < dev->nr_watches) {
 				struct virtio_watch *w = &dev->watches[tag - EV_WATCH];
@@ -402,6 +408,38 @@ void virtio_dev_set_paused(struct virtio_dev *dev, bool paused)
 		if (was && !paused && vq->ready)
 			eventfd_signal(dev->notify_fd[q]);
 	}
+}
+
+void virtio_dev_dump(struct virtio_dev *dev, FILE *f)
+{
+	struct timespec until;
+	bool locked;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 200000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	locked = !pthread_mutex_timedlock(&dev->lock, &until);
+	if (!locked)
+		fprintf(f, "  the device lock is held for over 200 ms (a stuck I/O thread?): "
+			"read without it\n");
+	fprintf(f, "  status=0x%02x%s features=0x%llx isr=0x%x\n", dev->status,
+		virtio_dev_live(dev) ? " live" :
+		dev->status & VIRTIO_CONFIG_S_NEEDS_RESET ? " needs-reset" : "",
+		(unsigned long long)dev->guest_features, atomic_load(&dev->isr));
+	for (unsigned int q = 0; q < dev->ops->nr_queues; q++) {
+		fprintf(f, "  ");
+		virtq_dump(&dev->vqs[q], f);
+		fprintf(f, " kicks=%llu irqs=%llu irqs_suppressed=%llu\n",
+			(unsigned long long)dev->nr_kicks[q], (unsigned long long)dev->nr_irqs[q],
+			(unsigned long long)dev->nr_irqs_suppressed[q]);
+	}
+	if (dev->ops->dump)
+		dev->ops->dump(dev->opaque, f);
+	if (locked)
+		pthread_mutex_unlock(&dev->lock);
 }
 
 void virtio_dev_kick(struct virtio_dev *dev, u32 index)

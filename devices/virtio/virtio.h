@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "devices/virtio/virtqueue.h"
 #include "util/types.h"
@@ -58,6 +59,8 @@ struct virtio_dev_ops {
 	void (*reset)(void *opaque);
 	/* Once, before the I/O thread starts: keep @dev, watch fds. May be NULL. */
 	int (*attach)(void *opaque, struct virtio_dev *dev);
+	/* virtio_dev_dump(): the backend's own state, lines of "  key=value". May be NULL. */
+	void (*dump)(void *opaque, FILE *f);
 };
 
 struct virtio_watch {
@@ -81,6 +84,10 @@ struct virtio_dev {
 	u32 config_generation;
 	_Atomic u32 isr;		/* pending VIRTIO_ISR_* bits */
 	unsigned int nr_errors;		/* for rate-limiting the log */
+	/* Per queue, for virtio_dev_dump() (lock held): kick wake-ups, interrupts raised or not. */
+	u64 nr_kicks[VIRTIO_MAX_QUEUES];
+	u64 nr_irqs[VIRTIO_MAX_QUEUES];
+	u64 nr_irqs_suppressed[VIRTIO_MAX_QUEUES];
 
 	struct virtq vqs[VIRTIO_MAX_QUEUES];
 	int notify_fd[VIRTIO_MAX_QUEUES];	/* eventfds, one per queue */
@@ -153,6 +160,14 @@ void virtio_dev_needs_reset(struct virtio_dev *dev, const char *why);
 int virtio_dev_watch(struct virtio_dev *dev, int fd, void (*fn)(void *arg), void *arg);
 /* Stop (false) or resume (true) watching a watched @fd. Lock held. */
 int virtio_dev_watch_enable(struct virtio_dev *dev, int fd, bool on);
+/*
+ * For a stall report (at --timeout, on request): status, features, pending
+ * ISR bits, then per queue virtq_dump() with its kick and interrupt counts,
+ * then the backend's lines. Any thread. Takes the device lock for up to
+ * 200 ms; a lock held longer (a stuck I/O thread) is said, and the state is
+ * read without it.
+ */
+void virtio_dev_dump(struct virtio_dev *dev, FILE *f);
 /* The negotiated features (valid from FEATURES_OK). */
 static inline u64 virtio_dev_features(const struct virtio_dev *dev)
 {

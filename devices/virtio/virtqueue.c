@@ -103,6 +103,7 @@ int virtq_enable(struct virtq *vq)
 		return virtq_fail(vq, -EFAULT, "ring outside guest RAM");
 	}
 	vq->last_avail = 0;
+	vq->avail_seen = 0;
 	vq->used_idx = 0;
 	vq->signalled_valid = false;
 	vq->broken = false;
@@ -161,6 +162,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 
 	/* 2.7.13.3: acquire: ring entries are read after the idx that covers them. */
 	avail_idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+	vq->avail_seen = avail_idx;
 	pending = avail_idx - vq->last_avail;
 	if (!pending)
 		return 0;
@@ -279,21 +281,77 @@ void virtq_suppress_notify(struct virtq *vq)
 
 bool virtq_enable_notify(struct virtq *vq)
 {
+	u16 seen;
+
 	if (!vq->ready || vq->broken || vq->paused)
 		return false;
-	if (vq->event_idx)
-		store16(&vq->used->ring[vq->size], vq->last_avail);	/* avail_event */
-	else
+	if (!vq->event_idx) {
 		store16(&vq->used->flags, 0);
-	/* Publish the wish before looking again, or a kick can be lost. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return load16(&vq->avail->idx) != vq->last_avail;
+		/* Publish the wish before looking again, or a kick can be lost. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		return load16(&vq->avail->idx) != vq->last_avail;
+	}
+	/*
+	 * avail_event is the avail idx as it is now, not last_avail: a device
+	 * that leaves buffers it saw (net rx: too few for the frame it holds)
+	 * needs a kick for the next one, and a driver kicks only when its idx
+	 * passes avail_event from at or before it (with last_avail there, no
+	 * refill after those buffers would ever kick). A buffer published
+	 * while we wrote may have been judged by the old value: write again
+	 * until the idx holds still across the write.
+	 */
+	for (unsigned int i = 0; i < 8; i++) {
+		seen = load16(&vq->avail->idx);
+		store16(&vq->used->ring[vq->size], seen);	/* avail_event */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (load16(&vq->avail->idx) == seen)
+			return seen != vq->last_avail;
+	}
+	return true;	/* a busy driver: pop again, then come back */
+}
+
+bool virtq_avail_moved(const struct virtq *vq)
+{
+	return vq->ready && !vq->broken && !vq->paused &&
+	       load16(&vq->avail->idx) != vq->avail_seen;
 }
 
 bool virtq_has_avail(const struct virtq *vq)
 {
 	return vq->ready && !vq->broken && !vq->paused &&
 	       load16(&vq->avail->idx) != vq->last_avail;
+}
+
+void virtq_dump(const struct virtq *vq, FILE *f)
+{
+	u16 avail, used, aflags, uflags, aev, uev;
+	bool kick, irq;
+
+	fprintf(f, "q%u:", vq->index);
+	if (!vq->ready || !vq->avail) {
+		fprintf(f, " not ready");
+		return;
+	}
+	avail = load16(&vq->avail->idx);
+	used = load16(&vq->used->idx);
+	aflags = load16(&vq->avail->flags);
+	uflags = load16(&vq->used->flags);
+	aev = load16(&vq->used->ring[vq->size]);
+	uev = load16(&vq->avail->ring[vq->size]);
+	/* What the driver and we decide next (vring_need_event() for one step). */
+	kick = vq->event_idx ? aev == avail : !(uflags & VRING_USED_F_NO_NOTIFY);
+	irq = vq->event_idx ? uev == vq->used_idx : !(aflags & VRING_AVAIL_F_NO_INTERRUPT);
+	fprintf(f, " size=%u avail_idx=%u avail_seen=%u last_avail=%u waiting=%u used_idx=%u"
+		" ring_used_idx=%u event_idx=%d", vq->size, avail, vq->avail_seen, vq->last_avail,
+		(u16)(avail - vq->last_avail), vq->used_idx, used, vq->event_idx);
+	if (vq->event_idx)
+		fprintf(f, " avail_event=%u used_event=%u", aev, uev);
+	fprintf(f, " avail_flags=0x%x used_flags=0x%x next_kick=%s next_irq=%s", aflags, uflags,
+		kick ? "yes" : "no", irq ? "yes" : "no");
+	if (vq->paused)
+		fprintf(f, " paused");
+	if (vq->broken)
+		fprintf(f, " broken=\"%s\"", vq->why ? vq->why : "?");
 }
 
 /* The one walk both copies share: @to_iov picks the direction. */

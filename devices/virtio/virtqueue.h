@@ -2,6 +2,7 @@
 #ifndef VMM_DEVICES_VIRTIO_VIRTQUEUE_H
 #define VMM_DEVICES_VIRTIO_VIRTQUEUE_H
 
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include "util/types.h"
@@ -59,6 +60,7 @@ struct virtq {
 	struct vring_used *used;
 
 	u16 last_avail;		/* next avail entry we will consume */
+	u16 avail_seen;		/* avail idx at the last virtq_pop() */
 	u16 used_idx;		/* our copy of used->idx */
 	u16 signalled_used;	/* used_idx at the last notify decision */
 	bool signalled_valid;
@@ -120,8 +122,12 @@ bool virtq_should_notify(struct virtq *vq);
  *		while (virtq_pop(vq, &c) > 0)
  *			...;
  *	} while (virtq_enable_notify(vq));
- * virtq_enable_notify() returns true if buffers arrived meanwhile (the
- * driver may not have kicked for them).
+ * virtq_enable_notify() asks for a kick on the next buffer published after
+ * now (avail_event = the avail idx it sees), and returns true if buffers
+ * wait that were not popped: the driver will not kick for those, so a true
+ * must never be ignored. A device that leaves buffers it cannot use yet
+ * (net rx: too few for its frame) still gets a kick on the next one, and
+ * asks virtq_avail_moved() whether more came since its last try.
  */
 void virtq_disable_notify(struct virtq *vq);
 /*
@@ -131,8 +137,19 @@ void virtq_disable_notify(struct virtq *vq);
  */
 void virtq_suppress_notify(struct virtq *vq);
 bool virtq_enable_notify(struct virtq *vq);
+/* Has the driver published buffers since the last virtq_pop() looked? */
+bool virtq_avail_moved(const struct virtq *vq);
 /* Has the driver made buffers available that were not popped yet? */
 bool virtq_has_avail(const struct virtq *vq);
+
+/*
+ * One line of key=value pairs for a stall report: the indices on both sides
+ * (waiting = avail idx - last_avail), avail_event/used_event or the flags,
+ * and whether the driver's next buffer kicks and our next push interrupts
+ * (next_kick, next_irq). Reads the rings; no lock needed to be safe, the
+ * device lock to be exact. No newline: the caller may add to the line.
+ */
+void virtq_dump(const struct virtq *vq, FILE *f);
 
 /* Helpers over a chain's iovecs. Return bytes copied. */
 size_t iov_to_buf(const struct iovec *iov, unsigned int nr, size_t off,

@@ -463,7 +463,10 @@ step_net_rx() {	# ping the inner, then send it /tmp/rx.dat on port 5002
 	ping -c 3 -i 0.2 192.168.100.2 >/tmp/ping 2>&1
 	echo "OUTER: run $name ping=$(sed -n 's/.*transmitted, \([0-9]*\) packets received.*/\1/p' /tmp/ping)/3 rtt_ms=$(sed -n 's|^round-trip min/avg/max = ||p' /tmp/ping)"
 	t0=$(ms)
-	nc 192.168.100.2 5002 </tmp/rx.dat 2>/tmp/nc2.err || echo "OUTER: run $name rx=failed: $(tail -n 1 /tmp/nc2.err)"
+	nc 192.168.100.2 5002 </tmp/rx.dat 2>/tmp/nc2.err &
+	p=$!
+	echo $p >>/tmp/steps.pid	# a vmm gone (a stall, --timeout) must not leave it retrying for minutes
+	wait $p || echo "OUTER: run $name rx=failed: $(tail -n 1 /tmp/nc2.err)"
 	echo "OUTER: run $name rx_ms=$(( $(ms) - t0 )) rx_md5=$net_rx_md5"
 }
 # The user-mode network run (inner.action=user, vmm -n user,hostfwd=...):

@@ -22,11 +22,26 @@
 # binary, do not build), VMM_CACHE, E2E_QEMU_TIMEOUT (hard limit, 300 s),
 # E2E_LOG (keep the serial log there; default $WORK/arm64-serial.log),
 # E2E_HOST_NET (KiB: time QEMU's own virtio-net to a tap here, for make bench).
+# E2E_NET_LOOP=N: only the net run, N times in one outer boot (runs net1..netN,
+# E2E_NET_KB KiB each way, default 4096), with one result, arm64_virtio_net_loop:
+# how many passed in a row and how each failure looked (a stall costs the
+# run's 120 s --timeout; the QEMU limit becomes 120 + 90 s a run unless set).
 . "$(dirname "$0")/../lib.sh"
 E2E=$TOP/tests/e2e-arm64
 QEMU_TIMEOUT=${E2E_QEMU_TIMEOUT:-300}
+if [ -n "$E2E_NET_LOOP" ]; then
+	case $E2E_NET_LOOP in ''|*[!0-9]*|0) echo "arm64: E2E_NET_LOOP must be a count, not '$E2E_NET_LOOP'" >&2; exit 2 ;; esac
+	QEMU_TIMEOUT=${E2E_QEMU_TIMEOUT:-$((120 + 90 * E2E_NET_LOOP))}
+	i=1
+	: >"$WORK/net-loop.runs"
+	while [ $i -le "$E2E_NET_LOOP" ]; do
+		echo "net$i|1|120|inner.action=net inner.net_kb=${E2E_NET_KB:-4096}|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56" >>"$WORK/net-loop.runs"
+		i=$((i + 1))
+	done
+	export E2E_RUNS="$WORK/net-loop.runs"
+fi
 LOG=${E2E_LOG:-$WORK/arm64-serial.log}
-TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
+[ -n "$E2E_NET_LOOP" ] && TESTS="arm64_virtio_net_loop" || TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
 arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
 arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
@@ -188,6 +203,35 @@ summary() {	# what a run showed, for failure details
 	[ -n "$s" ] || s="run $1 never started"
 	echo "$s ($where)"
 }
+
+# E2E_NET_LOOP: each net run passes with 'INNER: net ok', both md5s equal and exit 0.
+if [ -n "$E2E_NET_LOOP" ]; then
+	i=1 npass=0 streak=0 best=0 bad=""
+	while [ $i -le "$E2E_NET_LOOP" ]; do
+		r=net$i
+		if seg $r | grep -q 'INNER: net ok' && [ "$(field $r exit)" = 0 ] &&
+		   [ -n "$(field $r rx_md5)" ] && [ "$(ikey $r net_rx_md5)" = "$(field $r rx_md5)" ] &&
+		   [ -n "$(field $r tx_md5)" ] && [ "$(ikey $r net_tx_md5)" = "$(field $r tx_md5)" ]; then
+			npass=$((npass + 1)) streak=$((streak + 1))
+			[ $streak -gt $best ] && best=$streak
+			echo "arm64 net loop: $r ok: tx $(ikey $r net_tx_ms) ms, rx $(field $r rx_ms) ms, vmm $(field $r ms) ms"
+		else
+			streak=0
+			s=$(seg $r | grep -E 'INNER: net(_ping|_tx_ms|_rx_bytes|-| ok)|OUTER: run .*(rx|tx|exit)|vmm: ' |
+				tr '\n' ';' | cut -c 1-400)
+			bad="$bad $r: ${s:-never ran};"
+			echo "arm64 net loop: $r FAILED"
+		fi
+		i=$((i + 1))
+	done
+	if [ $npass = "$E2E_NET_LOOP" ]; then
+		pass arm64_virtio_net_loop "$npass/$E2E_NET_LOOP net runs passed in a row (${E2E_NET_KB:-4096} KiB each way, one outer boot, qemu $t_qemu ms)"
+	else
+		fail_ arm64_virtio_net_loop "$npass/$E2E_NET_LOOP net runs passed (longest streak $best):$(echo "$bad" | cut -c 1-1500) ($where)"
+	fi
+	[ $nfail = 0 ]
+	exit
+fi
 
 if grep -q '^OUTER: kvm=yes' "$LOG"; then
 	pass arm64_outer_kvm "/dev/kvm in the outer guest"

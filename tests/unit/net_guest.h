@@ -6,6 +6,9 @@
  * A fake virtio-net driver over virtio-mmio (virtio_guest.h): an rx (0) and
  * a tx (1) ring in one guest's RAM, for tests of any net backend.
  */
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 
@@ -67,6 +70,20 @@ static inline u32 driver_init(u64 refuse)
 	queue_setup(1, &tq);
 	w32(VIRTIO_MMIO_STATUS, S_ALL);
 	return r32(VIRTIO_MMIO_STATUS);
+}
+
+/*
+ * A socketpair standing in for the tap (one datagram = one frame with its
+ * vnet header): sv[0] for vmm (non-blocking), sv[1] the host's. Room for a
+ * few big frames queued on either side. 0, or -1 with errno.
+ */
+static inline int net_guest_tap_pair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ 1 << 20 }, sizeof(int));
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &(int){ 1 << 20 }, sizeof(int));
+	return fcntl(sv[0], F_SETFL, O_NONBLOCK);
 }
 
 /* @n on virtio-mmio, driven by the fake guest; NULL or what failed. */

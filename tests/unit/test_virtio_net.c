@@ -5,6 +5,7 @@
  * guest with an rx (0) and a tx (1) queue.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -23,12 +24,8 @@ static const char *start(u64 refuse)
 	struct virtio_net *n;
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (net_guest_tap_pair(sv) < 0)
 		return "socketpair";
-	/* Room for a few big frames queued on either side. */
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ 1 << 20 }, sizeof(int));
-	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &(int){ 1 << 20 }, sizeof(int));
-	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	peer = sv[1];
 	n = virtio_net_create_fd(sv[0], mac);
 	if (!n)
@@ -329,5 +326,98 @@ TEST(net_rx_descriptor_outside_ram_needs_reset)
 	for (int i = 0; i < 1000 && !(r32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET); i++)
 		usleep(1000);
 	TEST_ASSERT(r32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, "no NEEDS_RESET");
+	stop();
+}
+
+/* The stall report of a device over @fn's transport, as text (free() it). */
+static char *dump_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	virtio_mmio_dump(m, f);
+	fclose(f);
+	return buf;
+}
+
+/* Wait (up to 5 s) for the report to contain @what. */
+static bool dump_shows(const char *what, char **text)
+{
+	for (int i = 0; i < 500; i++) {
+		*text = dump_text();
+		if (strstr(*text, what))
+			return true;
+		free(*text);
+		usleep(10000);
+	}
+	*text = dump_text();
+	return false;
+}
+
+/*
+ * What a stall report says of a device waiting for rx buffers with a frame
+ * in hand, and of the same device once the driver gave one.
+ */
+TEST(net_dump_shows_rx_waiting_for_buffers)
+{
+	static u8 frame[HDR + 100];
+	const char *e = start(0);
+	size_t len = make_frame(frame, 100);
+	char *t, want[64];
+	bool ok;
+
+	TEST_ASSERT(!e, "%s", e);
+	TEST_ASSERT_EQ(send(peer, frame, len, 0), (ssize_t)len);
+	TEST_ASSERT_EQ(send(peer, frame, len, 0), (ssize_t)len);
+	snprintf(want, sizeof(want), "rx_reading=no rx_frame_held=%zu ", len);
+	ok = dump_shows(want, &t);
+	TEST_ASSERT(ok, "no '%s' in:\n%s", want, t);
+	ok = strstr(t, "virtio-net: mmio 0xd0000000 gsi 5") &&
+	     strstr(t, "q0: size=256 avail_idx=0 avail_seen=0 last_avail=0 waiting=0 used_idx=0 "
+		       "ring_used_idx=0 event_idx=1 avail_event=0 used_event=0") &&
+	     strstr(t, "next_kick=yes") && strstr(t, "tap: watched=no frames_waiting=yes") &&
+	     strstr(t, "status=0x0f live");
+	TEST_ASSERT(ok, "report:\n%s", t);
+	free(t);
+
+	rx_post(2048);
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	TEST_ASSERT(guest_wait_used(&g, 1), "no rx");
+	w32(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_ISR_VQ);
+	/* The second frame waits now, with the avail idx seen as avail_event. */
+	ok = dump_shows("last_avail=1 waiting=0 used_idx=1 ring_used_idx=1", &t);
+	TEST_ASSERT(ok, "report:\n%s", t);
+	ok = strstr(t, "irqs_sent=1 acks=1") && strstr(t, "avail_event=1") &&
+	     strstr(t, "kicks=") && strstr(t, " irqs=1 ") &&
+	     strstr(t, "rx_reading=no rx_frame_held=") && strstr(t, "q1: size=256");
+	TEST_ASSERT(ok, "report:\n%s", t);
+	free(t);
+	stop();
+}
+
+static void *dump_thread(void *arg)
+{
+	return dump_text();
+}
+
+/* A device lock held elsewhere does not hang the report; it says so. */
+TEST(net_dump_with_the_device_lock_held)
+{
+	struct virtio_dev *dev;
+	const char *e = start(0);
+	pthread_t th;
+	void *t = NULL;
+	bool ok;
+
+	TEST_ASSERT(!e, "%s", e);
+	dev = virtio_mmio_dev(m);
+	pthread_mutex_lock(&dev->lock);
+	pthread_create(&th, NULL, dump_thread, NULL);
+	pthread_join(th, &t);
+	pthread_mutex_unlock(&dev->lock);
+	ok = t && strstr(t, "the device lock is held for over 200 ms") && strstr(t, "q0: size=256");
+	TEST_ASSERT(ok, "report:\n%s", t ? (char *)t : "(none)");
+	free(t);
 	stop();
 }

@@ -17,7 +17,6 @@
 #include "devices/virtio/rng.h"
 #include "kvm/irq.h"
 #include "fake_kvm.h"
-#include "pci_guest.h"
 #include "test.h"
 #include "virtio_echo.h"
 #include "virtio_guest.h"
@@ -28,82 +27,15 @@
 #define S_FOK	VIRTIO_CONFIG_S_FEATURES_OK
 #define S_DOK	VIRTIO_CONFIG_S_DRIVER_OK
 #define F_V1	(1ULL << VIRTIO_F_VERSION_1)
-#define CC(f)	offsetof(struct virtio_pci_common_cfg, f)
 #define NO_VEC	VIRTIO_MSI_NO_VECTOR
 #define NR_VECS	3			/* echo: 2 queues + config */
-#define MSI_ADDR	0xfee00000u
 
 static struct guest g;
 static struct pci_bus *bus;
 static struct virtio_pci *vp;
-static unsigned int slot;
 static bool fake;
 
-/* What the driver learnt from the capabilities. */
-struct vcaps {
-	int common, isr, device, notify, pcicfg, msix;	/* config space offsets */
-	u32 common_off, isr_off, device_off, notify_off;	/* in BAR 0 */
-	u32 common_len, device_len, notify_len, mult;
-	u32 msix_table, msix_pba, msix_size;
-	u64 bar;
-};
-static struct vcaps c;
-
-static u32 cfg_rd(u32 off, u32 len)
-{
-	return pg_ecam_rd(&g, slot, 0, off, len);
-}
-
-static void cfg_wr(u32 off, u32 len, u32 val)
-{
-	pg_ecam_wr(&g, slot, 0, off, len, val);
-}
-
-/*
- * Linux's virtio_pci_find_capability(): the first vendor cap of @type on
- * BAR 0 (the PCI_CFG cap's bar is the window's, whatever the driver wrote).
- */
-static int find_vcap(u8 type)
-{
-	for (int pos = pg_find_cap(&g, slot, PCI_CAP_ID_VNDR, 0); pos > 0;
-	     pos = pg_find_cap(&g, slot, PCI_CAP_ID_VNDR, pos))
-		if (cfg_rd(pos + VIRTIO_PCI_CAP_CFG_TYPE, 1) == type &&
-		    (type == VIRTIO_PCI_CAP_PCI_CFG || cfg_rd(pos + VIRTIO_PCI_CAP_BAR, 1) == 0))
-			return pos;
-	return -1;
-}
-
-static void discover(void)
-{
-	memset(&c, 0, sizeof(c));
-	c.common = find_vcap(VIRTIO_PCI_CAP_COMMON_CFG);
-	c.isr = find_vcap(VIRTIO_PCI_CAP_ISR_CFG);
-	c.device = find_vcap(VIRTIO_PCI_CAP_DEVICE_CFG);
-	c.notify = find_vcap(VIRTIO_PCI_CAP_NOTIFY_CFG);
-	c.pcicfg = find_vcap(VIRTIO_PCI_CAP_PCI_CFG);
-	c.msix = pg_find_cap(&g, slot, PCI_CAP_ID_MSIX, 0);
-	if (c.common > 0) {
-		c.common_off = cfg_rd(c.common + VIRTIO_PCI_CAP_OFFSET, 4);
-		c.common_len = cfg_rd(c.common + VIRTIO_PCI_CAP_LENGTH, 4);
-	}
-	if (c.isr > 0)
-		c.isr_off = cfg_rd(c.isr + VIRTIO_PCI_CAP_OFFSET, 4);
-	if (c.device > 0) {
-		c.device_off = cfg_rd(c.device + VIRTIO_PCI_CAP_OFFSET, 4);
-		c.device_len = cfg_rd(c.device + VIRTIO_PCI_CAP_LENGTH, 4);
-	}
-	if (c.notify > 0) {
-		c.notify_off = cfg_rd(c.notify + VIRTIO_PCI_CAP_OFFSET, 4);
-		c.notify_len = cfg_rd(c.notify + VIRTIO_PCI_CAP_LENGTH, 4);
-		c.mult = cfg_rd(c.notify + sizeof(struct virtio_pci_cap), 4);
-	}
-	if (c.msix > 0) {
-		c.msix_size = (cfg_rd(c.msix + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
-		c.msix_table = cfg_rd(c.msix + PCI_MSIX_TABLE, 4);
-		c.msix_pba = cfg_rd(c.msix + PCI_MSIX_PBA, 4);
-	}
-	c.bar = pg_bar(&g, slot, 0);
-}
+#include "vpci_driver.h"
 
 static bool start_ops(bool msi, bool with_fake, const struct virtio_dev_ops *ops, void *opaque)
 {
@@ -145,69 +77,6 @@ static void stop(void)
 	guest_free(&g);
 }
 
-/* ---- BAR 0, as the driver sees it ---- */
-
-static u64 rd(u64 off, u32 len)
-{
-	return pg_mem_rd(&g, c.bar + off, len);
-}
-
-static void wr(u64 off, u32 len, u64 val)
-{
-	pg_mem_wr(&g, c.bar + off, len, val);
-}
-
-static u32 cc_rd(u32 field, u32 len)
-{
-	return rd(c.common_off + field, len);
-}
-
-static void cc_wr(u32 field, u32 len, u32 val)
-{
-	wr(c.common_off + field, len, val);
-}
-
-static u8 status(void)
-{
-	return cc_rd(CC(device_status), 1);
-}
-
-static void set_status(u8 s)
-{
-	cc_wr(CC(device_status), 1, s);
-}
-
-static void set_features(u64 f)
-{
-	cc_wr(CC(guest_feature_select), 4, 0);
-	cc_wr(CC(guest_feature), 4, (u32)f);
-	cc_wr(CC(guest_feature_select), 4, 1);
-	cc_wr(CC(guest_feature), 4, f >> 32);
-}
-
-static u64 device_features(void)
-{
-	u64 f;
-
-	cc_wr(CC(device_feature_select), 4, 0);
-	f = cc_rd(CC(device_feature), 4);
-	cc_wr(CC(device_feature_select), 4, 1);
-	return f | (u64)cc_rd(CC(device_feature), 4) << 32;
-}
-
-static void setup_queue(u16 q, u64 desc, u64 avail, u64 used)
-{
-	cc_wr(CC(queue_select), 2, q);
-	cc_wr(CC(queue_size), 2, QSIZE);
-	cc_wr(CC(queue_desc_lo), 4, (u32)desc);
-	cc_wr(CC(queue_desc_hi), 4, desc >> 32);
-	cc_wr(CC(queue_avail_lo), 4, (u32)avail);
-	cc_wr(CC(queue_avail_hi), 4, avail >> 32);
-	cc_wr(CC(queue_used_lo), 4, (u32)used);
-	cc_wr(CC(queue_used_hi), 4, used >> 32);
-	cc_wr(CC(queue_enable), 2, 1);
-}
-
 /* Reset, then Linux's probe order (3.1.1) with queue 0; the final status. */
 static u8 driver_init(u64 features)
 {
@@ -227,46 +96,14 @@ static u8 driver_init(u64 features)
 	return status();
 }
 
-/* The kick: a 16-bit write at notify_off * multiplier, as Linux does it. */
 static void kick0(void)
 {
-	u16 off;
-
-	cc_wr(CC(queue_select), 2, 0);
-	off = cc_rd(CC(queue_notify_off), 2);
-	wr(c.notify_off + off * c.mult, 2, 0);
+	vpci_kick(0);
 }
 
 static bool request(void)
 {
 	return echo_once(&g, kick0);
-}
-
-static u8 isr(void)
-{
-	return rd(c.isr_off, 1);
-}
-
-/* ---- MSI-X ---- */
-
-static void msix_entry(unsigned int v, u32 data, bool masked)
-{
-	u64 e = c.msix_table + v * PCI_MSIX_ENTRY_SIZE;
-
-	wr(e + PCI_MSIX_ENTRY_LOWER_ADDR, 4, MSI_ADDR);
-	wr(e + PCI_MSIX_ENTRY_UPPER_ADDR, 4, 0);
-	wr(e + PCI_MSIX_ENTRY_DATA, 4, data);
-	wr(e + PCI_MSIX_ENTRY_VECTOR_CTRL, 4, masked);
-}
-
-static void msix_ctrl(u16 flags)
-{
-	cfg_wr(c.msix + PCI_MSIX_FLAGS, 2, flags);
-}
-
-static u64 pba(void)
-{
-	return rd(c.msix_pba, 8);
 }
 
 /* Wait (up to 5 s) for the interrupt count to reach @n. */
@@ -465,6 +302,45 @@ TEST(vpci_msix_interrupts_are_counted_per_vector)
 	usleep(10000);
 	TEST_ASSERT_EQ(virtio_pci_nr_irqs(vp), irqs);
 	TEST_ASSERT_EQ(cfg_rd(PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, 0);
+	stop();
+}
+
+/* The stall report: the function, MSI-X or INTx, queue vectors, then the core's lines. */
+TEST(vpci_dump_names_the_function_and_its_vectors)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f;
+	bool ok;
+
+	TEST_ASSERT(msix_start(NR_VECS, 1), "start");
+	TEST_ASSERT(request(), "request");
+	TEST_ASSERT(wait_irqs(1), "no MSI");
+	cc_wr(CC(queue_select), 2, 1);
+	cc_wr(CC(queue_msix_vector), 2, NO_VEC);
+	f = open_memstream(&t, &len);
+	virtio_pci_dump(vp, f);
+	fclose(f);
+	ok = strstr(t, "virtio-echo: pci 00:01.0, interrupts by MSI-X: irqs_sent=1 isr_reads=0 "
+		       "q0_vector=1 q1_vector=none\n") &&
+	     strstr(t, "  q0: size=16 avail_idx=1 avail_seen=1 last_avail=1 waiting=0 used_idx=1") &&
+	     strstr(t, " irqs=1 ") && strstr(t, "  q1: not ready");
+	TEST_ASSERT(ok, "report:\n%s", t);
+	free(t);
+	stop();
+
+	/* INTx: the driver's ISR reads are its acknowledgements. */
+	TEST_ASSERT(start(false), "start");
+	TEST_ASSERT(driver_init(F_V1) & S_DOK, "init");
+	TEST_ASSERT(request(), "request");
+	TEST_ASSERT(wait_irqs(1), "no INTx");
+	TEST_ASSERT_EQ(isr(), VIRTIO_ISR_VQ);
+	f = open_memstream(&t, &len);
+	virtio_pci_dump(vp, f);
+	fclose(f);
+	ok = strstr(t, "interrupts by INTx: irqs_sent=1 isr_reads=1\n");
+	TEST_ASSERT(ok, "report:\n%s", t);
+	free(t);
 	stop();
 }
 
