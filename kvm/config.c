@@ -190,13 +190,12 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			cfg->guest_decompress = true;
 			break;
 		case 'd': {
-			struct virtio_blk_opts o;
 			const char *why = "";
 
 			if (cfg->nr_disks == VM_MAX_DISKS)
 				return config_fail(err, errlen, "--disk: at most %d disks",
 						   VM_MAX_DISKS);
-			if (virtio_blk_parse_opts(optarg, &o, &why) < 0)
+			if (virtio_blk_parse_opts(optarg, &cfg->disk_opts[cfg->nr_disks], &why) < 0)
 				return config_fail(err, errlen, "--disk '%s': %s", optarg, why);
 			cfg->disks[cfg->nr_disks++] = optarg;
 			break;
@@ -215,6 +214,7 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			if (cfg->nr_nets == VM_MAX_NETS)
 				return config_fail(err, errlen, "--net: at most %d network devices",
 						   VM_MAX_NETS);
+			cfg->net_opts[cfg->nr_nets] = o;
 			cfg->nets[cfg->nr_nets++] = optarg;
 			break;
 		}

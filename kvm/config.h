@@ -4,6 +4,8 @@
 
 #include <sched.h>
 
+#include "devices/virtio/blk.h"
+#include "devices/virtio/net.h"
 #include "util/types.h"
 
 #define VM_MAX_DISKS 8
@@ -46,10 +48,12 @@ struct vm_config {
 	bool no_reboot;
 	bool debug;
 	bool guest_decompress;		/* boot the bzImage as is */
-	const char *disks[VM_MAX_DISKS];	/* -d PATH[,ro][,serial=ID][,direct] */
+	const char *disks[VM_MAX_DISKS];	/* -d PATH[,ro][,serial=ID][,direct], as given */
+	struct virtio_blk_opts disk_opts[VM_MAX_DISKS];	/* ...and parsed */
 	unsigned int nr_disks;
 	bool rng;			/* a virtio-rng device */
 	const char *nets[VM_MAX_NETS];	/* -n tap[,ifname=NAME][,mac=MAC] (none: skipped) */
+	struct virtio_net_opts net_opts[VM_MAX_NETS];	/* ...and parsed */
 	unsigned int nr_nets;
 	enum vm_console console;	/* --console serial|virtio */
 	enum vm_virtio_transport transport;	/* --virtio-transport mmio|pci */

@@ -28,19 +28,14 @@ struct net_backends *net_backends_create(const struct vm_config *cfg, int *err)
 		return NULL;
 	}
 	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
-		struct virtio_net_opts o;
+		const struct virtio_net_opts *o = &cfg->net_opts[i];
 		const char *why = "";
 		int r = 0;
 
-		if (virtio_net_parse_opts(cfg->nets[i], &o, &why) < 0) {
-			log_error("--net '%s': %s", cfg->nets[i], why);
-			*err = -EINVAL;
-			goto fail;
-		}
-		if (o.mode == VIRTIO_NET_USER)
-			nb->net[i].be = net_slirp_create(&o, &r, &why);
+		if (o->mode == VIRTIO_NET_USER)
+			nb->net[i].be = net_slirp_create(o, &r, &why);
 		else
-			nb->net[i].be = net_tap_create(&o, &r, &why);
+			nb->net[i].be = net_tap_create(o, &r, &why);
 		if (!nb->net[i].be) {
 			log_error("--net '%s': %s", cfg->nets[i], why);
 			/* The option was valid: whatever the host refused is a host error. */
@@ -48,8 +43,8 @@ struct net_backends *net_backends_create(const struct vm_config *cfg, int *err)
 			goto fail;
 		}
 		nb->nr = i + 1;
-		if (o.has_mac)
-			memcpy(nb->net[i].mac, o.mac, 6);
+		if (o->has_mac)
+			memcpy(nb->net[i].mac, o->mac, 6);
 		else
 			virtio_net_random_mac(nb->net[i].mac);
 	}

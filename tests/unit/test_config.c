@@ -168,6 +168,19 @@ TEST(config_vcpu_and_io_affinity)
 	TEST_ASSERT_EQ(parse(&c, err, "--io-affinity", NULL), -EINVAL);
 }
 
+TEST(config_disks_are_parsed_once)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "-d", "a.img", "--disk", "b.img,ro,serial=XY", NULL), 0);
+	TEST_ASSERT_EQ(c.nr_disks, 2);
+	TEST_ASSERT(!strcmp(c.disk_opts[0].path, "a.img") && !c.disk_opts[0].ro, "%s",
+		    c.disk_opts[0].path);
+	TEST_ASSERT(!strcmp(c.disk_opts[1].path, "b.img") && c.disk_opts[1].ro &&
+		    !strcmp(c.disk_opts[1].serial, "XY"), "%s", c.disk_opts[1].path);
+}
+
 TEST(config_net_tap_none_and_bad_options)
 {
 	struct vm_config c;
@@ -177,6 +190,10 @@ TEST(config_net_tap_none_and_bad_options)
 			     "--net", "none", NULL), 0);
 	TEST_ASSERT_EQ(c.nr_nets, 2);
 	TEST_ASSERT(!strcmp(c.nets[1], "tap,ifname=vmm1,mac=52:54:00:00:00:01"), "%s", c.nets[1]);
+	/* Parsed once, here: devices get the options, not the string. */
+	TEST_ASSERT_EQ(c.net_opts[0].mode, VIRTIO_NET_TAP);
+	TEST_ASSERT(!strcmp(c.net_opts[1].ifname, "vmm1") && c.net_opts[1].has_mac &&
+		    c.net_opts[1].mac[5] == 1, "%s", c.net_opts[1].ifname);
 	TEST_ASSERT_EQ(parse(&c, err, "--net", "none", NULL), 0);
 	TEST_ASSERT_EQ(c.nr_nets, 0);
 	TEST_ASSERT_EQ(parse(&c, err, "--net", "tap,mac=nope", NULL), -EINVAL);

@@ -114,6 +114,7 @@ static bool guest_sees(u8 tag)
 
 TEST(net_backends_tap_keeps_its_ifindex_and_address_across_reboots)
 {
+	const char *parse_why = "";
 	static const u8 host_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	struct vm_config cfg = { .nr_nets = 1 };
 	struct net_backends *nb;
@@ -129,6 +130,7 @@ TEST(net_backends_tap_keeps_its_ifindex_and_address_across_reboots)
 	snprintf(ifname, sizeof(ifname), "vmmnb%d", (int)getpid() % 100000);
 	snprintf(opt, sizeof(opt), "tap,ifname=%s", ifname);
 	cfg.nets[0] = opt;
+	TEST_ASSERT(!virtio_net_parse_opts(opt, &cfg.net_opts[0], &parse_why), "%s", parse_why);
 	nb = net_backends_create(&cfg, &err);
 	TEST_ASSERT(nb, "create: %d", err);
 	ifindex = if_nametoindex(ifname);
@@ -189,8 +191,10 @@ TEST(net_backends_without_net_options_lend_nothing)
 TEST(net_backends_a_tap_the_host_refuses_is_one_error)
 {
 	struct vm_config cfg = { .nr_nets = 1, .nets = { "tap,ifname=lo" } };
+	const char *parse_why = "";
 	int err = 0;
 
+	TEST_ASSERT(!virtio_net_parse_opts(cfg.nets[0], &cfg.net_opts[0], &parse_why), "%s", parse_why);
 	TEST_ASSERT(!net_backends_create(&cfg, &err), "a tap on lo");
 	TEST_ASSERT(err < 0 && err != -EINVAL, "err %d", err);
 }
@@ -202,6 +206,7 @@ TEST(net_backends_a_tap_the_host_refuses_is_one_error)
  */
 TEST(net_backends_rebuilt_devices_borrow_the_same_tap)
 {
+	const char *parse_why = "";
 	static struct guest v;
 	struct vm_config cfg = { .nr_nets = 1, .transport = VM_VIRTIO_MMIO };
 	struct net_backends *nb;
@@ -216,6 +221,7 @@ TEST(net_backends_rebuilt_devices_borrow_the_same_tap)
 	snprintf(ifname, sizeof(ifname), "vmmnd%d", (int)getpid() % 100000);
 	snprintf(opt, sizeof(opt), "tap,ifname=%s", ifname);
 	cfg.nets[0] = opt;
+	TEST_ASSERT(!virtio_net_parse_opts(opt, &cfg.net_opts[0], &parse_why), "%s", parse_why);
 	nb = net_backends_create(&cfg, &err);
 	TEST_ASSERT(nb, "create: %d", err);
 	ifindex = if_nametoindex(ifname);

@@ -631,6 +631,7 @@ TEST(net_user_destroy_closes_every_socket)
  */
 TEST(net_user_forwards_outlive_the_device_across_a_reboot)
 {
+	const char *parse_why = "";
 	static u8 f[2048];
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -645,6 +646,7 @@ TEST(net_user_forwards_outlive_the_device_across_a_reboot)
 
 	snprintf(opts, sizeof(opts), "user,hostfwd=tcp:127.0.0.1:%u-:2222", port);
 	cfg.nets[0] = opts;
+	TEST_ASSERT(!virtio_net_parse_opts(opts, &cfg.net_opts[0], &parse_why), "%s", parse_why);
 	nb = net_backends_create(&cfg, &err);
 	TEST_ASSERT(nb, "create: %d", err);
 	a.sin_port = htons(port);
