@@ -163,6 +163,15 @@ static int exit_status(struct vm *vm, enum vm_stop_reason reason)
 	}
 }
 
+static bool deadline_passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
 /* --debug: where start-up time goes, from vmm's first instruction. */
 static struct timespec start_time;
 
@@ -303,6 +312,10 @@ static int cmd_run(int argc, char **argv)
 	for (;;) {
 		/* Building a VM: a stop signal ends vmm at once (run/signals.h). */
 		stop_signals_defer(false);
+		if (cfg.timeout_sec && deadline_passed(&deadline)) {
+			r = VM_STOP_TIMEOUT;	/* no point building one more */
+			break;
+		}
 		r = vm_boot_once(&vm, &cfg, term, &link, cfg.timeout_sec ? &deadline : NULL, nets);
 		/* A signal that came while the VM stopped for another reason. */
 		if (r == VM_STOP_RESET && stop_signals_pending()) {

@@ -97,6 +97,11 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline)
 	if (vm->term)
 		term_output_block(vm->term, false);
 	vcpus_stop(vm);
+	/*
+	 * Nothing reads the stop signals now: one during the teardown (a disk
+	 * slow to answer a reset) ends vmm at once.
+	 */
+	stop_signals_defer(false);
 	return vm_stop_reason(vm);
 }
 

@@ -8,13 +8,13 @@
  * The signals that stop vmm: SIGTERM, SIGINT, SIGHUP and SIGQUIT, from the
  * first moment to the last.
  *
- * While a VM runs or is being stopped (stop_signals_defer(true)), a signal
- * is a stop request: the handler records it and wakes the run loop through
+ * While a VM runs (stop_signals_defer(true), from vm_run()), a signal is a
+ * stop request: the handler records it and wakes the run loop through
  * stop_signals_fd(). At every other moment (parsing, opening files, loading
- * the kernel, between reboots, restoring the terminal at exit) nothing
- * would read it, so the handler ends vmm itself: terminal restored, status
- * 128+N. A second signal always ends vmm at once. A signal the parent left
- * ignored (nohup) stays ignored.
+ * the kernel, tearing down, between reboots, restoring the terminal at
+ * exit) nothing would read it, so the handler ends vmm itself: terminal
+ * restored, status 128+N. A second signal always ends vmm at once. A
+ * signal the parent left ignored (nohup) stays ignored.
  */
 int stop_signals_init(void);
 /* Readable once a deferred signal arrived. */
