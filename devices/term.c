@@ -530,7 +530,8 @@ static void term_stop_output(struct term *t)
 	pthread_mutex_lock(&t->out_lock);
 	t->closing = true;
 	pthread_cond_signal(&t->out_ready);
-	if (!term_wait_progress(t, term_output_done)) {
+	/* A flush already found it stuck (and nothing moved since): no second wait. */
+	if (t->out_stalled || !term_wait_progress(t, term_output_done)) {
 		atomic_store(&t->out_abandon, true);
 		while (!t->out_done) {
 			struct timespec until;
