@@ -21,6 +21,7 @@
 #include "kvm/kvm.h"
 #include "run/lifecycle.h"
 #include "run/signals.h"
+#include "util/clock.h"
 #include "util/cpulist.h"
 #include "util/log.h"
 #include "util/thread.h"
@@ -366,6 +367,7 @@ static void std_fds_ensure(void)
 int main(int argc, char **argv)
 {
 	clock_gettime(CLOCK_MONOTONIC, &start_time);
+	clock_mark_start();
 	std_fds_ensure();
 	/* From the first moment: a stop signal acts, a crash restores the tty. */
 	if (stop_signals_init() < 0) {

@@ -136,6 +136,9 @@ static void do_action(void)
 {
 	char act[16] = "poweroff", v[8];
 
+	/* The boot-time marker (vmm's devices/boot_timer.h, Firecracker's convention). */
+	if (cmdline_get("boottimer", v, sizeof(v)))
+		mmio_write8(NULL_MMIO, 123);
 	/* As Linux's pvpanic driver does when it probes: read the capabilities. */
 	if (cmdline_get("pvprobe", v, sizeof(v)))
 		printf("PVPANIC capabilities=0x%x\n", inb(PVPANIC_PORT));

@@ -81,6 +81,7 @@ struct vm {
 	struct vcpu_ctl *vcpu_ctl;
 
 	_Atomic int state;		/* enum vm_state, run/lifecycle.c */
+	u64 run_start_ns;		/* CLOCK_MONOTONIC when vm_run() released the vcpus */
 	_Atomic int stop_reason;	/* enum vm_stop_reason */
 	int stop_fd;			/* eventfd: written when a stop is requested */
 	int stop_signal;		/* with VM_STOP_SIGNAL: which one */

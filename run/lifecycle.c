@@ -14,6 +14,7 @@
 #include "kvm/arch.h"
 #include "run/lifecycle.h"
 #include "run/signals.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
 
@@ -67,6 +68,7 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline)
 		vm_request_stop(vm, VM_STOP_TIMEOUT);
 	if (vm_stop_reason(vm) == VM_RUNNING) {
 		vm_state_set(vm, VM_STATE_RUNNING);
+		vm->run_start_ns = clock_now_ns();
 		vcpus_start(vm);
 	}
 

@@ -13,6 +13,7 @@
 
 #include "devices/console.h"
 #include "devices/pci.h"
+#include "devices/boot_timer.h"
 #include "devices/pvpanic.h"
 #include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
@@ -179,6 +180,9 @@ int arch_vm_init(struct vm *vm)
 
 	r = bus_register(vm, BUS_MMIO, ARM64_PVPANIC_BASE, ARM64_PVPANIC_SIZE,
 			 pvpanic_io, NULL, "pvpanic");
+	if (r == 0)
+		r = bus_register(vm, BUS_MMIO, ARM64_BOOT_TIMER_BASE, ARM64_BOOT_TIMER_SIZE,
+				 boot_timer_io, NULL, "boot-timer");
 	return r < 0 ? r : arm64_pci_init(vm);
 }
 

@@ -32,7 +32,7 @@
 #define X86_IDENTITY_MAP_ADDR	0xfffbc000ULL	/* 1 page, KVM_SET_IDENTITY_MAP_ADDR */
 #define X86_IOAPIC_ADDR		0xfec00000ULL
 #define X86_LAPIC_ADDR		0xfee00000ULL
-#define X86_NULL_MMIO_ADDR	0xd0000000ULL	/* null device for benchmarks */
+#define X86_NULL_MMIO_ADDR	0xd0000000ULL	/* null device for benchmarks, boot-time marker */
 #define X86_NULL_MMIO_SIZE	0x1000ULL
 #define X86_VIRTIO_MMIO_BASE	0xd0001000ULL	/* one page per virtio-mmio device */
 #define X86_VIRTIO_MMIO_STRIDE	0x1000ULL

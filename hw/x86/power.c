@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "devices/boot_timer.h"
 #include "devices/pvpanic.h"
 #include "hw/x86/layout.h"
 #include "hw/x86/power.h"
@@ -160,7 +161,8 @@ int x86_power_init(struct vm *vm)
 	r |= bus_register(vm, BUS_PIO, X86_PVPANIC_PORT, 1, pvpanic_io, NULL, "pvpanic");
 	r |= bus_register(vm, BUS_PIO, 0x70, 2, cmos_io, &cmos, "cmos");
 	r |= bus_register(vm, BUS_PIO, X86_POST_PORT, 1, null_io, NULL, "post");
+	/* Reads 0 (the benchmarks' null device); a write of 123 marks boot time. */
 	r |= bus_register(vm, BUS_MMIO, X86_NULL_MMIO_ADDR, X86_NULL_MMIO_SIZE,
-			  null_io, NULL, "null");
+			  boot_timer_io, NULL, "boot-timer");
 	return r ? -1 : 0;
 }

@@ -28,6 +28,13 @@ guest_checks guest_8cpu 8 3584	# above the 3 GiB hole: RAM continues at 4 GiB
 # Exit statuses: one test per branch of the table in README.md.
 run_vmm "$WORK/o" "$WORK/e" run -p "vmmtest=cmdline action=poweroff"
 expect_rc exit_poweroff_is_0 0 "$WORK/e"
+# The boot-time marker: a guest write of 123 to the boot-timer device.
+run_vmm "$WORK/o" "$WORK/e" run -p "vmmtest=cmdline boottimer=1 action=poweroff"
+if [ $rc = 0 ] && grep -q 'guest boot-time marker: [0-9.]* ms after vmm started, [0-9.]* ms after its vcpus started' "$WORK/e"; then
+	pass boot_timer_marker_logged "$(grep -o 'marker: .*' "$WORK/e")"
+else
+	fail boot_timer_marker_logged "exit $rc: $(head -c 300 "$WORK/e")"
+fi
 run_vmm "$WORK/o" "$WORK/e" run --no-reboot -p "vmmtest=cmdline action=reset"
 expect_rc exit_reset_with_no_reboot_is_0 0 "$WORK/e"
 run_vmm "$WORK/o" "$WORK/e" run -p "vmmtest=cmdline action=panic"
