@@ -86,7 +86,7 @@ static bool stops(bool mmio, u32 addr)
 }
 
 static void guest_access(u8 kind, u32 count, u32 addr, const u8 *val, const u8 *pool,
-		   size_t pool_len)
+			 size_t pool_len)
 {
 	static const u8 sizes[4] = { 1, 2, 4, 8 };
 	bool mmio = kind & K_MMIO, write = kind & K_WRITE;
