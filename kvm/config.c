@@ -87,12 +87,14 @@ enum {
 	OPT_TRANSPORT,
 	OPT_VCPU_AFFINITY,
 	OPT_IO_AFFINITY,
+	OPT_EXACT_CMDLINE,
 };
 
 static const struct option run_options[] = {
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "initrd", required_argument, NULL, 'i' },
 	{ "cmdline", required_argument, NULL, 'p' },
+	{ "exact-cmdline", no_argument, NULL, OPT_EXACT_CMDLINE },
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "mem", required_argument, NULL, 'm' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -171,6 +173,9 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 					"--timeout '%s': expected a whole number of seconds > 0",
 					optarg);
 			cfg->timeout_sec = v;
+			break;
+		case OPT_EXACT_CMDLINE:
+			cfg->exact_cmdline = true;
 			break;
 		case OPT_NO_REBOOT:
 			cfg->no_reboot = true;

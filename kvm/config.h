@@ -27,6 +27,7 @@ struct vm_config {
 	const char *kernel_path;	/* NULL: the embedded test guest */
 	const char *initrd_path;
 	const char *cmdline;		/* user's part, appended to the defaults */
+	bool exact_cmdline;		/* --exact-cmdline: cmdline alone, no vmm words */
 	unsigned int nr_cpus;
 	u64 ram_size;			/* bytes */
 	unsigned int timeout_sec;	/* 0: none */

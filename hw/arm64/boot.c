@@ -128,13 +128,21 @@ static int load_initrd(struct vm *vm, u64 kernel_end)
 	return r;
 }
 
+/* vmm's words, then the user's; --exact-cmdline: the user's alone. */
 static int make_cmdline(struct vm *vm)
 {
 	struct arm64_machine *m = vm->arch;
 	const char *def = arch_default_cmdline(vm->cfg);
 	const char *user = vm->cfg->cmdline;
+	int r;
 
-	if (asprintf(&m->cmdline, "%s%s%s", def, user ? " " : "", user ? user : "") < 0) {
+	if (vm->cfg->exact_cmdline) {
+		log_debug("--exact-cmdline: vmm does not add: %s", def);
+		r = asprintf(&m->cmdline, "%s", user ? user : "");
+	} else {
+		r = asprintf(&m->cmdline, "%s%s%s", def, user ? " " : "", user ? user : "");
+	}
+	if (r < 0) {
 		m->cmdline = NULL;
 		return -ENOMEM;
 	}

@@ -185,7 +185,9 @@ static int load_kernel(struct vm *vm, struct x86_kernel *k, struct x86_entry *en
 
 /*
  * vmm's defaults, the virtio-mmio devices (x86 Linux finds them only here),
- * then the user's words, which can therefore override ours.
+ * then the user's words, which can therefore override ours. With
+ * --exact-cmdline only the user's words: what vmm would have added goes to
+ * --debug.
  */
 static int write_cmdline(struct vm *vm, const struct x86_kernel *k, u32 *len)
 {
@@ -205,8 +207,12 @@ static int write_cmdline(struct vm *vm, const struct x86_kernel *k, u32 *len)
 		n += virtio_mmio_cmdline(line + n, cap - n, vm->virtio[i].base,
 					 vm->virtio[i].gsi);
 	}
-	if (user && n < cap)
+	if (vm->cfg->exact_cmdline) {
+		log_debug("--exact-cmdline: vmm does not add: %s", line);
+		n = snprintf(line, cap, "%s", user ? user : "");
+	} else if (user && n < cap) {
 		n += snprintf(line + n, cap - n, " %s", user);
+	}
 	if (n > max) {
 		log_error("kernel command line is %zu bytes, the kernel accepts %u", n, max);
 		free(line);

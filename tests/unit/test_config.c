@@ -185,3 +185,14 @@ TEST(config_net_tap_none_and_bad_options)
 			     "-n", "tap", NULL), -EINVAL);
 	TEST_ASSERT(strstr(err, "at most 4") != NULL, "%s", err);
 }
+
+TEST(config_exact_cmdline_is_off_unless_asked)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "-p", "x", NULL), 0);
+	TEST_ASSERT(!c.exact_cmdline, "off by default");
+	TEST_ASSERT_EQ(parse(&c, err, "--exact-cmdline", "-p", "x", NULL), 0);
+	TEST_ASSERT(c.exact_cmdline && !strcmp(c.cmdline, "x"), "on");
+}
