@@ -96,7 +96,8 @@ include guest/guest.mk
 $(BUILD)/embedded_guest.o: $(GUEST_IMG)
 	@mkdir -p $(dir $@)
 	printf '.section .rodata\n.global embedded_guest, embedded_guest_end\n.balign 16\nembedded_guest:\n.incbin "%s"\nembedded_guest_end:\n.section .note.GNU-stack,"",@progbits\n' $(GUEST_IMG) | $(CC) -c -x assembler -o $@ -
-guest: $(GUEST_IMG)
+guest: $(GUEST_IMG) $(GUEST_OUT)/testguest.mb
+all: $(GUEST_OUT)/testguest.mb
 endif
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/test_main.c $(BUILD)/libvmm.a

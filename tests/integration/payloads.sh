@@ -32,3 +32,33 @@ case $(cmdline_line "$WORK/o") in
 "console=ttyS0 "*" vmmtest=cmdline") pass default_cmdline_has_vmm_words_first "" ;;
 *) fail default_cmdline_has_vmm_words_first "guest saw '$(cmdline_line "$WORK/o")'" ;;
 esac
+
+# Multiboot v1: the test guest as a flat file with its own header
+# (guest/build/testguest.mb), -i as its module. It checks the magic, the
+# information's flags, memory fields and map, the loader name and the
+# module's contents, then powers off (exit 0) or panics (exit 3).
+MB=$TOP/guest/build/testguest.mb
+printf 'hello-multiboot-module' >"$WORK/mod.bin"
+run_vmm "$WORK/o" "$WORK/e" run -k "$MB" -i "$WORK/mod.bin" -m 128 --exact-cmdline --timeout 30 \
+	-p "vmmtest=multiboot,cmdline expect_mem=128 expect_mod=hello-multiboot-module"
+if [ $rc = 0 ] && tr -d '\r' <"$WORK/o" | grep -q '^TEST multiboot PASS' &&
+   [ "$(cmdline_line "$WORK/o")" = "vmmtest=multiboot,cmdline expect_mem=128 expect_mod=hello-multiboot-module" ]; then
+	pass multiboot_kernel_entered_per_spec "$(tr -d '\r' <"$WORK/o" | grep '^TEST multiboot')"
+else
+	fail multiboot_kernel_entered_per_spec "exit $rc: $(tr -d '\r' <"$WORK/o" | grep -a 'TEST\|CMDLINE' | head -c 400) $(tail -c 300 "$WORK/e")"
+fi
+# The guest's check can fail: a module with other contents is a panic (3).
+run_vmm "$WORK/o" "$WORK/e" run -k "$MB" -i "$WORK/mod.bin" -m 128 --timeout 30 \
+	-p "vmmtest=multiboot expect_mem=128 expect_mod=other-contents"
+if [ $rc = 3 ] && tr -d '\r' <"$WORK/o" | grep -q '^TEST multiboot FAIL module'; then
+	pass multiboot_guest_check_can_fail "exit 3"
+else
+	fail multiboot_guest_check_can_fail "exit $rc: $(tr -d '\r' <"$WORK/o" | grep -a '^TEST' | head -c 300)"
+fi
+# Above the 3 GiB hole: mem_upper stops at the hole, the map goes on at 4 GiB.
+run_vmm "$WORK/o" "$WORK/e" run -k "$MB" -m 3584 --timeout 30 -p "vmmtest=multiboot expect_mem=3584"
+if [ $rc = 0 ] && tr -d '\r' <"$WORK/o" | grep -q '^TEST multiboot PASS'; then
+	pass multiboot_memory_above_4g "$(tr -d '\r' <"$WORK/o" | grep '^TEST multiboot')"
+else
+	fail multiboot_memory_above_4g "exit $rc: $(tr -d '\r' <"$WORK/o" | grep -a 'TEST' | head -c 300)"
+fi
