@@ -165,12 +165,26 @@ static void do_action(void)
 	}
 }
 
+/*
+ * early_out=<port>: three bytes to that port before any output, as a kernel
+ * built for another machine's UART would print (vmm must say so).
+ */
+static void early_out(void)
+{
+	char v[24];
+
+	if (cmdline_get("early_out", v, sizeof(v)))
+		for (int i = 0; i < 3; i++)
+			outb((u16)parse_u64(v, NULL), 'x');
+}
+
 /* Ring 3, cpu 0, interrupts off. Entered from head.S with IOPL 3. */
 void guest_main(void)
 {
 	char list[256];
 
 	memset(__bss_start, 0, __bss_end - __bss_start);
+	early_out();
 	idt_init();
 	serial_init();
 	tsc_khz();

@@ -2,7 +2,9 @@
 #include <errno.h>
 
 #include "kvm/bus.h"
+#include "kvm/kvm.h"
 #include "test.h"
+#include "vcpu/vcpu.h"
 
 static int hits[8];
 static u64 last_offset;
@@ -103,5 +105,34 @@ TEST(bus_covers_the_top_of_the_address_space)
 	TEST_ASSERT_EQ(bus_add(&b, ~0ULL - 0xff, 0x100, handler, (void *)1, "top"), 0);
 	TEST_ASSERT(bus_find(&b, ~0ULL) != NULL, "top byte");
 	TEST_ASSERT(bus_find(&b, ~0ULL - 0x100) == NULL, "below");
+	bus_free(&b);
+}
+
+TEST(bus_early_writes_are_counted_and_a_few_shown_until_console_output)
+{
+	static struct vm vm;
+	struct vcpu vcpu = { .vm = &vm };
+	struct bus b;
+	u8 data[1] = { 'x' };
+
+	bus_init(&b, "pio");
+	TEST_ASSERT_EQ(bus_add(&b, 0x3f8, 8, handler, (void *)0, "uart"), 0);
+	/* A kernel printing to COM2: every byte is counted, the address shown once. */
+	for (int i = 0; i < 3; i++)
+		bus_access(&b, &vcpu, 0x2f8, data, 1, true);
+	bus_access(&b, &vcpu, 0x2fc, data, 1, false);	/* reads are probes */
+	TEST_ASSERT_EQ(b.early_writes, 3);
+	TEST_ASSERT_EQ(b.first_early, 0x2f8);
+	TEST_ASSERT_EQ(b.nr_early_shown, 1);
+	/* Rate limit: a few addresses are shown, the rest only counted. */
+	for (u64 port = 0x100; port < 0x110; port++)
+		bus_access(&b, &vcpu, port, data, 1, true);
+	TEST_ASSERT_EQ(b.nr_early_shown, 4);
+	TEST_ASSERT_EQ(b.early_writes, 19);
+	/* Once the guest has a console, misses are --debug's business. */
+	atomic_store(&vm.console_output, true);
+	bus_access(&b, &vcpu, 0x2e8, data, 1, true);
+	TEST_ASSERT_EQ(b.early_writes, 19);
+	TEST_ASSERT_EQ(b.unhandled, 21);
 	bus_free(&b);
 }
