@@ -31,7 +31,7 @@ static void usage(FILE *f)
 "\n"
 "options of run:\n"
 "  -k, --kernel PATH       kernel: bzImage, multiboot or ELF vmlinux (x86),\n"
-"                          Image (arm64)\n"
+"                          Image, Image.gz or flat binary (arm64)\n"
 "  -i, --initrd PATH       initial ramdisk (a multiboot kernel's module)\n"
 "  -p, --cmdline STRING    kernel command line, appended to vmm's defaults\n"
 "                          (--debug prints the whole line)\n"
