@@ -205,6 +205,7 @@ int arm64_write_fdt(struct vm *vm)
 				vm->nr_vcpus * ARM64_GIC_REDIST_SIZE : ARM64_GIC_CPU_SIZE,
 		.gic_its_base = ARM64_GIC_ITS_BASE,
 		.gic_its_size = m->its_fd >= 0 ? ARM64_GIC_ITS_SIZE : 0,
+		.pmu_ppi = vm->cfg->pmu ? ARM64_PMU_PPI : 0,
 		.uart_base = ARM64_UART_BASE,
 		.uart_size = ARM64_UART_SIZE,
 		.uart_spi = ARM64_UART_SPI,

@@ -140,6 +140,15 @@ int arch_vm_init(struct vm *vm)
 		return -ENOMEM;
 	vm->arch = m;
 
+	if (vm->cfg->irqchip != VM_IRQCHIP_DEFAULT) {
+		log_error("--irqchip %s: the x86 PC has no GIC",
+			  config_irqchip_name(vm->cfg->irqchip));
+		return -EINVAL;
+	}
+	if (vm->cfg->pmu) {
+		log_error("--pmu is for arm64: x86 guests find KVM's PMU through CPUID");
+		return -EINVAL;
+	}
 	r = x86_irqchip_init(vm);
 	if (r < 0)
 		return r;

@@ -67,6 +67,9 @@ mb_aout "$WORK/mb-checksum" 1 0
 bad_input cli_multiboot_bad_checksum 2 "bad checksum" run -k "$WORK/mb-checksum"
 mb_aout "$WORK/mb-huge" 0 0x4100000
 bad_input cli_multiboot_larger_than_ram 2 "more than" run -m 16 -k "$WORK/mb-huge"
+bad_input cli_irqchip_unknown 2 "expected gicv2, gicv3 or gicv3-its" run --irqchip frob
+bad_input cli_irqchip_gic_on_x86 2 "has no GIC" run --irqchip gicv3
+bad_input cli_pmu_on_x86 2 "arm64" run --pmu
 
 truncate -s 1M "$WORK/disk.img"
 bad_input cli_disk_missing 1 "No such file" run -d "$WORK/nonexistent.img"

@@ -196,3 +196,21 @@ TEST(config_exact_cmdline_is_off_unless_asked)
 	TEST_ASSERT_EQ(parse(&c, err, "--exact-cmdline", "-p", "x", NULL), 0);
 	TEST_ASSERT(c.exact_cmdline && !strcmp(c.cmdline, "x"), "on");
 }
+
+TEST(config_irqchip_and_pmu)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT(c.irqchip == VM_IRQCHIP_DEFAULT && !c.pmu, "defaults");
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv2", "--pmu", NULL), 0);
+	TEST_ASSERT(c.irqchip == VM_IRQCHIP_GICV2 && c.pmu, "gicv2 + pmu");
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv3", NULL), 0);
+	TEST_ASSERT_EQ(c.irqchip, VM_IRQCHIP_GICV3);
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv3-its", NULL), 0);
+	TEST_ASSERT(c.irqchip == VM_IRQCHIP_GICV3_ITS &&
+		    !strcmp(config_irqchip_name(c.irqchip), "gicv3-its"), "its");
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv4", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--irqchip 'gicv4'"), "err: %s", err);
+}
