@@ -129,6 +129,21 @@ $(BUILD)/unit-asan/test_arm64_image: $(BUILD)/asan/hw/arm64/image.o
 -include $(BUILD)/hw/arm64/image.d $(BUILD)/asan/hw/arm64/image.d
 endif
 
+# The flat arm64 test binary of the nested harness (no Image header; it runs
+# where vmm puts one, MMU off: no FP, no unaligned access).
+ARM64_FLAT := build/arm64-flat/flat.bin
+ARM64_FLAT_SRCS := tests/e2e-arm64/flat/start.S tests/e2e-arm64/flat/flat.c
+.PHONY: arm64-flat
+arm64-flat: $(ARM64_FLAT)
+$(ARM64_FLAT): $(ARM64_FLAT_SRCS) tests/e2e-arm64/flat/flat.ld
+	@mkdir -p $(dir $@)
+	aarch64-linux-gnu-gcc -std=gnu11 -ffreestanding -nostdlib -nostartfiles -static -no-pie \
+		-fno-pic -mgeneral-regs-only -mstrict-align -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -O2 -Wall -Wextra -Werror -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -T tests/e2e-arm64/flat/flat.ld -o $(@:.bin=.elf) \
+		$(ARM64_FLAT_SRCS)
+	aarch64-linux-gnu-objcopy -O binary $(@:.bin=.elf) $@
+
 deps:
 	@sh tests/deps.sh
 
