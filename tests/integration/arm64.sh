@@ -484,8 +484,8 @@ fi
 # --- a test kernel that is not Linux: tests/e2e-arm64/flat ---------------------
 # A flat binary (no Image header) with --exact-cmdline: entered at RAM base +
 # 0x80000 with x0 = the FDT, /chosen/bootargs exactly -p; the GIC it finds.
-flat() {	# flat RUN KEY: value of KEY=... on the run's "FLAT:" lines
-	seg "$1" | sed -n "s/^.*FLAT: .*\<$2=\([^ ]*\).*/\1/p" | head -n 1
+flat() {	# flat RUN KEY: value of " KEY=..." on the run's "FLAT:" lines (not flat.KEY=)
+	seg "$1" | sed -n "s/^.*FLAT:.* $2=\\([^ ]*\\).*/\\1/p" | head -n 1
 }
 fsum() { s=$(seg "$1" | grep -E 'FLAT|vmm|panic|OUTER: run' | tr '\n' ';' | cut -c 1-400); echo "${s:-run $1 never started} ($where)"; }
 want="quiet flat.x=1 inner.run=flat"
