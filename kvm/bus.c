@@ -26,8 +26,8 @@ void bus_init(struct bus *bus, const char *name)
 void bus_free(struct bus *bus)
 {
 	if (bus->early_writes)
-		log_warn("%llu %s write%s hit no device before any console output, the first "
-			 "at 0x%llx", (unsigned long long)bus->early_writes, bus->name,
+		log_warn("%llu %s write%s hit no device before the guest used its console, the "
+			 "first at 0x%llx", (unsigned long long)bus->early_writes, bus->name,
 			 bus->early_writes == 1 ? "" : "s", (unsigned long long)bus->first_early);
 	free(bus->ranges);
 	free(bus->logged);
@@ -101,10 +101,22 @@ const struct bus_range *bus_find(const struct bus *bus, u64 addr)
 	return addr - r->base < r->len ? r : NULL;
 }
 
+int bus_set_console(struct bus *bus, u64 addr)
+{
+	unsigned int i = bus_upper(bus, addr);
+
+	if (i == 0 || addr - bus->ranges[i - 1].base >= bus->ranges[i - 1].len)
+		return -ENOENT;
+	bus->ranges[i - 1].console = true;
+	return 0;
+}
+
 /*
  * Log a miss once per address: a guest probing in a loop must not flood.
- * Writes before any console output are shown even without --debug, for a
- * few addresses: a kernel whose UART is elsewhere would otherwise be silent.
+ * Writes before the guest has touched its console are shown even without
+ * --debug, for a few addresses: a kernel whose UART is elsewhere would
+ * otherwise be silent. (Linux with "quiet" prints nothing for long, but
+ * sets up its UART first, before probing COM2-4.)
  */
 static void bus_note_miss(struct bus *bus, u64 addr, u32 len, bool is_write, bool console)
 {
@@ -144,7 +156,7 @@ static void bus_note_miss(struct bus *bus, u64 addr, u32 len, bool is_write, boo
 
 	if (shown && !log_debug_enabled)
 		log_warn("guest wrote to %s 0x%llx (len %u), where there is no device, before "
-			 "any console output%s", bus->name, (unsigned long long)addr, len,
+			 "using its console%s", bus->name, (unsigned long long)addr, len,
 			 shown == BUS_EARLY_SHOWN_MAX ? "; further such writes are only counted" :
 			 " (a kernel built for another UART address?)");
 	else if (first)
@@ -159,6 +171,8 @@ bool bus_access(struct bus *bus, struct vcpu *vcpu, u64 addr, u8 *data,
 	const struct bus_range *r = bus_find(bus, addr);
 
 	if (r) {
+		if (r->console && is_write && vcpu)
+			atomic_store(&vcpu->vm->console_output, true);
 		r->handler(vcpu, addr - r->base, data, len, is_write, r->opaque);
 		return true;
 	}

@@ -25,6 +25,7 @@ struct bus_range {
 	bus_handler_t handler;
 	void *opaque;
 	const char *name;
+	bool console;		/* the guest's console: a write sets vm->console_output */
 };
 
 struct bus {
@@ -54,6 +55,11 @@ void bus_free(struct bus *bus);
 int bus_add(struct bus *bus, u64 base, u64 len, bus_handler_t handler,
 	    void *opaque, const char *name);
 const struct bus_range *bus_find(const struct bus *bus, u64 addr);
+/*
+ * The range at @addr is the guest's console device (its UART): once the
+ * guest writes to it, misses are no longer reported without --debug.
+ */
+int bus_set_console(struct bus *bus, u64 addr);
 /*
  * Dispatch one access. Returns true if a device took it; otherwise a read
  * gets all-ones, a write is dropped, and the miss is counted (@vcpu may be

@@ -178,6 +178,7 @@ int arch_vm_init(struct vm *vm)
 			 m->uart, "uart");
 	if (r < 0)
 		return r;
+	bus_set_console(&vm->bus[BUS_MMIO], ARM64_UART_BASE);
 	vm->console_rx = uart_rx;
 	vm->console_opaque = m->uart;
 

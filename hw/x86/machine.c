@@ -171,6 +171,7 @@ int arch_vm_init(struct vm *vm)
 	r = bus_register(vm, BUS_PIO, X86_COM1_PORT, 8, uart8250_io, m->com1, "com1");
 	if (r < 0)
 		return r;
+	bus_set_console(&vm->bus[BUS_PIO], X86_COM1_PORT);
 	vm->console_rx = com1_rx;
 	vm->console_opaque = m->com1;
 

@@ -108,7 +108,7 @@ TEST(bus_covers_the_top_of_the_address_space)
 	bus_free(&b);
 }
 
-TEST(bus_early_writes_are_counted_and_a_few_shown_until_console_output)
+TEST(bus_early_writes_are_counted_and_a_few_shown_until_the_console_is_used)
 {
 	static struct vm vm;
 	struct vcpu vcpu = { .vm = &vm };
@@ -129,8 +129,13 @@ TEST(bus_early_writes_are_counted_and_a_few_shown_until_console_output)
 		bus_access(&b, &vcpu, port, data, 1, true);
 	TEST_ASSERT_EQ(b.nr_early_shown, 4);
 	TEST_ASSERT_EQ(b.early_writes, 19);
-	/* Once the guest has a console, misses are --debug's business. */
-	atomic_store(&vm.console_output, true);
+	/* Once the guest writes to its UART, misses are --debug's business. */
+	TEST_ASSERT_EQ(bus_set_console(&b, 0x3f8), 0);
+	TEST_ASSERT_EQ(bus_set_console(&b, 0x2f8), -ENOENT);
+	bus_access(&b, &vcpu, 0x3f9, data, 1, false);		/* a read is no set-up */
+	TEST_ASSERT(!atomic_load(&vm.console_output), "a read set the console up");
+	bus_access(&b, &vcpu, 0x3fb, data, 1, true);		/* LCR */
+	TEST_ASSERT(atomic_load(&vm.console_output), "a UART write did not");
 	bus_access(&b, &vcpu, 0x2e8, data, 1, true);
 	TEST_ASSERT_EQ(b.early_writes, 19);
 	TEST_ASSERT_EQ(b.unhandled, 21);
