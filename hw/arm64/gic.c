@@ -48,10 +48,14 @@ static int gic_its_create(struct vm *vm, struct arm64_machine *m, bool required)
 
 	/* KVM_CAP_MSI_DEVID says yes only once a VM has an ITS: not asked. */
 	if (!kvm_cap(vm, KVM_CAP_IRQ_ROUTING) || ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+		int err = errno;	/* before kvm_cap() below */
+
 		if (required) {
+			const char *why = kvm_cap(vm, KVM_CAP_IRQ_ROUTING) ? strerror(err) :
+					  "no KVM_CAP_IRQ_ROUTING";
+
 			log_error("--irqchip gicv3-its: this host's KVM cannot create an ITS: %s",
-				  kvm_cap(vm, KVM_CAP_IRQ_ROUTING) ? strerror(errno) :
-				  "no KVM_CAP_IRQ_ROUTING");
+				  why);
 			return -ENOTSUP;
 		}
 		log_debug("no GICv3 ITS: PCI devices use INTx");
@@ -61,8 +65,8 @@ static int gic_its_create(struct vm *vm, struct arm64_machine *m, bool required)
 	if (r < 0) {
 		close(cd.fd);
 		if (required) {
-			log_error("GICv3 ITS: cannot place it: %s", strerror(-r));
-			return r;
+			log_error("--irqchip gicv3-its: cannot place the ITS: %s", strerror(-r));
+			return -ENOTSUP;	/* KVM refused: a host failure */
 		}
 		log_debug("GICv3 ITS: cannot place it: %s", strerror(-r));
 		return 0;
