@@ -413,6 +413,8 @@ user|1|120|inner.action=user|-n user,hostfwd=tcp::5555-:5555
 flat|1|20|flat.x=1|-k /flat.bin --exact-cmdline
 flatpmu|1|20|flat.pmu=1|-k /flat.bin --exact-cmdline --pmu
 flatgic2|1|20|flat.gic=2|-k /flat.bin --exact-cmdline --irqchip gicv2
+flatv3|1|20|flat.its=0|-k /flat.bin --exact-cmdline --irqchip gicv3
+flatits|1|20|flat.its=1|-k /flat.bin --exact-cmdline --irqchip gicv3-its
 RUNS
 fi
 cat >"$r/init" <<INIT

@@ -14,7 +14,8 @@
 # flat, flatpmu, flatgic2 (tests/e2e-arm64/flat, a bare-metal binary without
 # an Image header, --exact-cmdline: where it is entered, x0, the exact
 # bootargs, the GIC; with --pmu the PMU node and cycle counter; with
-# --irqchip gicv2 a GICv2 or the one-line error of a KVM that has none),
+# --irqchip gicv2 a GICv2 or the one-line error of a KVM that has none;
+# flatv3, flatits: --irqchip gicv3 without and gicv3-its with an ITS node),
 # user (virtio-net on vmm's user-mode network, libslirp: the inner's DHCP
 # lease, a line in through hostfwd from the outer's 127.0.0.1, a token out to
 # the gateway 10.0.2.2, which is the outer's loopback).
@@ -36,7 +37,8 @@ arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
 arm64_virtio_pci_functions arm64_virtio_pci_blk_ro arm64_virtio_pci_rng arm64_virtio_pci_msix
 arm64_virtio_net_user_dhcp arm64_virtio_net_user_hostfwd arm64_virtio_net_user_gateway
-arm64_flat_binary arm64_flat_pmu arm64_flat_gicv2 arm64_log_clean"
+arm64_flat_binary arm64_flat_pmu arm64_flat_gicv2 arm64_flat_gicv3_without_its
+arm64_flat_gicv3_its arm64_log_clean"
 nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
@@ -538,6 +540,20 @@ elif [ "$(field flatgic2 exit)" != 0 ]; then
 else
 	pass arm64_flat_gicv2 "arm,cortex-a15-gic node, ICC_SRE_EL1.SRE 0 (no GICv3 system registers)"
 fi
+# --irqchip gicv3: no ITS node; gicv3-its: one (or one line: KVM has no ITS).
+for run in flatv3:arm64_flat_gicv3_without_its:none flatits:arm64_flat_gicv3_its:arm,gic-v3-its; do
+	name=${run%%:*} t=${run#*:} t=${t%%:*} want=${run##*:}
+	if [ $name = flatits ] && flat_refused flatits $t "--irqchip gicv3-its: this host.s KVM cannot create an ITS" \
+			"this host's KVM has no ITS"; then
+		:
+	elif [ "$(flat $name gic)" != arm,gic-v3 ] || [ "$(flat $name its)" != "$want" ]; then
+		fail_ $t "GIC '$(flat $name gic)' ITS '$(flat $name its)', expected arm,gic-v3 and $want: $(fsum $name)"
+	elif ! seg $name | grep -q 'FLAT: pass' || [ "$(field $name exit)" != 0 ]; then
+		fail_ $t "vmm exit $(field $name exit): $(fsum $name)"
+	else
+		pass $t "arm,gic-v3, ITS node: $want"
+	fi
+done
 
 pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
 if ! grep -q '^OUTER: done' "$LOG"; then
@@ -557,7 +573,7 @@ if [ -n "$hn_pid" ]; then
 fi
 echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
 echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
-for name in boot1 boot2 panic hang disk ro flushkill rng hvc net user pci flat flatpmu flatgic2; do
+for name in boot1 boot2 panic hang disk ro flushkill rng hvc net user pci flat flatpmu flatgic2 flatv3 flatits; do
 	echo "arm64 phases: run $name: inner up $(field $name up_ms) ms, vmm exit $(field $name exit) after $(field $name ms) ms"
 done
 [ $nfail = 0 ]

@@ -10,6 +10,7 @@
  *     (with flat.pmu=1 on its command line; without, no PMU register is touched)
  *   FLAT: pass, then PSCI SYSTEM_OFF (vmm exit 0); or Linux's panic line
  *   (vmm exit 3) naming the first failed check.
+ *   FLAT: its=<the ITS node's compatible|none> (with flat.its=0|1: none expected, or one)
  * flat.gic=2|3 on its command line says which GIC to expect.
  * MMU off: every access is Device memory, so no unaligned access
  * (-mstrict-align) and no FP (-mgeneral-regs-only).
@@ -88,14 +89,17 @@ static int has_word(const char *line, const char *w)
 }
 
 struct found {
-	const char *bootargs, *gic, *pmu;
+	const char *bootargs, *gic, *its, *pmu;
 };
 
-/* Walk the structure block: /chosen/bootargs, /intc@.../compatible, /pmu/compatible. */
+/*
+ * Walk the structure block: /chosen/bootargs, /intc@.../compatible, its
+ * /intc@.../its@.../compatible, /pmu/compatible.
+ */
 static void fdt_scan(const u8 *fdt, struct found *f)
 {
 	const u8 *p = fdt + be32(fdt + 8), *strs = (const u8 *)fdt + be32(fdt + 12);
-	const char *node = "";
+	const char *node = "", *child = "";
 	int depth = 0;
 
 	for (;;) {
@@ -107,6 +111,8 @@ static void fdt_scan(const u8 *fdt, struct found *f)
 
 			if (++depth == 2)
 				node = name;
+			else if (depth == 3)
+				child = name;
 			while (*p)
 				p++;
 			p = (const u8 *)(((u64)p + 4) & ~3UL);
@@ -122,6 +128,9 @@ static void fdt_scan(const u8 *fdt, struct found *f)
 				f->gic = val;
 			if (depth == 2 && str_eq(node, "pmu") && str_eq(name, "compatible"))
 				f->pmu = val;
+			if (depth == 3 && starts(node, "intc@") && starts(child, "its@") &&
+			    str_eq(name, "compatible"))
+				f->its = val;
 			p += 8 + ((len + 3) & ~3U);
 		} else if (tok != 4) {		/* FDT_NOP; anything else ends it */
 			return;
@@ -208,6 +217,14 @@ void flat_main(const u8 *fdt, u64 entry, u64 linked)
 	puts_("\n");
 	check(f.gic && str_eq(f.gic, want_gic == 3 ? "arm,gic-v3" : "arm,cortex-a15-gic"),
 	      "the GIC node is not the GIC asked for");
+	/* flat.its=0|1: --irqchip gicv3 has no ITS, gicv3-its has one. */
+	if (f.bootargs && (has_word(f.bootargs, "flat.its=0") || has_word(f.bootargs, "flat.its=1"))) {
+		puts_("FLAT: its=");
+		puts_(f.its ? f.its : "none");
+		puts_("\n");
+		check((f.its == 0) == has_word(f.bootargs, "flat.its=0") &&
+		      (!f.its || str_eq(f.its, "arm,gic-v3-its")), "the ITS is not what was asked for");
+	}
 	check((sre & 1) == (want_gic == 3), "ICC_SRE_EL1.SRE is not the GIC asked for");
 	if (f.bootargs && has_word(f.bootargs, "flat.pmu=1"))
 		pmu_test(f.pmu);
