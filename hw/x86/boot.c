@@ -216,8 +216,8 @@ static int load_kernel(struct vm *vm, struct x86_kernel *k, struct x86_entry *en
 		k->initrd_addr_max = ELF_INITRD_ADDR_MAX;
 		return load_elf(vm, k, k->img, k->size, true, entry);
 	}
-	log_error("'%s' is not a kernel: neither a bzImage (%s), a multiboot kernel nor an "
-		  "ELF vmlinux", k->name, why);
+	log_error("'%s' is not a kernel: %s, and neither a multiboot kernel nor an ELF vmlinux",
+		  k->name, why);
 	return -EINVAL;
 }
 
