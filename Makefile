@@ -112,7 +112,8 @@ include guest/guest.mk
 $(BUILD)/embedded_guest.o: $(GUEST_IMG)
 	@mkdir -p $(dir $@)
 	printf '.section .rodata\n.global embedded_guest, embedded_guest_end\n.balign 16\nembedded_guest:\n.incbin "%s"\nembedded_guest_end:\n.section .note.GNU-stack,"",@progbits\n' $(GUEST_IMG) | $(CC) -c -x assembler -o $@ -
-guest: $(GUEST_IMG)
+guest: $(GUEST_IMG) $(GUEST_OUT)/testguest.mb
+all: $(GUEST_OUT)/testguest.mb
 endif
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/test_main.c $(BUILD)/libvmm.a
@@ -143,6 +144,21 @@ $(BUILD)/unit/test_arm64_image: $(BUILD)/hw/arm64/image.o
 $(BUILD)/unit-asan/test_arm64_image: $(BUILD)/asan/hw/arm64/image.o
 -include $(BUILD)/hw/arm64/image.d $(BUILD)/asan/hw/arm64/image.d
 endif
+
+# The flat arm64 test binary of the nested harness (no Image header; it runs
+# where vmm puts one, MMU off: no FP, no unaligned access).
+ARM64_FLAT := build/arm64-flat/flat.bin
+ARM64_FLAT_SRCS := tests/e2e-arm64/flat/start.S tests/e2e-arm64/flat/flat.c
+.PHONY: arm64-flat
+arm64-flat: $(ARM64_FLAT)
+$(ARM64_FLAT): $(ARM64_FLAT_SRCS) tests/e2e-arm64/flat/flat.ld
+	@mkdir -p $(dir $@)
+	aarch64-linux-gnu-gcc -std=gnu11 -ffreestanding -nostdlib -nostartfiles -static -no-pie \
+		-fno-pic -mgeneral-regs-only -mstrict-align -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -O2 -Wall -Wextra -Werror -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -T tests/e2e-arm64/flat/flat.ld -o $(@:.bin=.elf) \
+		$(ARM64_FLAT_SRCS)
+	aarch64-linux-gnu-objcopy -O binary $(@:.bin=.elf) $@
 
 deps:
 	@sh tests/deps.sh

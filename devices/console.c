@@ -50,6 +50,7 @@ void console_write(struct vm *vm, const u8 *buf, size_t len)
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	bool panicked;
 
+	atomic_store(&vm->console_output, true);	/* hvc0 too: bus.c goes quiet */
 	if (vm->term)
 		term_write(vm->term, buf, len);
 	if (!console_watching(vm))

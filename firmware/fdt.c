@@ -179,6 +179,17 @@ static void dtb_timer(struct dtb *d, const struct dtb_info *info)
 	dtb_end(d);
 }
 
+/* pmu.yaml: one PPI, the same on every cpu. */
+static void dtb_pmu(struct dtb *d, const struct dtb_info *info)
+{
+	const u32 irq[] = { GIC_FDT_PPI, info->pmu_ppi - 16, ppi_flags(info) };
+
+	dtb_begin(d, "pmu");
+	dtb_str(d, "compatible", "arm,armv8-pmuv3");
+	dtb_cells(d, "interrupts", irq, ARRAY_SIZE(irq));
+	dtb_end(d);
+}
+
 static void dtb_gic(struct dtb *d, const struct dtb_info *info)
 {
 	dtb_begin_at(d, "intc", info->gic_dist_base);
@@ -330,6 +341,8 @@ int dtb_build(void *buf, size_t size, const struct dtb_info *info)
 		return -EINVAL;
 	if (info->pci && !dtb_pci_ok(info->pci))
 		return -EINVAL;
+	if (info->pmu_ppi && (info->pmu_ppi < 16 || info->pmu_ppi > 31))
+		return -EINVAL;
 
 	dtb_check(&d, fdt_create(buf, (int)size));
 	if (!d.err)
@@ -349,6 +362,8 @@ int dtb_build(void *buf, size_t size, const struct dtb_info *info)
 	dtb_cpus(&d, info);
 	dtb_psci(&d);
 	dtb_timer(&d, info);
+	if (info->pmu_ppi)
+		dtb_pmu(&d, info);
 	dtb_gic(&d, info);
 	dtb_devices(&d, info);
 	if (info->pci)

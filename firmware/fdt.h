@@ -52,6 +52,8 @@ struct dtb_info {
 	/* v3: an ITS for PCI MSIs (requester id = device id); size 0: none. */
 	u64 gic_its_base, gic_its_size;
 
+	u32 pmu_ppi;			/* the PMU's interrupt id (16-31); 0: no PMU node */
+
 	u64 uart_base, uart_size;	/* an ns16550a with byte-wide registers */
 	u32 uart_spi;			/* SPI number (interrupt id - 32) */
 	u32 uart_clock;			/* Hz */
@@ -70,7 +72,7 @@ struct dtb_info {
 /*
  * Write the blob into buf. Returns its size, -ENOSPC if @size is too small,
  * -EINVAL for impossible facts (no cpus, GIC version, > 8 cpus on GICv2, a
- * PCI window above 4 GiB or no INTx lines).
+ * PCI window above 4 GiB or no INTx lines, a PMU interrupt that is no PPI).
  */
 int dtb_build(void *buf, size_t size, const struct dtb_info *info);
 

@@ -169,6 +169,8 @@ void ap_main(void);
 
 /* main.c */
 extern u64 boot_params_ptr;
+extern u32 mb_magic, mb_info;		/* eax, ebx at the multiboot entry (head.S) */
+#define MB_BOOT_MAGIC	0x2badb002
 extern volatile u64 irq_count_timer, irq_count_uart, irq_count_other, irq_count_virtio;
 const u8 *boot_params(void);
 const char *cmdline(void);
@@ -196,6 +198,7 @@ void test_fail(const char *name, const char *fmt, ...) __attribute__((format(pri
 void test_skip(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void run_tests(const char *list);
 void test_smp(const char *name);
+void test_multiboot(const char *name);
 void test_pit(const char *name);
 void test_ioapic(const char *name);
 void test_acpi(const char *name);

@@ -14,7 +14,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-s
 
 GUEST_SRCS := $(addprefix $(GUEST_DIR)/,head.S trampoline.S cpu.c lib.c serial.c pit.c apic.c \
 	acpi.c mptable.c smp.c tests.c pci.c virtio.c virtio_pci.c virtio_console.c bench_net.c \
-	shell.c main.c)
+	shell.c multiboot.c main.c)
 GUEST_OBJS := $(patsubst $(GUEST_DIR)/%,$(GUEST_OUT)/%.o,$(GUEST_SRCS))
 
 $(GUEST_OUT)/%.c.o: $(GUEST_DIR)/%.c
@@ -30,6 +30,11 @@ $(GUEST_OUT)/testguest.elf: $(GUEST_OBJS) $(GUEST_DIR)/linker.ld
 
 $(GUEST_OUT)/testguest.bin: $(GUEST_OUT)/testguest.elf
 	objcopy -O binary $< $@
+
+# The same kernel as a multiboot v1 file: the flat image carries its own
+# header with load addresses (head.S), so it is testguest.bin itself.
+$(GUEST_OUT)/testguest.mb: $(GUEST_OUT)/testguest.bin | guest-check
+	cp $< $@
 
 # The setup sectors are linked at 0: ds-relative offsets are image offsets.
 $(GUEST_OUT)/setup.elf: $(GUEST_OUT)/setup.S.o

@@ -46,6 +46,26 @@ startup_32:
 	movl	%eax, %cr0
 	ljmp	$SEL_KCODE, $startup_64_common
 
+/*
+ * Multiboot v1 (the Multiboot Specification 3.1): the flat testguest.bin is
+ * a multiboot kernel too. The header gives the load addresses itself (flag
+ * 16), asks for page-aligned modules (0) and the memory map (1). Entered in
+ * 32-bit protected mode with eax = magic and ebx = the information: keep
+ * both for ring 3, then start as a 32-bit Linux loader would, without a
+ * zero page.
+ */
+#define MB_HEADER_MAGIC	0x1badb002
+#define MB_FLAGS	0x00010003
+	.balign	4
+multiboot_header:
+	.long	MB_HEADER_MAGIC, MB_FLAGS, -(MB_HEADER_MAGIC + MB_FLAGS)
+	.long	multiboot_header, startup_32, _edata, _end, multiboot_entry
+multiboot_entry:
+	movl	%eax, mb_magic
+	movl	%ebx, mb_info
+	xorl	%esi, %esi
+	jmp	startup_32
+
 /* boot.rst: 64-bit entry at code32_start + 0x200, identity mapped, rsi = boot_params */
 	.org	0x200
 	.code64
@@ -256,8 +276,10 @@ exc_stubs:
 
 	.data
 	.balign 8
-	.globl boot_params_ptr, ap_tss_sel, ap_user_rsp, gdt
+	.globl boot_params_ptr, ap_tss_sel, ap_user_rsp, gdt, mb_magic, mb_info
 boot_params_ptr:	.quad 0
+mb_magic:		.long 0
+mb_info:		.long 0
 ap_user_rsp:		.quad 0
 ap_tss_sel:		.word 0
 

@@ -6,9 +6,20 @@
 volatile u64 irq_count_timer, irq_count_uart, irq_count_other, irq_count_virtio;
 extern u8 __bss_start[], __bss_end[];
 
+/* Entered through multiboot there is no zero page: tests read zeroes. */
+static const u8 no_boot_params[4096];
+
 const u8 *boot_params(void)
 {
-	return (const u8 *)boot_params_ptr;
+	return boot_params_ptr ? (const u8 *)boot_params_ptr : no_boot_params;
+}
+
+/* The multiboot information's command line (flag 2), or NULL. */
+static const char *mb_cmdline(void)
+{
+	const u32 *info = (const u32 *)(u64)mb_info;
+
+	return info && (info[0] & 4) && info[4] ? (const char *)(u64)info[4] : NULL;
 }
 
 const char *cmdline(void)
@@ -16,6 +27,8 @@ const char *cmdline(void)
 	const u8 *bp = boot_params();
 	u64 p = *(const u32 *)(bp + 0x228) | (u64)*(const u32 *)(bp + 0x0c8) << 32;
 
+	if (mb_magic == MB_BOOT_MAGIC)
+		return mb_cmdline();
 	return p ? (const char *)p : NULL;
 }
 
@@ -23,6 +36,8 @@ u32 cmdline_size(void)
 {
 	u32 n = *(const u32 *)(boot_params() + 0x238);
 
+	if (mb_magic == MB_BOOT_MAGIC)
+		return 4095;	/* multiboot sets no limit: the guest's own */
 	return n ? n : 255;	/* boot.rst: before 2.06 the limit was 255 */
 }
 
@@ -171,12 +186,26 @@ static void do_action(void)
 	}
 }
 
+/*
+ * early_out=<port>: three bytes to that port before any output, as a kernel
+ * built for another machine's UART would print (vmm must say so).
+ */
+static void early_out(void)
+{
+	char v[24];
+
+	if (cmdline_get("early_out", v, sizeof(v)))
+		for (int i = 0; i < 3; i++)
+			outb((u16)parse_u64(v, NULL), 'x');
+}
+
 /* Ring 3, cpu 0, interrupts off. Entered from head.S with IOPL 3. */
 void guest_main(void)
 {
 	char list[256];
 
 	memset(__bss_start, 0, __bss_end - __bss_start);
+	early_out();
 	idt_init();
 	serial_init();
 	tsc_khz();

@@ -246,6 +246,7 @@ const struct test tests[] = {
 	{ "pit", true, test_pit },
 	{ "ioapic", true, test_ioapic },
 	{ "serial_in", false, test_serial_in },
+	{ "multiboot", false, test_multiboot },
 	{ "bench_pio", false, test_bench_pio },
 	{ "bench_mmio", false, test_bench_mmio },
 	{ "virtio_blk", false, test_virtio_blk },

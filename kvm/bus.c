@@ -11,6 +11,10 @@
 #include "kvm/bus.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
+#include "vcpu/vcpu.h"
+
+/* Distinct early-write addresses shown without --debug: then only counted. */
+#define BUS_EARLY_SHOWN_MAX	4
 
 void bus_init(struct bus *bus, const char *name)
 {
@@ -21,6 +25,10 @@ void bus_init(struct bus *bus, const char *name)
 
 void bus_free(struct bus *bus)
 {
+	if (bus->early_writes)
+		log_warn("%llu %s write%s hit no device before the guest used its console, the "
+			 "first at 0x%llx", (unsigned long long)bus->early_writes, bus->name,
+			 bus->early_writes == 1 ? "" : "s", (unsigned long long)bus->first_early);
 	free(bus->ranges);
 	free(bus->logged);
 	pthread_mutex_destroy(&bus->miss_lock);
@@ -93,10 +101,27 @@ const struct bus_range *bus_find(const struct bus *bus, u64 addr)
 	return addr - r->base < r->len ? r : NULL;
 }
 
-/* Log a miss once per address: a guest probing in a loop must not flood. */
-static void bus_note_miss(struct bus *bus, u64 addr, u32 len, bool is_write)
+int bus_set_console(struct bus *bus, u64 addr)
 {
-	bool first = true;
+	unsigned int i = bus_upper(bus, addr);
+
+	if (i == 0 || addr - bus->ranges[i - 1].base >= bus->ranges[i - 1].len)
+		return -ENOENT;
+	bus->ranges[i - 1].console = true;
+	return 0;
+}
+
+/*
+ * Log a miss once per address: a guest probing in a loop must not flood.
+ * Writes before the guest has touched its console are shown even without
+ * --debug, for a few addresses: a kernel whose UART is elsewhere would
+ * otherwise be silent. (Linux with "quiet" prints nothing for long, but
+ * sets up its UART first, before probing COM2-4.)
+ */
+static void bus_note_miss(struct bus *bus, u64 addr, u32 len, bool is_write, bool console)
+{
+	bool first = true, early = is_write && !console;
+	unsigned int shown = 0;
 
 	pthread_mutex_lock(&bus->miss_lock);
 	bus->unhandled++;
@@ -121,9 +146,20 @@ static void bus_note_miss(struct bus *bus, u64 addr, u32 len, bool is_write)
 	} else {
 		first = false;
 	}
+	if (early) {
+		if (!bus->early_writes++)
+			bus->first_early = addr;
+		if (first && bus->nr_early_shown < BUS_EARLY_SHOWN_MAX)
+			shown = ++bus->nr_early_shown;
+	}
 	pthread_mutex_unlock(&bus->miss_lock);
 
-	if (first)
+	if (shown && !log_debug_enabled)
+		log_warn("guest wrote to %s 0x%llx (len %u), where there is no device, before "
+			 "using its console%s", bus->name, (unsigned long long)addr, len,
+			 shown == BUS_EARLY_SHOWN_MAX ? "; further such writes are only counted" :
+			 " (a kernel built for another UART address?)");
+	else if (first)
 		log_debug("unhandled %s %s 0x%llx len %u (logged once)",
 			  bus->name, is_write ? "write to" : "read from",
 			  (unsigned long long)addr, len);
@@ -135,12 +171,15 @@ bool bus_access(struct bus *bus, struct vcpu *vcpu, u64 addr, u8 *data,
 	const struct bus_range *r = bus_find(bus, addr);
 
 	if (r) {
+		if (r->console && is_write && vcpu)
+			atomic_store(&vcpu->vm->console_output, true);
 		r->handler(vcpu, addr - r->base, data, len, is_write, r->opaque);
 		return true;
 	}
 	if (!is_write)
 		memset(data, 0xff, len);
-	bus_note_miss(bus, addr, len, is_write);
+	bus_note_miss(bus, addr, len, is_write,
+		      vcpu && atomic_load(&vcpu->vm->console_output));
 	return false;
 }
 

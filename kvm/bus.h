@@ -25,6 +25,7 @@ struct bus_range {
 	bus_handler_t handler;
 	void *opaque;
 	const char *name;
+	bool console;		/* the guest's console: a write sets vm->console_output */
 };
 
 struct bus {
@@ -37,6 +38,14 @@ struct bus {
 	u64 *logged;
 	unsigned int nr_logged;
 	unsigned int cap_logged;
+	/*
+	 * Writes that hit nothing before the guest's first console output: a
+	 * test kernel printing to another machine's UART. Shown without
+	 * --debug (a few addresses), counted, summed up by bus_free().
+	 */
+	u64 early_writes;
+	u64 first_early;
+	unsigned int nr_early_shown;
 	pthread_mutex_t miss_lock;
 };
 
@@ -47,8 +56,14 @@ int bus_add(struct bus *bus, u64 base, u64 len, bus_handler_t handler,
 	    void *opaque, const char *name);
 const struct bus_range *bus_find(const struct bus *bus, u64 addr);
 /*
+ * The range at @addr is the guest's console device (its UART): once the
+ * guest writes to it, misses are no longer reported without --debug.
+ */
+int bus_set_console(struct bus *bus, u64 addr);
+/*
  * Dispatch one access. Returns true if a device took it; otherwise a read
- * gets all-ones, a write is dropped, and the miss is counted.
+ * gets all-ones, a write is dropped, and the miss is counted (@vcpu may be
+ * NULL: no console output yet).
  */
 bool bus_access(struct bus *bus, struct vcpu *vcpu, u64 addr, u8 *data,
 		u32 len, bool is_write);

@@ -88,12 +88,18 @@ enum {
 	OPT_VCPU_AFFINITY,
 	OPT_IO_AFFINITY,
 	OPT_PANIC_WATCH,
+	OPT_EXACT_CMDLINE,
+	OPT_IRQCHIP,
+	OPT_PMU,
 };
 
 static const struct option run_options[] = {
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "initrd", required_argument, NULL, 'i' },
 	{ "cmdline", required_argument, NULL, 'p' },
+	{ "exact-cmdline", no_argument, NULL, OPT_EXACT_CMDLINE },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "pmu", no_argument, NULL, OPT_PMU },
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "mem", required_argument, NULL, 'm' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -111,6 +117,32 @@ static const struct option run_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Every --irqchip word on every architecture: the machine refuses what it lacks. */
+static const struct { const char *name; enum vm_irqchip irqchip; } irqchips[] = {
+	{ "gicv2", VM_IRQCHIP_GICV2 },
+	{ "gicv3", VM_IRQCHIP_GICV3 },
+	{ "gicv3-its", VM_IRQCHIP_GICV3_ITS },
+};
+
+const char *config_irqchip_name(enum vm_irqchip irqchip)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(irqchips); i++)
+		if (irqchips[i].irqchip == irqchip)
+			return irqchips[i].name;
+	return "default";
+}
+
+static int parse_irqchip(const char *s, enum vm_irqchip *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(irqchips); i++) {
+		if (!strcmp(s, irqchips[i].name)) {
+			*out = irqchips[i].irqchip;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 void config_defaults(struct vm_config *cfg)
 {
@@ -179,6 +211,17 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 					"--timeout '%s': expected a whole number of seconds > 0",
 					optarg);
 			cfg->timeout_sec = v;
+			break;
+		case OPT_EXACT_CMDLINE:
+			cfg->exact_cmdline = true;
+			break;
+		case OPT_IRQCHIP:
+			if (parse_irqchip(optarg, &cfg->irqchip) < 0)
+				return config_fail(err, errlen,
+					"--irqchip '%s': expected gicv2, gicv3 or gicv3-its", optarg);
+			break;
+		case OPT_PMU:
+			cfg->pmu = true;
 			break;
 		case OPT_NO_REBOOT:
 			cfg->no_reboot = true;

@@ -37,11 +37,20 @@ enum vm_panic_watch {
 	VM_PANIC_WATCH_OFF,		/* neither: the guest's own panic action stands */
 };
 
+/* --irqchip: the interrupt controller asked for; the architecture decides what it has. */
+enum vm_irqchip {
+	VM_IRQCHIP_DEFAULT,
+	VM_IRQCHIP_GICV2,		/* arm64 */
+	VM_IRQCHIP_GICV3,		/* arm64, without an ITS */
+	VM_IRQCHIP_GICV3_ITS,		/* arm64, with an ITS */
+};
+
 /* Everything the command line says; main.c fills it, vm_create() reads it. */
 struct vm_config {
 	const char *kernel_path;	/* NULL: the embedded test guest */
 	const char *initrd_path;
 	const char *cmdline;		/* user's part, appended to the defaults */
+	bool exact_cmdline;		/* --exact-cmdline: cmdline alone, no vmm words */
 	unsigned int nr_cpus;
 	u64 ram_size;			/* bytes */
 	unsigned int timeout_sec;	/* 0: none */
@@ -62,12 +71,16 @@ struct vm_config {
 	cpu_set_t vcpu_affinity;
 	bool io_affinity_set;		/* --io-affinity: device I/O threads */
 	cpu_set_t io_affinity;
+	enum vm_irqchip irqchip;	/* --irqchip */
+	bool pmu;			/* --pmu: a PMU for the guest (arm64) */
 };
 
 void config_defaults(struct vm_config *cfg);
 /* 0 ok, 1 help requested, -EINVAL with a one-line reason in @err. */
 int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		 size_t errlen);
+/* The --irqchip word for @irqchip ("default" for the default). */
+const char *config_irqchip_name(enum vm_irqchip irqchip);
 /* "256" (MiB), "512M", "2G", "64K", "1GiB" -> bytes. */
 int config_parse_size(const char *s, u64 *out);
 

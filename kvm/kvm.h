@@ -92,6 +92,7 @@ struct vm {
 	atomic_bool pvpanic_probed;	/* the guest read the pvpanic register */
 	size_t (*console_rx)(void *opaque, const u8 *buf, size_t len);
 	void *console_opaque;
+	_Atomic bool console_output;	/* the guest has used its console (bus.c) */
 
 	struct vm_virtio virtio[VM_MAX_VIRTIO];
 	unsigned int nr_virtio;

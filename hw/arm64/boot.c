@@ -50,6 +50,7 @@ static int load_image(struct vm *vm, const char *name, const u8 *img, size_t siz
 	struct arm64_image hdr;
 	const char *why = "";
 	u8 *unpacked = NULL, *dst;
+	bool flat;
 	u64 base;
 	int r;
 
@@ -62,33 +63,36 @@ static int load_image(struct vm *vm, const char *name, const u8 *img, size_t siz
 		}
 		img = unpacked;
 	}
-	r = arm64_image_parse(img, size, &hdr, &why);
+	/* RAM starts 2 MiB aligned, so its start is the lowest possible base. */
+	r = arm64_kernel_plan(img, size, fdt_gpa(vm->cfg) - ARM64_RAM_BASE, &hdr, &flat, &why);
 	if (r < 0) {
 		if (r == -ENOEXEC)
-			log_error("'%s'%s is not an arm64 kernel: %s; vmm boots an Image or Image.gz",
-				  name, unpacked ? " (unpacked)" : "", why);
+			log_error("'%s'%s is not an arm64 kernel: %s; vmm boots an Image, Image.gz "
+				  "or flat binary", name, unpacked ? " (unpacked)" : "", why);
+		else if (r == -E2BIG)
+			log_error("kernel '%s' %s (--mem %llu MiB)", name, why,
+				  (unsigned long long)(vm->cfg->ram_size >> 20));
 		else
 			log_error("bad kernel '%s': %s", name, why);
 		free(unpacked);
 		return r;
 	}
-
-	/* RAM starts 2 MiB aligned, so its start is the lowest possible base. */
 	base = ARM64_RAM_BASE + hdr.text_offset;
-	/* image_size covers the BSS; a signed file may be longer still. */
 	*kernel_end = base + MAX(hdr.image_size, (u64)size);
-	dst = *kernel_end <= fdt_gpa(vm->cfg) ? gpa_to_hva(vm, base, size) : NULL;
+	dst = gpa_to_hva(vm, base, size);
 	if (!dst) {
-		log_error("kernel '%s' needs %llu MiB, more than the guest's %llu MiB can hold",
-			  name, (unsigned long long)((*kernel_end - ARM64_RAM_BASE) >> 20) + 3,
-			  (unsigned long long)(vm->cfg->ram_size >> 20));
 		free(unpacked);
-		return -E2BIG;
+		return -EFAULT;
 	}
+	/* A flat binary has no header to say it is one: say what vmm does with it. */
+	if (flat)
+		log_info("'%s' has no arm64 Image header: loading it as a flat binary at 0x%llx",
+			 name, (unsigned long long)base);
 	memcpy(dst, img, size);
 	m->entry = base;
-	log_debug("kernel '%s': Image%s, %zu bytes, text_offset 0x%llx, image_size 0x%llx, "
-		  "page size code %llu, loaded at 0x%llx", name, unpacked ? ".gz" : "", size,
+	log_debug("kernel '%s': %s%s, %zu bytes, text_offset 0x%llx, image_size 0x%llx, "
+		  "page size code %llu, loaded at 0x%llx", name, flat ? "flat" : "Image",
+		  unpacked ? ".gz" : "", size,
 		  (unsigned long long)hdr.text_offset, (unsigned long long)hdr.image_size,
 		  (unsigned long long)(hdr.flags >> IMAGE_FLAG_PAGE_SHIFT) & 3,
 		  (unsigned long long)base);
@@ -128,13 +132,21 @@ static int load_initrd(struct vm *vm, u64 kernel_end)
 	return r;
 }
 
+/* vmm's words, then the user's; --exact-cmdline: the user's alone. */
 static int make_cmdline(struct vm *vm)
 {
 	struct arm64_machine *m = vm->arch;
 	const char *def = arch_default_cmdline(vm->cfg);
 	const char *user = vm->cfg->cmdline;
+	int r;
 
-	if (asprintf(&m->cmdline, "%s%s%s", def, user ? " " : "", user ? user : "") < 0) {
+	if (vm->cfg->exact_cmdline) {
+		log_debug("--exact-cmdline: vmm does not add: %s", def);
+		r = asprintf(&m->cmdline, "%s", user ? user : "");
+	} else {
+		r = asprintf(&m->cmdline, "%s%s%s", def, user ? " " : "", user ? user : "");
+	}
+	if (r < 0) {
 		m->cmdline = NULL;
 		return -ENOMEM;
 	}
@@ -193,6 +205,7 @@ int arm64_write_fdt(struct vm *vm)
 				vm->nr_vcpus * ARM64_GIC_REDIST_SIZE : ARM64_GIC_CPU_SIZE,
 		.gic_its_base = ARM64_GIC_ITS_BASE,
 		.gic_its_size = m->its_fd >= 0 ? ARM64_GIC_ITS_SIZE : 0,
+		.pmu_ppi = vm->cfg->pmu ? ARM64_PMU_PPI : 0,
 		.uart_base = ARM64_UART_BASE,
 		.uart_size = ARM64_UART_SIZE,
 		.uart_spi = ARM64_UART_SPI,

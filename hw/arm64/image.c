@@ -2,6 +2,7 @@
 /* The arm64 Image header and Image.gz (Documentation/arm64/booting.rst). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 
 #include "hw/arm64/image.h"
@@ -45,6 +46,45 @@ int arm64_image_parse(const u8 *img, size_t size, struct arm64_image *out,
 	if (out->image_size > 1ULL << 40)
 		return why_fail(why, -EINVAL, "image_size 0x%llx is bogus",
 				(unsigned long long)out->image_size);
+	return 0;
+}
+
+/* Files that are surely not flat arm64 code: say what they are instead. */
+static int flat_refuse(const u8 *img, size_t size, const char **why)
+{
+	if (!size)
+		return why_fail(why, -ENOEXEC, "the file is empty");
+	if (size >= 4 && !memcmp(img, "\177ELF", 4))
+		return why_fail(why, -ENOEXEC, "an ELF file (vmm boots the Image, or a flat "
+				"binary: objcopy -O binary)");
+	if (size >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
+		return why_fail(why, -ENOEXEC, "an x86 bzImage");
+	return 0;
+}
+
+int arm64_kernel_plan(const u8 *img, size_t size, u64 room, struct arm64_image *out,
+		      bool *flat, const char **why)
+{
+	int r = arm64_image_parse(img, size, out, why);
+
+	*flat = false;
+	if (r == -ENOEXEC) {
+		r = flat_refuse(img, size, why);
+		if (r < 0)
+			return r;
+		*flat = true;
+		*out = (struct arm64_image){ .text_offset = ARM64_FLAT_TEXT_OFFSET,
+					     .image_size = size };
+	}
+	if (r < 0)
+		return r;
+	/* image_size covers the BSS; a signed file may be longer still. */
+	if (out->text_offset + MAX(out->image_size, (u64)size) > room)
+		return why_fail(why, -E2BIG, "needs %llu MiB from the start of RAM, more than "
+				"the %llu MiB below the device tree",
+				(unsigned long long)((out->text_offset +
+						      MAX(out->image_size, (u64)size) + MiB - 1) >> 20),
+				(unsigned long long)(room >> 20));
 	return 0;
 }
 

@@ -26,6 +26,20 @@ struct arm64_image {
 int arm64_image_parse(const u8 *img, size_t size, struct arm64_image *out,
 		      const char **why);
 
+/* booting.rst: the text_offset an Image without one asks for; a flat binary goes there too. */
+#define ARM64_FLAT_TEXT_OFFSET	0x80000
+
+/*
+ * What to load from (unpacked) @img: an Image by its header, or a file
+ * without one as a flat binary at ARM64_FLAT_TEXT_OFFSET (*@flat set),
+ * image_size = its size. @room is the RAM from the 2 MiB-aligned load base
+ * up to what vmm keeps (the FDT). 0, or with *why: -ENOEXEC (nothing to
+ * boot: empty, an ELF file, an x86 bzImage), -EINVAL (a bad Image header),
+ * -E2BIG (more than @room).
+ */
+int arm64_kernel_plan(const u8 *img, size_t size, u64 room, struct arm64_image *out,
+		      bool *flat, const char **why);
+
 static inline bool arm64_is_gzip(const u8 *p, size_t size)
 {
 	return size >= 2 && p[0] == 0x1f && p[1] == 0x8b;

@@ -35,6 +35,9 @@
 #define ARM64_GIC_REDIST_SIZE	0x20000ULL	/* per vcpu: RD_base + SGI_base */
 #define ARM64_GIC_NR_IRQS	128		/* 32 private + 96 SPIs */
 
+/* --pmu: the PMU overflow interrupt, a PPI (interrupt id 23, as QEMU's virt). */
+#define ARM64_PMU_PPI		23
+
 #define ARM64_UART_BASE		0x09000000ULL
 #define ARM64_UART_SIZE		0x1000ULL
 #define ARM64_UART_SPI		1

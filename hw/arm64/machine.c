@@ -144,6 +144,10 @@ int arch_vm_init(struct vm *vm)
 	if (!m->mpidr)
 		return -ENOMEM;
 
+	if (vm->cfg->pmu && !kvm_cap(vm, KVM_CAP_ARM_PMU_V3)) {
+		log_error("--pmu: this host's KVM has no PMU for guests (no KVM_CAP_ARM_PMU_V3)");
+		return -ENOTSUP;
+	}
 	if (kvm_require_cap(vm, KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2") < 0 ||
 	    kvm_require_cap(vm, KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG") < 0 ||
 	    kvm_require_cap(vm, KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL") < 0)
@@ -175,6 +179,7 @@ int arch_vm_init(struct vm *vm)
 			 m->uart, "uart");
 	if (r < 0)
 		return r;
+	bus_set_console(&vm->bus[BUS_MMIO], ARM64_UART_BASE);
 	vm->console_rx = uart_rx;
 	vm->console_opaque = m->uart;
 
@@ -224,14 +229,17 @@ int arch_vcpu_init(struct vcpu *vcpu)
 	/*
 	 * PSCI 0.2 for cpu on/off and system off/reset; secondaries wait
 	 * powered off for PSCI CPU_ON. No SVE (it needs KVM_ARM_VCPU_FINALIZE),
-	 * no pointer auth, no PMU.
+	 * no pointer auth; a PMU with --pmu (set up in arm64_pmu_init).
 	 */
 	memset(init.features, 0, sizeof(init.features));
 	init.features[0] = 1u << KVM_ARM_VCPU_PSCI_0_2;
 	if (vcpu->id)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+	if (vcpu->vm->cfg->pmu)
+		init.features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
 	if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
-		log_error("vcpu %u: KVM_ARM_VCPU_INIT: %s", vcpu->id, strerror(errno));
+		log_error("vcpu %u: KVM_ARM_VCPU_INIT%s: %s", vcpu->id,
+			  vcpu->vm->cfg->pmu ? " with a PMU (--pmu)" : "", strerror(errno));
 		return -errno;
 	}
 	/* KVM assigns the MPIDR; the FDT's cpu nodes must name it. */
@@ -243,10 +251,41 @@ int arch_vcpu_init(struct vcpu *vcpu)
 	return vcpu->id == 0 ? vcpu_boot_regs(vcpu, m) : 0;
 }
 
+/*
+ * vcpu.rst (KVM_ARM_VCPU_PMU_V3_CTRL): every vcpu's overflow interrupt, the
+ * same PPI on all, then INIT, which wants the vgic initialised already.
+ */
+static int arm64_pmu_init(struct vm *vm)
+{
+	int irq = ARM64_PMU_PPI;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct kvm_device_attr a = {
+			.group = KVM_ARM_VCPU_PMU_V3_CTRL,
+			.attr = KVM_ARM_VCPU_PMU_V3_IRQ,
+			.addr = (u64)(unsigned long)&irq,
+		};
+		const char *what = "IRQ";
+
+		if (ioctl(vm->vcpus[i]->fd, KVM_SET_DEVICE_ATTR, &a) == 0) {
+			a = (struct kvm_device_attr){ .group = KVM_ARM_VCPU_PMU_V3_CTRL,
+						      .attr = KVM_ARM_VCPU_PMU_V3_INIT };
+			what = "INIT";
+			if (ioctl(vm->vcpus[i]->fd, KVM_SET_DEVICE_ATTR, &a) == 0)
+				continue;
+		}
+		log_error("--pmu: vcpu %u: KVM_ARM_VCPU_PMU_V3_%s: %s", i, what, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int arch_vm_vcpus_created(struct vm *vm)
 {
 	int r = arm64_gic_finalize(vm, vm->arch);
 
+	if (r == 0 && vm->cfg->pmu)
+		r = arm64_pmu_init(vm);
 	if (r < 0)
 		return r;
 	/* KVM takes irqfds only from now on: the devices' interrupts bypass us. */

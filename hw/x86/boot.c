@@ -20,6 +20,7 @@
 #include "hw/x86/elf.h"
 #include "hw/x86/layout.h"
 #include "hw/x86/machine.h"
+#include "hw/x86/multiboot.h"
 #include "hw/x86/payload.h"
 #include "kvm/arch.h"
 #include "kvm/kvm.h"
@@ -32,6 +33,7 @@ extern const u8 embedded_guest[], embedded_guest_end[];
 #define KERNEL_MAX_FILE		(256 * MiB)
 #define ACPI_AREA_SIZE		(X86_BIOS_END - X86_BIOS_START)
 #define ELF_INITRD_ADDR_MAX	0x7fffffffu	/* what any 64-bit kernel accepts */
+#define MB_INFO_SIZE		0x2000		/* 0x6000-0x8000: no zero page then */
 /* The PCI I/O window: above every fixed port vmm decodes (all below 0x1000). */
 #define PCI_IO_BASE		0x1000
 #define PCI_IO_SIZE		0xf000
@@ -59,6 +61,7 @@ struct x86_kernel {
 	size_t size;
 	struct bzimage bz;
 	bool is_bzimage;
+	bool is_multiboot;
 	u64 kernel_end;			/* first byte after the kernel's memory */
 	u32 cmdline_max;		/* without the NUL */
 	u32 initrd_addr_max;
@@ -160,32 +163,69 @@ static int load_bzimage(struct vm *vm, struct x86_kernel *k, struct x86_entry *e
 	return 0;
 }
 
+/* Spec 3.2: entered in 32-bit protected mode, eax = magic, ebx = the info. */
+static int load_multiboot(struct vm *vm, struct x86_kernel *k, const struct multiboot_kernel *mk,
+			  struct x86_entry *entry)
+{
+	for (unsigned int i = 0; i < mk->nr_segs; i++) {
+		const struct multiboot_seg *s = &mk->segs[i];
+		u8 *dst = gpa_to_hva(vm, s->addr, s->mem_size);
+
+		if (!dst)
+			return -EFAULT;
+		memcpy(dst, k->img + s->file_off, s->file_size);
+		memset(dst + s->file_size, 0, s->mem_size - s->file_size);
+	}
+	k->is_multiboot = true;
+	k->kernel_end = mk->highest;
+	k->cmdline_max = X86_CMDLINE_MAX - 1;
+	k->initrd_addr_max = UINT32_MAX;	/* modules: anywhere below 4 GiB */
+	*entry = (struct x86_entry){ X86_ENTRY_MULTIBOOT32, mk->entry, X86_MB_INFO_ADDR };
+	log_debug("kernel '%s': multiboot (header at 0x%x, flags 0x%x), %u segments in "
+		  "[0x%llx, 0x%llx), entry 0x%x", k->name, mk->header_off, mk->flags,
+		  mk->nr_segs, (unsigned long long)mk->lowest, (unsigned long long)mk->highest,
+		  mk->entry);
+	return 0;
+}
+
+/* A bzImage, else a multiboot kernel, else an ELF vmlinux. */
 static int load_kernel(struct vm *vm, struct x86_kernel *k, struct x86_entry *entry)
 {
-	const char *why = "";
+	struct multiboot_kernel mk;
+	const char *why = "", *mb_why = "";
 	int r;
 
+	r = bzimage_parse(k->img, k->size, &k->bz, &why);
+	if (r == 0) {
+		k->is_bzimage = true;
+		return load_bzimage(vm, k, entry);
+	}
+	if (r != -ENOEXEC) {
+		log_error("bad kernel '%s': %s", k->name, why);
+		return -EINVAL;
+	}
+	r = multiboot_parse(k->img, k->size, vm->cfg->ram_size, &mk, &mb_why);
+	if (r == 0)
+		return load_multiboot(vm, k, &mk, entry);
+	if (r != -ENOENT) {
+		log_error("bad multiboot kernel '%s': %s", k->name, mb_why);
+		return r == -E2BIG ? -E2BIG : -EINVAL;
+	}
 	if (k->size >= 4 && !memcmp(k->img, "\177ELF", 4)) {
 		k->cmdline_max = X86_CMDLINE_MAX - 1;
 		k->initrd_addr_max = ELF_INITRD_ADDR_MAX;
 		return load_elf(vm, k, k->img, k->size, true, entry);
 	}
-	r = bzimage_parse(k->img, k->size, &k->bz, &why);
-	if (r < 0) {
-		if (r == -ENOEXEC)
-			log_error("'%s' is not a kernel: neither a bzImage nor an ELF vmlinux (%s)",
-				  k->name, why);
-		else
-			log_error("bad kernel '%s': %s", k->name, why);
-		return -EINVAL;
-	}
-	k->is_bzimage = true;
-	return load_bzimage(vm, k, entry);
+	log_error("'%s' is not a kernel: %s, and neither a multiboot kernel nor an ELF vmlinux",
+		  k->name, why);
+	return -EINVAL;
 }
 
 /*
  * vmm's defaults, the virtio-mmio devices (x86 Linux finds them only here),
- * then the user's words, which can therefore override ours.
+ * then the user's words, which can therefore override ours. With
+ * --exact-cmdline only the user's words: what vmm would have added goes to
+ * --debug.
  */
 static int write_cmdline(struct vm *vm, const struct x86_kernel *k, u32 *len)
 {
@@ -205,8 +245,12 @@ static int write_cmdline(struct vm *vm, const struct x86_kernel *k, u32 *len)
 		n += virtio_mmio_cmdline(line + n, cap - n, vm->virtio[i].base,
 					 vm->virtio[i].gsi);
 	}
-	if (user && n < cap)
+	if (vm->cfg->exact_cmdline) {
+		log_debug("--exact-cmdline: vmm does not add: %s", line);
+		n = snprintf(line, cap, "%s", user ? user : "");
+	} else if (user && n < cap) {
 		n += snprintf(line + n, cap - n, " %s", user);
+	}
 	if (n > max) {
 		log_error("kernel command line is %zu bytes, the kernel accepts %u", n, max);
 		free(line);
@@ -372,7 +416,16 @@ int arch_load_kernel(struct vm *vm)
 		r = write_firmware(vm, &info.rsdp_gpa);
 	if (r == 0)
 		r = x86_write_boot_tables(vm);
-	if (r == 0 && m->entry.mode == X86_ENTRY_PVH32) {
+	if (r == 0 && k.is_multiboot) {
+		void *mbi = gpa_to_hva(vm, X86_MB_INFO_ADDR, MB_INFO_SIZE);
+
+		/* returns the bytes it wrote; the module is named by its path */
+		r = mbi ? multiboot_info_build(mbi, MB_INFO_SIZE, X86_MB_INFO_ADDR, &info,
+					       vm->cfg->initrd_path) : -EFAULT;
+		if (r < 0)
+			log_error("cannot build the multiboot information: %s", strerror(-r));
+		r = r < 0 ? (r == -ENOSPC ? -EINVAL : r) : 0;
+	} else if (r == 0 && m->entry.mode == X86_ENTRY_PVH32) {
 		void *si = gpa_to_hva(vm, X86_PVH_START_INFO_ADDR, 0x1000);
 
 		/* returns the bytes it wrote */

@@ -9,6 +9,7 @@
 
 #include "hw/x86/cpu.h"
 #include "hw/x86/layout.h"
+#include "hw/x86/multiboot.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
@@ -316,7 +317,7 @@ int x86_vcpu_setup_boot(struct vcpu *vcpu, const struct x86_entry *entry)
 		sregs.cr0 |= CR0_PE | CR0_PG | CR0_ET | CR0_NE;
 		sregs.efer |= EFER_LME | EFER_LMA;
 	} else {
-		/* PVH ABI: 32-bit flat protected mode, paging off. */
+		/* PVH and multiboot: 32-bit flat protected mode, paging off. */
 		sregs.cs = seg_from_gdt(GDT_CODE32, SEL_CS32);
 		sregs.cr0 = (sregs.cr0 | CR0_PE | CR0_ET) & ~CR0_PG;
 		sregs.cr4 = 0;
@@ -332,6 +333,8 @@ int x86_vcpu_setup_boot(struct vcpu *vcpu, const struct x86_entry *entry)
 		regs.rsi = entry->arg;
 	else
 		regs.rbx = entry->arg;
+	if (entry->mode == X86_ENTRY_MULTIBOOT32)
+		regs.rax = MULTIBOOT_BOOT_MAGIC;
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
 		return -errno;
 	return 0;

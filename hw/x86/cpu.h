@@ -12,12 +12,13 @@ struct kvm_cpuid2;
 enum x86_entry_mode {
 	X86_ENTRY_LONG64,	/* 64-bit boot protocol: long mode, rsi = boot_params */
 	X86_ENTRY_PVH32,	/* PVH: 32-bit protected mode, ebx = hvm_start_info */
+	X86_ENTRY_MULTIBOOT32,	/* as PVH32, ebx = multiboot info, eax = its magic */
 };
 
 struct x86_entry {
 	enum x86_entry_mode mode;
 	u64 rip;
-	u64 arg;		/* rsi (LONG64) or ebx (PVH32) */
+	u64 arg;		/* rsi (LONG64) or ebx (PVH32, MULTIBOOT32) */
 };
 
 /* KVM_GET_SUPPORTED_CPUID once per VM; vcpus copy and adjust it. */

@@ -9,6 +9,7 @@
 #define X86_GDT_ADDR		0x0500ULL	/* boot GDT (vmm's long mode entry) */
 #define X86_BOOT_PARAMS_ADDR	0x7000ULL	/* struct boot_params, "zero page" */
 #define X86_PVH_START_INFO_ADDR	0x6000ULL	/* struct hvm_start_info (PVH entry) */
+#define X86_MB_INFO_ADDR	0x6000ULL	/* or the multiboot information (8 KiB) */
 #define X86_PML4_ADDR		0x9000ULL	/* identity page tables: PML4, PDPT, */
 #define X86_PDPT_ADDR		0xa000ULL	/* then 4 page directories mapping */
 #define X86_PD_ADDR		0xb000ULL	/* the low 4 GiB with 2 MiB pages */

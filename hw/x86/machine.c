@@ -140,6 +140,15 @@ int arch_vm_init(struct vm *vm)
 		return -ENOMEM;
 	vm->arch = m;
 
+	if (vm->cfg->irqchip != VM_IRQCHIP_DEFAULT) {
+		log_error("--irqchip %s: the x86 PC has no GIC",
+			  config_irqchip_name(vm->cfg->irqchip));
+		return -EINVAL;
+	}
+	if (vm->cfg->pmu) {
+		log_error("--pmu is for arm64: x86 guests find KVM's PMU through CPUID");
+		return -EINVAL;
+	}
 	r = x86_irqchip_init(vm);
 	if (r < 0)
 		return r;
@@ -162,6 +171,7 @@ int arch_vm_init(struct vm *vm)
 	r = bus_register(vm, BUS_PIO, X86_COM1_PORT, 8, uart8250_io, m->com1, "com1");
 	if (r < 0)
 		return r;
+	bus_set_console(&vm->bus[BUS_PIO], X86_COM1_PORT);
 	vm->console_rx = com1_rx;
 	vm->console_opaque = m->com1;
 

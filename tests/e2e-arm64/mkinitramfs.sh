@@ -46,6 +46,8 @@
 #   net_rx: ping the inner and send it data on port 5002; user_fwd: listen
 #   on port 5556, send a token line to 127.0.0.1:5555, print both ends); with
 #   inner.net_lo=1 the outer then times the same transfer over its loopback.
+# The flat* runs boot tests/e2e-arm64/flat (FLAT_BIN) instead of the Image, with
+# --exact-cmdline: it prints "FLAT: ..." lines (see flat.c) and powers off.
 # The panic run passes panic=-1 so that, whatever vmm's default command line,
 # a guest without a pvpanic driver resets at once instead of hanging.
 # Inputs come from fetch.sh (run here unless KERNEL/MODULES/BUSYBOX are set).
@@ -390,6 +392,8 @@ if [ -f "$VMM_ARM64" ]; then
 	cp "$VMM_ARM64" "$r/vmm-arm64"
 	chmod +x "$r/vmm-arm64"
 fi
+# The flat test binary (tests/e2e-arm64/flat, make arm64-flat) for the flat* runs.
+[ -z "$FLAT_BIN" ] || cp "$FLAT_BIN" "$r/flat.bin"
 if [ -n "$E2E_RUNS" ]; then
 	grep -v '^#' "$E2E_RUNS" >"$r/runs"
 else
@@ -406,6 +410,11 @@ hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
 net|1|120|inner.action=net inner.net_lo=1|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
 pci|2|120|inner.action=pci|--virtio-transport pci -d /disk.img,ro,serial=ext4 --rng
 user|1|120|inner.action=user|-n user,hostfwd=tcp::5555-:5555
+flat|1|20|flat.x=1|-k /flat.bin --exact-cmdline
+flatpmu|1|20|flat.pmu=1|-k /flat.bin --exact-cmdline --pmu
+flatgic2|1|20|flat.gic=2|-k /flat.bin --exact-cmdline --irqchip gicv2
+flatv3|1|20|flat.its=0|-k /flat.bin --exact-cmdline --irqchip gicv3
+flatits|1|20|flat.its=1|-k /flat.bin --exact-cmdline --irqchip gicv3-its
 RUNS
 fi
 cat >"$r/init" <<INIT

@@ -11,6 +11,11 @@
 # net (virtio-net on a tap in the outer guest: MAC, ping both ways, a few MB
 # of random data over TCP each way with busybox nc, md5-checked, the offloads
 # negotiated and TSO/GSO frames seen; Mbit/s against the outer's loopback),
+# flat, flatpmu, flatgic2 (tests/e2e-arm64/flat, a bare-metal binary without
+# an Image header, --exact-cmdline: where it is entered, x0, the exact
+# bootargs, the GIC; with --pmu the PMU node and cycle counter; with
+# --irqchip gicv2 a GICv2 or the one-line error of a KVM that has none;
+# flatv3, flatits: --irqchip gicv3 without and gicv3-its with an ITS node),
 # user (virtio-net on vmm's user-mode network, libslirp: the inner's DHCP
 # lease, a line in through hostfwd from the outer's 127.0.0.1, a token out to
 # the gateway 10.0.2.2, which is the outer's loopback).
@@ -47,7 +52,8 @@ arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
 arm64_virtio_pci_functions arm64_virtio_pci_blk_ro arm64_virtio_pci_rng arm64_virtio_pci_msix
 arm64_virtio_net_user_dhcp arm64_virtio_net_user_hostfwd arm64_virtio_net_user_gateway
-arm64_log_clean"
+arm64_flat_binary arm64_flat_pmu arm64_flat_gicv2 arm64_flat_gicv3_without_its
+arm64_flat_gicv3_its arm64_log_clean"
 nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
@@ -71,6 +77,11 @@ else
 		fail_all "cannot build vmm-arm64 (make ARCH=arm64): $(grep -m 1 -E 'error|Error|No rule' "$WORK/build.log" || tail -n 1 "$WORK/build.log")"
 	fi
 	[ -f "$VMM_ARM64" ] || fail_all "make ARCH=arm64 did not produce $VMM_ARM64"
+fi
+# The flat test binary: no Image header, so vmm must load it as a flat binary.
+FLAT_BIN=$TOP/build/arm64-flat/flat.bin
+if ! make -C "$TOP" arm64-flat >"$WORK/flat.log" 2>&1; then
+	fail_all "cannot build the flat test binary (make arm64-flat): $(grep -m 1 -E 'error|Error' "$WORK/flat.log" || tail -n 1 "$WORK/flat.log")"
 fi
 # An arm64 (e_machine 183) ELF, statically linked (it runs from a busybox initramfs).
 [ "$(od -An -tx1 -j 18 -N 2 "$VMM_ARM64" | tr -d ' \n')" = b700 ] ||
@@ -107,7 +118,7 @@ if ! mkfs.ext4 -q -F -d "$WORK/disk" "$DISK" 64M >"$WORK/mkfs.log" 2>&1; then
 	for t in $TESTS; do fail_ "$t" "cannot make the ext4 image: $(tail -n 1 "$WORK/mkfs.log")"; done
 	exit 1
 fi
-if ! imgs=$(KERNEL=$KERNEL MODULES=$MODULES BUSYBOX=$BUSYBOX VMM_ARM64=$VMM_ARM64 \
+if ! imgs=$(KERNEL=$KERNEL MODULES=$MODULES BUSYBOX=$BUSYBOX VMM_ARM64=$VMM_ARM64 FLAT_BIN=$FLAT_BIN \
 		E2E_HELLO=$HELLO sh "$E2E/mkinitramfs.sh" "$WORK/img" 2>"$WORK/mkinitramfs.err"); then
 	for t in $TESTS; do fail_ "$t" "cannot build the initramfs images: $(tail -n 1 "$WORK/mkinitramfs.err")"; done
 	exit 1
@@ -516,6 +527,78 @@ else
 	pass arm64_virtio_net_user_gateway "inner -> 10.0.2.2:5556 reached the outer's loopback: '$tok'; vmm exit 0 after $(field user ms) ms"
 fi
 
+# --- a test kernel that is not Linux: tests/e2e-arm64/flat ---------------------
+# A flat binary (no Image header) with --exact-cmdline: entered at RAM base +
+# 0x80000 with x0 = the FDT, /chosen/bootargs exactly -p; the GIC it finds.
+flat() {	# flat RUN KEY: value of " KEY=..." on the run's "FLAT:" lines (not flat.KEY=)
+	seg "$1" | sed -n "s/^.*FLAT:.* $2=\\([^ ]*\\).*/\\1/p" | head -n 1
+}
+fsum() { s=$(seg "$1" | grep -E 'FLAT|vmm|panic|OUTER: run' | tr '\n' ';' | cut -c 1-400); echo "${s:-run $1 never started} ($where)"; }
+want="quiet flat.x=1 inner.run=flat"
+if ! seg flat | grep -q "has no arm64 Image header: loading it as a flat binary at 0x80080000"; then
+	fail_ arm64_flat_binary "no notice that /flat.bin is loaded as a flat binary: $(fsum flat)"
+elif [ "$(flat flat entry)" != 0x80080000 ] || [ "$(flat flat linked)" != 0x80080000 ]; then
+	fail_ arm64_flat_binary "entered at '$(flat flat entry)', expected 0x80080000: $(fsum flat)"
+elif [ "$(flat flat magic)" != ok ]; then
+	fail_ arm64_flat_binary "x0=$(flat flat x0) is not the device tree: $(fsum flat)"
+elif [ "$(seg flat | sed -n 's/^.*FLAT: bootargs=//p' | head -n 1)" != "$want" ]; then
+	fail_ arm64_flat_binary "bootargs '$(seg flat | sed -n 's/^.*FLAT: bootargs=//p' | head -n 1)', expected exactly '$want': $(fsum flat)"
+elif [ "$(flat flat gic)" != arm,gic-v3 ] || [ "$(flat flat pidr2_arch)" != 0x3 ] || [ "$(flat flat sre)" != 0x1 ]; then
+	fail_ arm64_flat_binary "GIC '$(flat flat gic)' PIDR2 ArchRev $(flat flat pidr2_arch) SRE $(flat flat sre), expected arm,gic-v3, 3 and 1: $(fsum flat)"
+elif ! seg flat | grep -q 'FLAT: pass' || [ "$(field flat exit)" != 0 ]; then
+	fail_ arm64_flat_binary "vmm exit $(field flat exit), expected 'FLAT: pass' and 0: $(fsum flat)"
+else
+	pass arm64_flat_binary "entered at 0x80080000 with x0=$(flat flat x0) (FDT), bootargs exactly '$want', GICv3 (node, GICD_PIDR2, ICC_SRE_EL1); exit 0 after $(field flat ms) ms"
+fi
+# flat_refused RUN TEST PATTERN WHAT: if vmm said "error: PATTERN", that must
+# be its one line (exit 1, nothing booted instead): pass or fail TEST. False
+# when vmm did not say it.
+flat_refused() {
+	seg "$1" | grep -q "vmm: error: $3" || return 1
+	if [ "$(field "$1" exit)" = 1 ] && [ "$(seg "$1" | grep -c 'vmm: error')" = 1 ] &&
+	   ! seg "$1" | grep -q 'FLAT:'; then
+		pass "$2" "$4: one-line error, exit 1, nothing booted instead"
+	else
+		fail_ "$2" "$4: expected one error line, exit 1 and no boot: $(fsum "$1")"
+	fi
+}
+# --pmu: the PMU node and a counting cycle counter; or one line saying KVM has none.
+if flat_refused flatpmu arm64_flat_pmu "--pmu: this host.s KVM has no PMU" "this KVM has no guest PMU"; then
+	:
+elif [ "$(flat flatpmu pmu)" != arm,armv8-pmuv3 ]; then
+	fail_ arm64_flat_pmu "PMU node '$(flat flatpmu pmu)', expected arm,armv8-pmuv3: $(fsum flatpmu)"
+elif ! seg flatpmu | grep -q 'FLAT: pass' || [ "$(field flatpmu exit)" != 0 ]; then
+	fail_ arm64_flat_pmu "cycles $(flat flatpmu cycles), vmm exit $(field flatpmu exit): $(fsum flatpmu)"
+else
+	pass arm64_flat_pmu "arm,armv8-pmuv3 node, PMCR_EL0.N=$(flat flatpmu pmcr_n), PMCCNTR counted $(flat flatpmu cycles) cycles"
+fi
+# --irqchip gicv2: a GICv2 (node, no GICv3 system registers), or one line
+# saying KVM cannot make one (QEMU's GICv3 has no GICv2 compatibility).
+if flat_refused flatgic2 arm64_flat_gicv2 "--irqchip gicv2: this host.s KVM cannot create a GICv2" \
+		"this host's KVM has no GICv2"; then
+	:
+elif [ "$(flat flatgic2 gic)" != arm,cortex-a15-gic ] || [ "$(flat flatgic2 sre)" != 0x0 ]; then
+	fail_ arm64_flat_gicv2 "GIC '$(flat flatgic2 gic)' SRE $(flat flatgic2 sre), expected arm,cortex-a15-gic and 0: $(fsum flatgic2)"
+elif [ "$(field flatgic2 exit)" != 0 ]; then
+	fail_ arm64_flat_gicv2 "vmm exit $(field flatgic2 exit): $(fsum flatgic2)"
+else
+	pass arm64_flat_gicv2 "arm,cortex-a15-gic node, ICC_SRE_EL1.SRE 0 (no GICv3 system registers)"
+fi
+# --irqchip gicv3: no ITS node; gicv3-its: one (or one line: KVM has no ITS).
+for run in flatv3:arm64_flat_gicv3_without_its:none flatits:arm64_flat_gicv3_its:arm,gic-v3-its; do
+	name=${run%%:*} t=${run#*:} t=${t%%:*} want=${run##*:}
+	if [ $name = flatits ] && flat_refused flatits $t "--irqchip gicv3-its: this host.s KVM cannot create an ITS" \
+			"this host's KVM has no ITS"; then
+		:
+	elif [ "$(flat $name gic)" != arm,gic-v3 ] || [ "$(flat $name its)" != "$want" ]; then
+		fail_ $t "GIC '$(flat $name gic)' ITS '$(flat $name its)', expected arm,gic-v3 and $want: $(fsum $name)"
+	elif ! seg $name | grep -q 'FLAT: pass' || [ "$(field $name exit)" != 0 ]; then
+		fail_ $t "vmm exit $(field $name exit): $(fsum $name)"
+	else
+		pass $t "arm,gic-v3, ITS node: $want"
+	fi
+done
+
 pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
 if ! grep -q '^OUTER: done' "$LOG"; then
 	fail_ arm64_log_clean "the outer init never finished (QEMU exit $qrc after $t_qemu ms): $(tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
@@ -534,7 +617,7 @@ if [ -n "$hn_pid" ]; then
 fi
 echo "arm64 phases: build ${t_build} ms, fetch ${t_fetch} ms, initramfs ${t_img} ms, qemu ${t_qemu} ms (exit $qrc)"
 echo "arm64 phases: outer kernel -> OUTER: start $(sed -n 's/^OUTER: start uptime_ms=//p' "$LOG") ms (guest uptime)"
-for name in boot1 boot2 panic hang disk ro flushkill rng hvc net user pci; do
+for name in boot1 boot2 panic hang disk ro flushkill rng hvc net user pci flat flatpmu flatgic2 flatv3 flatits; do
 	echo "arm64 phases: run $name: inner up $(field $name up_ms) ms, vmm exit $(field $name exit) after $(field $name ms) ms"
 done
 [ $nfail = 0 ]

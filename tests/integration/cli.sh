@@ -52,6 +52,26 @@ bad_input cli_option_without_value 2 "needs a value" run --kernel
 bad_input cli_timeout_zero 2 "--timeout" run --timeout 0
 bad_input cli_cmdline_too_long 2 "command line" run -p "$(head -c 70000 /dev/zero | tr '\0' x)"
 
+# Multiboot headers made byte by byte: le32 VALUE prints it little-endian.
+le32() { printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)) \
+	$(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"; }
+# mb_aout FILE CHECKSUM_DELTA BSS_END: flag 16, the file loaded at 1 MiB.
+mb_aout() {
+	{ head -c 64 /dev/zero; le32 0x1badb002; le32 0x10000
+	  le32 $(( (0x100000000 - 0x1badb002 - 0x10000 + $2) & 0xffffffff ))
+	  le32 0x100040; le32 0x100000; le32 0x101000; le32 "$3"; le32 0x100000
+	  head -c 4000 /dev/zero; } >"$1"
+}
+{ head -c 4088 /dev/zero; le32 0x1badb002; le32 0x10000; } >"$WORK/mb-truncated"
+bad_input cli_multiboot_truncated_header 2 "truncated" run -k "$WORK/mb-truncated"
+mb_aout "$WORK/mb-checksum" 1 0
+bad_input cli_multiboot_bad_checksum 2 "bad checksum" run -k "$WORK/mb-checksum"
+mb_aout "$WORK/mb-huge" 0 0x4100000
+bad_input cli_multiboot_larger_than_ram 2 "more than" run -m 16 -k "$WORK/mb-huge"
+bad_input cli_irqchip_unknown 2 "expected gicv2, gicv3 or gicv3-its" run --irqchip frob
+bad_input cli_irqchip_gic_on_x86 2 "has no GIC" run --irqchip gicv3
+bad_input cli_pmu_on_x86 2 "arm64" run --pmu
+
 truncate -s 1M "$WORK/disk.img"
 bad_input cli_disk_missing 1 "No such file" run -d "$WORK/nonexistent.img"
 head -c 1 /dev/zero >"$WORK/one-byte.img"

@@ -184,3 +184,57 @@ TEST(gunzip_truncated_or_corrupt_is_einval)
 	free(k);
 	free(z);
 }
+
+TEST(plan_flat_binary_goes_to_the_default_text_offset)
+{
+	struct arm64_image h;
+	const char *why = "";
+	bool flat;
+
+	memset(img, 0xd5, sizeof(img));		/* no magic: instructions, say */
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 64 * MiB, &h, &flat, &why), 0);
+	TEST_ASSERT(flat, "flat");
+	TEST_ASSERT_EQ(h.text_offset, 0x80000);
+	TEST_ASSERT_EQ(h.image_size, sizeof(img));
+	/* An Image keeps its header's word. */
+	make_header(img, 0, 0x2010000, 0xa);
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 64 * MiB, &h, &flat, &why), 0);
+	TEST_ASSERT(!flat && h.image_size == 0x2010000, "image");
+}
+
+TEST(plan_flat_binary_larger_than_ram_is_e2big)
+{
+	struct arm64_image h;
+	const char *why = "";
+	bool flat;
+
+	memset(img, 0xd5, sizeof(img));
+	/* 0x80000 + 4 KiB does not fit in 512 KiB + 2 KiB; it does in one more page. */
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 0x80800, &h, &flat, &why), -E2BIG);
+	TEST_ASSERT(strstr(why, "more than"), "why: %s", why);
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 0x81000, &h, &flat, &why), 0);
+	/* The same for an Image whose image_size (BSS) passes the room. */
+	make_header(img, 0, 0x2010000, 0xa);
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 32 * MiB, &h, &flat, &why), -E2BIG);
+}
+
+TEST(plan_refuses_what_is_surely_not_arm64_code)
+{
+	struct arm64_image h;
+	const char *why = "";
+	bool flat;
+
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, 0, 64 * MiB, &h, &flat, &why), -ENOEXEC);
+	TEST_ASSERT(strstr(why, "empty"), "why: %s", why);
+	memset(img, 0, sizeof(img));
+	memcpy(img, "\177ELF", 4);
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 64 * MiB, &h, &flat, &why), -ENOEXEC);
+	TEST_ASSERT(strstr(why, "ELF"), "why: %s", why);
+	memset(img, 0, sizeof(img));
+	memcpy(img + 0x202, "HdrS", 4);
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 64 * MiB, &h, &flat, &why), -ENOEXEC);
+	TEST_ASSERT(strstr(why, "bzImage"), "why: %s", why);
+	/* A bad Image header stays an error, not a flat binary. */
+	make_header(img, 0x123, 0x1000, 0);
+	TEST_ASSERT_EQ(arm64_kernel_plan(img, sizeof(img), 64 * MiB, &h, &flat, &why), -EINVAL);
+}

@@ -2,7 +2,9 @@
 #include <errno.h>
 
 #include "kvm/bus.h"
+#include "kvm/kvm.h"
 #include "test.h"
+#include "vcpu/vcpu.h"
 
 static int hits[8];
 static u64 last_offset;
@@ -141,5 +143,39 @@ TEST(bus_string_io_is_count_items_in_order)
 	bus_pio_exit(&b, NULL, 0x80, in, 1, 4, false);	/* nothing there: all-ones */
 	TEST_ASSERT_EQ(in[3], 0xff);
 	TEST_ASSERT_EQ(b.unhandled, 4);
+	bus_free(&b);
+}
+
+TEST(bus_early_writes_are_counted_and_a_few_shown_until_the_console_is_used)
+{
+	static struct vm vm;
+	struct vcpu vcpu = { .vm = &vm };
+	struct bus b;
+	u8 data[1] = { 'x' };
+
+	bus_init(&b, "pio");
+	TEST_ASSERT_EQ(bus_add(&b, 0x3f8, 8, handler, (void *)0, "uart"), 0);
+	/* A kernel printing to COM2: every byte is counted, the address shown once. */
+	for (int i = 0; i < 3; i++)
+		bus_access(&b, &vcpu, 0x2f8, data, 1, true);
+	bus_access(&b, &vcpu, 0x2fc, data, 1, false);	/* reads are probes */
+	TEST_ASSERT_EQ(b.early_writes, 3);
+	TEST_ASSERT_EQ(b.first_early, 0x2f8);
+	TEST_ASSERT_EQ(b.nr_early_shown, 1);
+	/* Rate limit: a few addresses are shown, the rest only counted. */
+	for (u64 port = 0x100; port < 0x110; port++)
+		bus_access(&b, &vcpu, port, data, 1, true);
+	TEST_ASSERT_EQ(b.nr_early_shown, 4);
+	TEST_ASSERT_EQ(b.early_writes, 19);
+	/* Once the guest writes to its UART, misses are --debug's business. */
+	TEST_ASSERT_EQ(bus_set_console(&b, 0x3f8), 0);
+	TEST_ASSERT_EQ(bus_set_console(&b, 0x2f8), -ENOENT);
+	bus_access(&b, &vcpu, 0x3f9, data, 1, false);		/* a read is no set-up */
+	TEST_ASSERT(!atomic_load(&vm.console_output), "a read set the console up");
+	bus_access(&b, &vcpu, 0x3fb, data, 1, true);		/* LCR */
+	TEST_ASSERT(atomic_load(&vm.console_output), "a UART write did not");
+	bus_access(&b, &vcpu, 0x2e8, data, 1, true);
+	TEST_ASSERT_EQ(b.early_writes, 19);
+	TEST_ASSERT_EQ(b.unhandled, 21);
 	bus_free(&b);
 }

@@ -217,3 +217,32 @@ TEST(config_mem_between_2mib_steps_is_refused_not_rounded)
 	TEST_ASSERT_EQ(parse(&c, err, "-m", "12288K", NULL), 0);
 	TEST_ASSERT_EQ(c.ram_size, 12 * MiB);
 }
+
+TEST(config_exact_cmdline_is_off_unless_asked)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "-p", "x", NULL), 0);
+	TEST_ASSERT(!c.exact_cmdline, "off by default");
+	TEST_ASSERT_EQ(parse(&c, err, "--exact-cmdline", "-p", "x", NULL), 0);
+	TEST_ASSERT(c.exact_cmdline && !strcmp(c.cmdline, "x"), "on");
+}
+
+TEST(config_irqchip_and_pmu)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT(c.irqchip == VM_IRQCHIP_DEFAULT && !c.pmu, "defaults");
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv2", "--pmu", NULL), 0);
+	TEST_ASSERT(c.irqchip == VM_IRQCHIP_GICV2 && c.pmu, "gicv2 + pmu");
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv3", NULL), 0);
+	TEST_ASSERT_EQ(c.irqchip, VM_IRQCHIP_GICV3);
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv3-its", NULL), 0);
+	TEST_ASSERT(c.irqchip == VM_IRQCHIP_GICV3_ITS &&
+		    !strcmp(config_irqchip_name(c.irqchip), "gicv3-its"), "its");
+	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv4", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--irqchip 'gicv4'"), "err: %s", err);
+}

@@ -486,3 +486,36 @@ TEST(fdt_impossible_pci_hosts_are_einval)
 	h.mem_size = 0;
 	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
 }
+
+TEST(fdt_pmu_node_names_its_ppi)
+{
+	struct dtb_info i = info_v3(2);
+	int n;
+
+	i.pmu_ppi = 23;
+	BUILD_AND_DECODE(&i);
+	ASSERT_DTS_LACKS("Warning");
+	ASSERT_DTS_HAS("compatible = \"arm,armv8-pmuv3\";");
+	/* GIC binding: PPI cells count from interrupt id 16, level high. */
+	TEST_ASSERT_EQ(prop_u32(blob, "/pmu", "interrupts", 0), 1);
+	TEST_ASSERT_EQ(prop_u32(blob, "/pmu", "interrupts", 1), 7);
+	TEST_ASSERT_EQ(prop_u32(blob, "/pmu", "interrupts", 2), 4);
+	/* On a GICv2 the PPI also names the cpus it reaches. */
+	i = info_v2(2);
+	i.pmu_ppi = 23;
+	BUILD_AND_DECODE(&i);
+	TEST_ASSERT_EQ(prop_u32(blob, "/pmu", "interrupts", 2), 0x304);
+}
+
+TEST(fdt_no_pmu_without_a_ppi_and_a_bad_ppi_is_einval)
+{
+	struct dtb_info i = info_v3(1);
+	int n;
+
+	BUILD_AND_DECODE(&i);
+	ASSERT_DTS_LACKS("pmu");
+	i.pmu_ppi = 40;		/* an SPI: not what the node can say */
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+	i.pmu_ppi = 15;		/* an SGI */
+	TEST_ASSERT_EQ(dtb_build(blob, sizeof(blob), &i), -EINVAL);
+}
