@@ -32,7 +32,7 @@ srcs() {
 		kvm/bus.c kvm/irq.c kvm/mem.c ;;
 	fuzz_virtio_console) echo devices/virtio/console.c devices/console.c devices/term.c \
 		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/irq.c kvm/mem.c ;;
-	fuzz_bus) echo devices/uart8250.c hw/x86/power.c hw/x86/pci.c devices/pvpanic.c \
+	fuzz_bus) echo devices/uart8250.c hw/x86/power.c hw/x86/pci.c devices/pvpanic.c devices/boot_timer.c \
 		devices/pci.c kvm/bus.c kvm/irq.c kvm/mem.c ;;
 	fuzz_virtio_mmio) echo devices/virtio/mmio.c devices/virtio/rng.c \
 		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/eventfd.c \
