@@ -16,7 +16,8 @@ if [ -n "$1" ]; then
 	moddir=$(ls -d "$(dirname "$1")"/../lib/modules/*/ 2>/dev/null | head -n 1)
 fi
 kver=$(basename "${moddir:-none}")
-out=$cache/initramfs-busybox-$ver-$kver-v10.cpio.gz
+# Keyed by this script's own checksum: a change to the init below is a new image.
+out=$cache/initramfs-busybox-$ver-$kver-$(cksum <"$0" | cut -d' ' -f1).cpio.gz
 
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)

@@ -367,6 +367,9 @@ hvc)
 	fi
 	;;
 esac
+# Every kernel warning, whatever the console's loglevel (quiet hides them):
+# the outer's log check (arm64_log_clean) sees them here.
+echo "INNER: kernel_warnings=$(dmesg | grep -E 'WARNING:|BUG:|Oops|soft lockup|rcu.*(stall|self-detected)|Unable to handle' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';' | cut -c 1-600)"
 # poweroff -f does not wait for what is still in the serial driver's
 # buffer: the last INNER: line was once lost that way. Let it drain.
 sleep 0.3

@@ -310,6 +310,8 @@ warns=$( (sed -n 's/^.*VMM-INIT: kernel_warnings=//p; s/^OUTER: kernel_warnings=
 	 grep . | sort -u | { if [ -n "$ALLOWED" ]; then grep -v -F "$ALLOWED"; else cat; fi; })
 if ! grep -q '^OUTER: kernel_warnings=' "$LOG"; then
 	fail x86_log_clean "the outer init never finished ($where)"
+elif [ "$(grep -c 'VMM-INIT: kernel_warnings=' "$LOG")" -lt 4 ]; then
+	fail x86_log_clean "only $(grep -c 'VMM-INIT: kernel_warnings=' "$LOG") of the 4 inner runs reported their dmesg ($where)"
 elif [ -n "$warns" ]; then
 	fail x86_log_clean "$(echo "$warns" | head -n 4 | tr '\n' ';' | cut -c 1-600) ($where)"
 else
