@@ -304,7 +304,14 @@ fi
 # Every kernel warning in either kernel (dmesg, whatever the loglevel, and
 # the console): none is allowed unless proven to come from the emulated
 # outer machine whatever the VMM, listed here by its exact text.
-ALLOWED=''
+# - xstate.c:606 ("XSAVE consistency problem") in the inner at PID 0, in
+#   every run: the inner's fpu init finds CPUID leaf 0xD's sizes
+#   inconsistent. vmm passes leaf 0xD from KVM_GET_SUPPORTED_CPUID
+#   unchanged (hw/x86/cpu.c has no 0xD case), and the outer KVM takes it
+#   from QEMU's TCG "max" CPU; kvmtool and QEMU (-accel kvm) inside the same
+#   outer guest were seen to trigger it too (issue 17). The outer, on TCG
+#   directly, has no such warning (OUTER: tainted=0).
+ALLOWED='WARNING: CPU: 0 PID: 0 at arch/x86/kernel/fpu/xstate.c:606 fpu__init_system_xstate+'
 warns=$( (sed -n 's/^.*VMM-INIT: kernel_warnings=//p; s/^OUTER: kernel_warnings=//p' "$LOG" | tr ';' '\n'
 	 grep -E '^\[[ 0-9.]*\] (WARNING:|BUG:|Oops|.*soft lockup|.*rcu.*stall)' "$LOG" | sed 's/^\[[ 0-9.]*\] //') |
 	 grep . | sort -u | { if [ -n "$ALLOWED" ]; then grep -v -F "$ALLOWED"; else cat; fi; })
@@ -315,5 +322,6 @@ elif [ "$(grep -c 'VMM-INIT: kernel_warnings=' "$LOG")" -lt 4 ]; then
 elif [ -n "$warns" ]; then
 	fail x86_log_clean "$(echo "$warns" | head -n 4 | tr '\n' ';' | cut -c 1-600) ($where)"
 else
-	pass x86_log_clean "no WARNING/BUG/Oops/lockup/RCU stall in either kernel's dmesg or the console"
+	allowed=$(grep -c -F "$ALLOWED" "$LOG")
+	pass x86_log_clean "no WARNING/BUG/Oops/lockup/RCU stall in either kernel's dmesg or the console ($allowed lines of the allowed xstate.c:606 one)"
 fi
