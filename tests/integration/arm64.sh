@@ -602,10 +602,12 @@ done
 pat='Oops|BUG:|WARNING:|self-detected stall|detected stalls|RCU stall|[Ii]nternal error|Unable to handle kernel'
 if ! grep -q '^OUTER: done' "$LOG"; then
 	fail_ arm64_log_clean "the outer init never finished (QEMU exit $qrc after $t_qemu ms): $(tail -n 3 "$LOG" | tr '\n' ' ') ($where)"
+elif ! grep -q 'INNER: kernel_warnings=' "$LOG"; then
+	fail_ arm64_log_clean "no inner run reported its dmesg warnings (INNER: kernel_warnings=) ($where)"
 elif grep -Eq "$pat" "$LOG"; then
 	fail_ arm64_log_clean "$(grep -E -m 3 "$pat" "$LOG" | tr '\n' ' ') ($where)"
 else
-	pass arm64_log_clean "no oops/BUG/WARNING/RCU stall/KVM internal error in $(wc -l <"$LOG") lines"
+	pass arm64_log_clean "no oops/BUG/WARNING/RCU stall/KVM internal error in $(wc -l <"$LOG") lines, nor in the dmesg of $(grep -c 'INNER: kernel_warnings=' "$LOG") inner runs"
 fi
 
 if [ -n "$hn_pid" ]; then
