@@ -48,7 +48,7 @@ $(warning libslirp-dev not found ('make deps' installs it): building without --n
 endif
 endif
 
-CORE_SRCS := $(wildcard util/*.c kvm/*.c vcpu/*.c run/*.c devices/*.c devices/virtio/*.c \
+CORE_SRCS := $(wildcard util/*.c cli/*.c kvm/*.c vcpu/*.c run/*.c devices/*.c devices/virtio/*.c \
 	firmware/*.c hw/$(ARCH)/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(CORE_SRCS:%.c=$(BUILD)/asan/%.o)

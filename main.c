@@ -17,7 +17,7 @@
 #include "devices/virtio/devices.h"
 #include "devices/virtio/net_backends.h"
 #include "kvm/arch.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "kvm/kvm.h"
 #include "run/lifecycle.h"
 #include "run/signals.h"

@@ -6,7 +6,7 @@
  * The hooks every hw/<arch>/ implements once; shared code calls only these.
  * The Makefile links exactly one architecture.
  */
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "util/types.h"
 
 struct vm;

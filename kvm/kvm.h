@@ -6,7 +6,7 @@
 
 #include "devices/console.h"
 #include "kvm/bus.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "util/types.h"
 
 /* Process exit statuses: the CI contract (README, vmm --help). */

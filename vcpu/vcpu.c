@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "kvm/arch.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "kvm/kvm.h"
 #include "util/cpulist.h"
 #include "util/kick.h"

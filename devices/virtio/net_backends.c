@@ -7,7 +7,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/net_backend.h"
 #include "devices/virtio/net_backends.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "util/log.h"
 
 struct net_backends {

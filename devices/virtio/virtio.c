@@ -16,7 +16,7 @@
 #include <linux/virtio_ring.h>
 
 #include "devices/virtio/virtio.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "kvm/kvm.h"
 #include "util/cpulist.h"
 #include "util/log.h"

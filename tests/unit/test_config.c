@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "test.h"
 
 static int parse(struct vm_config *cfg, char *err, const char *a0, ...)

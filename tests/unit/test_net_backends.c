@@ -20,7 +20,7 @@
 #include "devices/virtio/devices.h"
 #include "devices/virtio/net_backend.h"
 #include "devices/virtio/net_backends.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "net_guest.h"
 #include "test.h"
 

@@ -25,7 +25,7 @@
 
 #include "devices/virtio/blk.h"
 #include "devices/virtio/mmio.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "test.h"
 #include "virtio_guest.h"
 

@@ -19,7 +19,7 @@
 
 #include "devices/virtio/net_backend.h"
 #include "devices/virtio/net_backends.h"
-#include "kvm/config.h"
+#include "cli/config.h"
 #include "net_guest.h"
 #include "test.h"
 

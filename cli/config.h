@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef VMM_KVM_CONFIG_H
-#define VMM_KVM_CONFIG_H
+#ifndef VMM_CLI_CONFIG_H
+#define VMM_CLI_CONFIG_H
 
 #include <sched.h>
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/config.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
-#include "kvm/config.h"
 #include "util/cpulist.h"
 
 #define CONFIG_DEFAULT_MEM	(512 * MiB)
