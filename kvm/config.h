@@ -58,6 +58,9 @@ struct vm_config {
 	cpu_set_t vcpu_affinity;
 	bool io_affinity_set;		/* --io-affinity: device I/O threads */
 	cpu_set_t io_affinity;
+	/* The control API (run/api_socket.h): NULL name: vmm-PID; "none": no socket. */
+	const char *name;		/* --name */
+	const char *api_socket;		/* --api-socket PATH|none */
 };
 
 void config_defaults(struct vm_config *cfg);

@@ -188,9 +188,12 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
-	vcpu->nr_exits++;
-	vcpu->nr_exits_io += run->exit_reason == KVM_EXIT_IO;
-	vcpu->nr_exits_mmio += run->exit_reason == KVM_EXIT_MMIO;
+	/* Only this thread writes them; the control API reads them (relaxed). */
+	__atomic_store_n(&vcpu->nr_exits, vcpu->nr_exits + 1, __ATOMIC_RELAXED);
+	if (run->exit_reason == KVM_EXIT_IO)
+		__atomic_store_n(&vcpu->nr_exits_io, vcpu->nr_exits_io + 1, __ATOMIC_RELAXED);
+	else if (run->exit_reason == KVM_EXIT_MMIO)
+		__atomic_store_n(&vcpu->nr_exits_mmio, vcpu->nr_exits_mmio + 1, __ATOMIC_RELAXED);
 	if (log_debug_enabled) {
 		if (run->exit_reason == KVM_EXIT_IO)
 			log_debug("vcpu %u: exit IO %s port 0x%x size %u count %u", vcpu->id,

@@ -23,7 +23,7 @@ static void *runner(void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 30;
-	vm_run(&vm, &deadline);
+	vm_run(&vm, &deadline, NULL);
 	return NULL;
 }
 
