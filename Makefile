@@ -191,3 +191,7 @@ $(BUILD)/vcpu_pause: tests/integration/vcpu_pause.c $(BUILD)/libvmm.a $(EMBED_OB
 
 $(BUILD)/stopwatch: tests/bench/stopwatch.c
 	$(CC) $(CFLAGS) -o $@ $<
+
+# GET /vm latency on the control socket (a running vmm's, or a self-hosted one).
+$(BUILD)/api_latency: tests/bench/api_latency.c $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvmm.a $(LDLIBS)
