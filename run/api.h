@@ -19,7 +19,8 @@ struct vm;
  */
 struct api_vm_ops {
 	enum vm_state (*state)(void *ctx, struct vm *vm);
-	void (*pause)(void *ctx, struct vm *vm);
+	/* 0, or -ETIMEDOUT: a vcpu did not stop in time and the VM runs on. */
+	int (*pause)(void *ctx, struct vm *vm);
 	void (*resume)(void *ctx, struct vm *vm);
 	void (*stop)(void *ctx, struct vm *vm);
 	/* 0, or a one-line reason why not (the reboot would end vmm). */

@@ -20,9 +20,9 @@ static enum vm_state api_vm_state(void *ctx, struct vm *vm)
 	return vm_state(vm);
 }
 
-static void api_vm_pause(void *ctx, struct vm *vm)
+static int api_vm_pause(void *ctx, struct vm *vm)
 {
-	vm_pause(vm);
+	return vm_pause(vm);
 }
 
 static void api_vm_resume(void *ctx, struct vm *vm)

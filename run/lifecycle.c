@@ -124,12 +124,17 @@ void vm_teardown(struct vm *vm)
 	vm_state_set(vm, VM_STATE_STOPPED);
 }
 
-void vm_pause(struct vm *vm)
+int vm_pause(struct vm *vm)
 {
+	int r;
+
 	if (vm_state(vm) != VM_STATE_RUNNING)
-		return;
-	vcpus_pause(vm);
-	vm_state_set(vm, VM_STATE_PAUSED);
+		return -EINVAL;
+	/* Bounded: the run loop must go on serving stops and the deadline. */
+	r = vcpus_pause(vm, VM_PAUSE_TIMEOUT_MS);
+	if (r == 0)
+		vm_state_set(vm, VM_STATE_PAUSED);
+	return r;
 }
 
 void vm_resume(struct vm *vm)

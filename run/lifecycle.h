@@ -52,8 +52,14 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
  * devices, machine and VM freed. Nothing may call into the VM after.
  */
 void vm_teardown(struct vm *vm);
-/* Pause and resume a running VM (not from a vcpu). */
-void vm_pause(struct vm *vm);
+/*
+ * Pause and resume a running VM (not from a vcpu). vm_pause() gives up
+ * after VM_PAUSE_TIMEOUT_MS if a vcpu does not come out of a device (a
+ * console write to a stalled terminal): -ETIMEDOUT, the VM runs on;
+ * -EINVAL if it is not running.
+ */
+#define VM_PAUSE_TIMEOUT_MS 2000
+int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 enum vm_state vm_state(const struct vm *vm);
 

@@ -4,7 +4,8 @@
 # socket. A VM named by --name appears in `vmm list`, pauses (twice: 4),
 # resumes, reboots (boots 2), stops with exit 0 and leaves no socket; a live
 # name is refused (2); a socket left by a SIGKILLed vmm is replaced and
-# cleaned by list; SIGTERM removes the socket too.
+# cleaned by list; SIGTERM removes the socket too; a pause that a vcpu
+# stuck in a stalled console write cannot complete gives up (1).
 . "$(dirname "$0")/../lib.sh"
 VMM_HARD_TIMEOUT=60
 # A private runtime directory: $XDG_RUNTIME_DIR/vmm/NAME.sock.
@@ -135,6 +136,32 @@ rc=$?
 	fail api_sigterm_removes_socket "exit $rc, socket: $(ls "$SOCKDIR")"
 [ -f "$SOCKDIR/x" ] && pass api_list_keeps_other_files || fail api_list_keeps_other_files "removed"
 rm -f "$SOCKDIR/x"
+
+# A vcpu held in a console write nobody reads: the pause gives up after 2 s
+# (status 1, says why), the VM runs on, and a stop still works.
+rm -f "$WORK/stall"
+mkfifo "$WORK/stall"
+exec 3<>"$WORK/stall"	# opened for reading, never read
+timeout -k 5 60 "$VMM" run -m 64 -p "action=flood" --name flood </dev/null \
+	>"$WORK/stall" 2>"$WORK/flood.err" &
+p=$!
+if wait_for flood; then
+	sleep 1
+	ctl api_pause_gives_up_on_a_stuck_vcpu 1 pause flood
+	grep -q "did not stop" "$WORK/ctl.err" || fail api_pause_stuck_message "$(cat "$WORK/ctl.err")"
+	"$VMM" info flood >"$WORK/info" 2>&1
+	[ "$(field state)" = running ] && pass api_stuck_vm_runs_on ||
+		fail api_stuck_vm_runs_on "state $(field state)"
+	ctl api_stop_with_a_stalled_console 0 stop flood
+	wait $p
+	rc=$?
+	expect_rc api_stop_with_a_stalled_console_exit 0 "$WORK/flood.err"
+else
+	fail api_pause_gives_up_on_a_stuck_vcpu "$(cat "$WORK/info.err" "$WORK/flood.err" | tail -c 300)"
+	kill -9 $p 2>/dev/null
+fi
+exec 3>&-
+rm -f "$WORK/stall"
 
 # --api-socket PATH: anywhere, and the CLI takes the path for a name.
 timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --api-socket "$WORK/my.sock" </dev/null \

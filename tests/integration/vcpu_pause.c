@@ -69,7 +69,10 @@ int main(void)
 	usleep(300 * 1000);
 
 	t0 = now_ms();
-	vcpus_pause(&vm);
+	if (vcpus_pause(&vm, 5000) < 0) {
+		printf("FAIL vcpu_pause_stops_exits: not paused within 5 s\n");
+		failed = 1;
+	}
 	pause_ms = now_ms() - t0;
 	a = exits();
 	cpu0 = cpu_ms();

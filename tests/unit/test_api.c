@@ -26,6 +26,7 @@
 
 struct fake_vm {
 	enum vm_state state;
+	bool stuck;		/* a vcpu will not pause */
 	unsigned int pauses, resumes, stops, reboots;
 	bool no_reboot;
 };
@@ -35,12 +36,15 @@ static enum vm_state fake_state(void *ctx, struct vm *vm)
 	return ((struct fake_vm *)ctx)->state;
 }
 
-static void fake_pause(void *ctx, struct vm *vm)
+static int fake_pause(void *ctx, struct vm *vm)
 {
 	struct fake_vm *f = ctx;
 
 	f->pauses++;
+	if (f->stuck)
+		return -ETIMEDOUT;
 	f->state = VM_STATE_PAUSED;
+	return 0;
 }
 
 static void fake_resume(void *ctx, struct vm *vm)
@@ -123,6 +127,13 @@ TEST(api_pause_resume_follow_the_state)
 	f.state = VM_STATE_STOPPING;
 	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/pause", NULL, "error", v, sizeof(v)), 409);
 	TEST_ASSERT(strstr(v, "not running"), "%s", v);
+	/* A vcpu held in a device: the pause gives up, says so, the VM runs on. */
+	f.state = VM_STATE_RUNNING;
+	f.stuck = true;
+	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/pause", NULL, "error", v, sizeof(v)), 500);
+	TEST_ASSERT(strstr(v, "did not stop"), "%s", v);
+	TEST_ASSERT_EQ(call(&f, "GET", "/vm", NULL, "state", v, sizeof(v)), 200);
+	TEST_ASSERT(!strcmp(v, "running"), "%s", v);
 }
 
 TEST(api_stop_reboot_and_counters)
