@@ -12,12 +12,12 @@ CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-D_GNU_SOURCE -DVMM_VERSION=\"$(VERSION)\" -I. -MMD -MP
 CFLAGS ?=
 CFLAGS += $(CFLAGS_COMMON)
-LDLIBS := -lfdt -lz -laio -llzma -llz4 -lzstd -lpthread
+LDLIBS := -lfdt -lz -laio -llzma -llz4 -lzstd -ljson-c -lpthread
 AR ?= ar
 OUT := vmm
 
 # arm64: a static cross build with Debian's aarch64-linux-gnu-gcc; libfdt,
-# zlib, libaio, GLib and PCRE2 come from a private sysroot that
+# zlib, libaio, json-c, GLib and PCRE2 come from a private sysroot that
 # tests/deps-arm64.sh fills with Debian's arm64 packages, plus a static
 # libslirp it builds there from Debian's source (--net user). The binary is
 # ./vmm-arm64 (./vmm stays x86's).
@@ -31,7 +31,7 @@ ARM64_SYSROOT := build/arm64-sysroot
 ARM64_DEPS := $(ARM64_SYSROOT)/.deps-arm64
 CFLAGS += -isystem $(ARM64_SYSROOT)/usr/include
 LDFLAGS += -static -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
-LDLIBS := -lfdt -lz -laio -lslirp -lglib-2.0 -lpcre2-8 -lm -lpthread
+LDLIBS := -lfdt -lz -laio -ljson-c -lslirp -lglib-2.0 -lpcre2-8 -lm -lpthread
 OUT := vmm-arm64
 SLIRP := yes
 CFLAGS += -DVMM_HAVE_SLIRP
@@ -207,3 +207,7 @@ $(BUILD)/vcpu_pause: tests/integration/vcpu_pause.c $(BUILD)/libvmm.a $(EMBED_OB
 
 $(BUILD)/stopwatch: tests/bench/stopwatch.c
 	$(CC) $(CFLAGS) -o $@ $<
+
+# GET /vm latency on the control socket (a running vmm's, or a self-hosted one).
+$(BUILD)/api_latency: tests/bench/api_latency.c $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvmm.a $(LDLIBS)

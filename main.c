@@ -19,6 +19,10 @@
 #include "kvm/arch.h"
 #include "cli/config.h"
 #include "kvm/kvm.h"
+#include "run/api_server.h"
+#include "run/api_socket.h"
+#include "run/api_vm.h"
+#include "run/ctl.h"
 #include "run/lifecycle.h"
 #include "run/signals.h"
 #include "util/clock.h"
@@ -31,6 +35,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vmm run [options]        boot a guest (x86: the built-in test guest without --kernel)\n"
+"       vmm list                 the running VMs of this user\n"
+"       vmm info|counters NAME   a VM's description or counters (JSON)\n"
+"       vmm pause|resume|stop|reboot NAME\n"
+"                                control a running VM (stop: and wait until vmm exited)\n"
 "       vmm --help | --version\n"
 "\n"
 "options of run:\n"
@@ -82,6 +90,13 @@ static void usage(FILE *f)
 "                          has one, else GICv2); one KVM cannot create is an error\n"
 "      --pmu               arm64: a PMUv3 per vcpu (PPI 23) and its FDT node\n"
 "      --debug             trace exits and unhandled I/O on stderr\n"
+"      --name NAME         the VM's name for vmm list/pause/... (default vmm-PID);\n"
+"                          its control socket is $XDG_RUNTIME_DIR/vmm/NAME.sock\n"
+"                          (without XDG_RUNTIME_DIR: /run/vmm/ for root,\n"
+"                          /tmp/vmm-UID/ for others)\n"
+"      --api-socket PATH|none\n"
+"                          the control socket (HTTP/1.1 + JSON, see README) at PATH\n"
+"                          instead, or none at all\n"
 "\n"
 "console: the guest's serial port (or hvc0) is your terminal; Ctrl-A x quits,\n"
 "Ctrl-A h helps.\n"
@@ -93,7 +108,16 @@ static void usage(FILE *f)
 "    3  the guest panicked (pvpanic, or Linux's panic line on the console)\n"
 "    4  the guest crashed: triple fault or a fatal KVM exit\n"
 "  124  --timeout expired\n"
-"  128+N  vmm was stopped by signal N (e.g. 143 for SIGTERM)\n");
+"  128+N  vmm was stopped by signal N (e.g. 143 for SIGTERM)\n"
+"  (stop through the control API: 0)\n"
+"\n"
+"exit status of list, info, counters, pause, resume, stop, reboot:\n"
+"    0  done\n"
+"    1  vmm did not answer in time, or failed (stop: did not exit within 30 s)\n"
+"    2  bad usage\n"
+"    3  no VM of that name (a socket its dead vmm left is removed)\n"
+"    4  refused in the VM's state (pause when not running, resume when not\n"
+"       paused, reboot under --no-reboot)\n");
 }
 
 /*
@@ -138,6 +162,7 @@ static void console_attach(struct console_link *link, struct vm *vm)
 static void fatal_signal(int sig)
 {
 	term_restore();
+	api_socket_cleanup();
 	/* SA_RESETHAND: the default action is back; re-raise it. */
 	raise(sig);
 }
@@ -162,6 +187,7 @@ static int exit_status(struct vm *vm, enum vm_stop_reason reason)
 	case VM_STOP_POWEROFF:
 	case VM_STOP_RESET:
 	case VM_STOP_QUIT:
+	case VM_STOP_API:
 		return EXIT_POWEROFF;
 	case VM_STOP_PANIC:
 		return EXIT_GUEST_PANIC;
@@ -202,7 +228,7 @@ static void boot_phase(const char *what)
 /* Build, run and tear down one VM; returns why it stopped (or < 0). */
 static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term *term,
 			struct console_link *link, const struct timespec *deadline,
-			struct net_backends *nets)
+			struct net_backends *nets, const struct run_hook *hook)
 {
 	int reason, r;
 
@@ -238,7 +264,7 @@ static int vm_boot_once(struct vm *vm, const struct vm_config *cfg, struct term 
 	if (r == 0) {
 		boot_phase("vcpus created; entering the guest");
 		console_attach(link, vm);
-		vm_run(vm, deadline);
+		vm_run(vm, deadline, hook);
 		console_attach(link, NULL);
 		boot_phase("guest stopped");
 	}
@@ -262,6 +288,7 @@ static const char *stop_message(enum vm_stop_reason reason)
 	case VM_STOP_CRASH: return "guest crashed";
 	case VM_STOP_QUIT: return "quit from the console";
 	case VM_STOP_SIGNAL: return "stopped by a signal";
+	case VM_STOP_API: return "stopped through the control API";
 	default: return NULL;
 	}
 }
@@ -282,8 +309,75 @@ static int check_affinity(const struct vm_config *cfg)
 	return 0;
 }
 
+/*
+ * The control socket (run/api_socket.h): --api-socket PATH, or DIR/NAME.sock.
+ * Returns 0 (*out NULL: none) or an exit status. Without --name and
+ * --api-socket a socket that cannot be made costs a warning, not the VM.
+ */
+static int api_open(const struct vm_config *cfg, struct api_vm_ctx *ctx, char *name,
+		    size_t nsize, char *path, size_t psize, struct api_server **out)
+{
+	static const struct api_limits lim = API_LIMITS_DEFAULT;
+	bool chosen = cfg->name || cfg->api_socket;
+	const char *why;
+	char dir[192];
+	int fd;
+
+	*out = NULL;
+	snprintf(name, nsize, "%s", cfg->name ? cfg->name : "");
+	if (!cfg->name)
+		snprintf(name, nsize, "vmm-%d", (int)getpid());
+	ctx->name = name;
+	if (cfg->api_socket && !strcmp(cfg->api_socket, "none"))
+		return 0;
+	if (cfg->api_socket) {
+		snprintf(path, psize, "%s", cfg->api_socket);
+	} else {
+		fd = api_socket_dir(dir, sizeof(dir), true, &why);
+		if (fd >= 0 && snprintf(path, psize, "%s/%s.sock", dir, name) >= (int)psize)
+			fd = -ENAMETOOLONG, why = "path too long";
+		if (fd < 0) {
+			if (!chosen) {
+				log_warn("no control socket: %s: %s", dir, why);
+				return 0;
+			}
+			log_error("--name %s: %s: %s", name, dir, why);
+			return EXIT_HOST_ERROR;
+		}
+	}
+	fd = api_socket_listen(path, &why);
+	if (fd < 0) {
+		if (!chosen) {
+			log_warn("no control socket: %s: %s", path, why);
+			return 0;
+		}
+		log_error("control socket %s: %s", path, why);
+		return fd == -EADDRINUSE || fd == -EEXIST || fd == -ENAMETOOLONG ? EXIT_USAGE :
+		       EXIT_HOST_ERROR;
+	}
+	ctx->socket_path = path;
+	*out = api_server_create(fd, &lim, &api_vm_ops, ctx);
+	if (!*out) {
+		close(fd);
+		api_socket_remove();
+		log_error("control socket: out of memory");
+		return EXIT_HOST_ERROR;
+	}
+	return 0;
+}
+
+static void api_close(struct api_server *api)
+{
+	api_server_destroy(api);
+	api_socket_remove();
+}
+
 static int cmd_run(int argc, char **argv)
 {
+	char name[API_NAME_MAX + 1], api_path[108];
+	struct api_vm_ctx actx = { .start = start_time };
+	struct api_server *api;
+	struct run_hook hook = { api_server_prepare, api_server_ready, NULL };
 	struct console_link link = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct vm_config cfg;
 	struct vm vm;
@@ -309,15 +403,23 @@ static int cmd_run(int argc, char **argv)
 	log_debug_enabled = cfg.debug;
 	if (check_affinity(&cfg) < 0)
 		return EXIT_USAGE;
+	/* The API outlives guest reboots, like the terminal; served by vm_run(). */
+	r = api_open(&cfg, &actx, name, sizeof(name), api_path, sizeof(api_path), &api);
+	if (r)
+		return r;
+	hook.opaque = api;
 	/* net_backends.h: taps and slirp outlive guest reboots; destroyed at exit. */
 	nets = net_backends_create(&cfg, &r);
-	if (!nets)
+	if (!nets) {
+		api_close(api);
 		return r == -EINVAL ? EXIT_USAGE : EXIT_HOST_ERROR;
+	}
 
 	term = term_open(STDIN_FILENO, STDOUT_FILENO, &ops, &link);
 	if (!term) {
 		log_error("cannot set up the console: %s", strerror(errno));
 		net_backends_destroy(nets);
+		api_close(api);
 		return EXIT_HOST_ERROR;
 	}
 
@@ -329,7 +431,9 @@ static int cmd_run(int argc, char **argv)
 			r = VM_STOP_TIMEOUT;	/* no point building one more */
 			break;
 		}
-		r = vm_boot_once(&vm, &cfg, term, &link, cfg.timeout_sec ? &deadline : NULL, nets);
+		actx.boots++;
+		r = vm_boot_once(&vm, &cfg, term, &link, cfg.timeout_sec ? &deadline : NULL, nets,
+				 api ? &hook : NULL);
 		/* A signal that came while the VM stopped for another reason. */
 		if (r == VM_STOP_RESET && stop_signals_pending()) {
 			vm.stop_signal = stop_signals_pending();
@@ -346,6 +450,8 @@ static int cmd_run(int argc, char **argv)
 	stop_signals_defer(false);
 	term_close(term);
 	net_backends_destroy(nets);
+	/* Last: a client waiting on `vmm stop` learns here that the VM is gone. */
+	api_close(api);
 
 	if (r < 0)
 		return -r;
@@ -402,6 +508,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (ctl_command(argv[1]))
+		return ctl_main(argc - 1, argv + 1);
 	log_error("unknown command '%s' (see vmm --help)", argv[1]);
 	return EXIT_USAGE;
 }

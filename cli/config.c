@@ -12,6 +12,7 @@
 #include "cli/config.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
+#include "run/api_socket.h"
 #include "util/cpulist.h"
 
 #define CONFIG_DEFAULT_MEM	(512 * MiB)
@@ -91,6 +92,8 @@ enum {
 	OPT_EXACT_CMDLINE,
 	OPT_IRQCHIP,
 	OPT_PMU,
+	OPT_NAME,
+	OPT_API_SOCKET,
 };
 
 static const struct option run_options[] = {
@@ -114,6 +117,8 @@ static const struct option run_options[] = {
 	{ "vcpu-affinity", required_argument, NULL, OPT_VCPU_AFFINITY },
 	{ "io-affinity", required_argument, NULL, OPT_IO_AFFINITY },
 	{ "panic-watch", required_argument, NULL, OPT_PANIC_WATCH },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -307,6 +312,18 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			*(vcpu ? &cfg->vcpu_affinity_set : &cfg->io_affinity_set) = true;
 			break;
 		}
+		case OPT_NAME:
+			if (!api_name_valid(optarg))
+				return config_fail(err, errlen,
+					"--name '%s': 1 to %d letters, digits, '.', '_' or '-',"
+					" not starting with '.'", optarg, API_NAME_MAX);
+			cfg->name = optarg;
+			break;
+		case OPT_API_SOCKET:
+			if (!*optarg)
+				return config_fail(err, errlen, "--api-socket: expected a path or none");
+			cfg->api_socket = optarg;
+			break;
 		case 'h':
 			return 1;
 		case ':':

@@ -73,6 +73,9 @@ struct vm_config {
 	cpu_set_t io_affinity;
 	enum vm_irqchip irqchip;	/* --irqchip */
 	bool pmu;			/* --pmu: a PMU for the guest (arm64) */
+	/* The control API (run/api_socket.h): NULL name: vmm-PID; "none": no socket. */
+	const char *name;		/* --name */
+	const char *api_socket;		/* --api-socket PATH|none */
 };
 
 void config_defaults(struct vm_config *cfg);

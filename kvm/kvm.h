@@ -30,6 +30,7 @@ enum vm_stop_reason {
 	VM_STOP_QUIT,		/* user pressed the escape key */
 	VM_STOP_SIGNAL,		/* SIGTERM/SIGINT to vmm */
 	VM_STOP_HOST_ERROR,
+	VM_STOP_API,		/* PUT /vm/stop on the control API: exit 0 */
 };
 
 #define VM_MAX_REGIONS 8

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The run loop: one poll() on the VM's stop eventfd and the stop-signal
- * eventfd, with the deadline as its timeout. It alone stops the vcpus.
+ * The run loop: one poll() on the VM's stop eventfd, the stop-signal
+ * eventfd and its caller's fds (struct run_hook: the control API), with the
+ * deadline as its timeout. It alone stops the vcpus.
  */
 #include <errno.h>
 #include <poll.h>
@@ -49,9 +50,10 @@ static void vm_drain_fd(int fd)
 	}
 }
 
-enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline)
+enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
+			   const struct run_hook *hook)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[2 + RUN_HOOK_MAX_FDS] = {
 		{ .fd = vm->stop_fd, .events = POLLIN },
 		{ .fd = stop_signals_fd(), .events = POLLIN },
 	};
@@ -73,12 +75,16 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline)
 	}
 
 	while (vm_stop_reason(vm) == VM_RUNNING) {
-		int n = poll(pfd, nfds, deadline ? ms_until(deadline) : -1);
+		int timeout = deadline ? ms_until(deadline) : -1, n;
+		unsigned int nhook = 0;
 
+		if (hook)
+			nhook = hook->prepare(hook->opaque, pfd + nfds, RUN_HOOK_MAX_FDS, &timeout);
+		n = poll(pfd, nfds + nhook, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_error("run loop: poll: %s", strerror(errno));
 			vm_request_stop(vm, VM_STOP_HOST_ERROR);
-		} else if (n == 0 && deadline && ms_until(deadline) == 0) {
+		} else if (n >= 0 && deadline && ms_until(deadline) == 0) {
 			vm_request_stop(vm, VM_STOP_TIMEOUT);
 		}
 		if (n > 0 && (pfd[0].revents & POLLIN))
@@ -88,6 +94,9 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline)
 			vm->stop_signal = stop_signals_pending();
 			vm_request_stop(vm, VM_STOP_SIGNAL);
 		}
+		/* A stop that came in the same poll goes first: nothing to pause then. */
+		if (n >= 0 && hook && vm_stop_reason(vm) == VM_RUNNING)
+			hook->ready(hook->opaque, vm, pfd + nfds, nhook);
 	}
 
 	/*
@@ -122,12 +131,17 @@ void vm_teardown(struct vm *vm)
 	vm_state_set(vm, VM_STATE_STOPPED);
 }
 
-void vm_pause(struct vm *vm)
+int vm_pause(struct vm *vm)
 {
+	int r;
+
 	if (vm_state(vm) != VM_STATE_RUNNING)
-		return;
-	vcpus_pause(vm);
-	vm_state_set(vm, VM_STATE_PAUSED);
+		return -EINVAL;
+	/* Bounded: the run loop must go on serving stops and the deadline. */
+	r = vcpus_pause(vm, VM_PAUSE_TIMEOUT_MS);
+	if (r == 0)
+		vm_state_set(vm, VM_STATE_PAUSED);
+	return r;
 }
 
 void vm_resume(struct vm *vm)

@@ -2,6 +2,7 @@
 #ifndef VMM_RUN_LIFECYCLE_H
 #define VMM_RUN_LIFECYCLE_H
 
+#include <poll.h>
 #include <time.h>
 
 #include "kvm/kvm.h"
@@ -22,21 +23,43 @@ enum vm_state {
 };
 
 /*
- * Release the vcpus and wait for the first stop: a request from the guest,
- * a device or the console, a stop signal (run/signals.h), or @deadline
- * (absolute CLOCK_MONOTONIC; NULL: none), which is VM_STOP_TIMEOUT even if
- * it passed before the VM started. Returns the reason; every vcpu has been
- * told to stop by then.
+ * More fds for the run loop to watch, from its caller (main.c: the control
+ * API, which outlives the VM across reboots). prepare() fills up to @max
+ * entries and may shorten *timeout_ms (-1: none) for its own timers;
+ * ready() gets them back after each poll (revents may be 0: a timer) on
+ * the run loop's thread, where it may pause, resume or ask @vm to stop.
  */
-enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline);
+#define RUN_HOOK_MAX_FDS 64
+struct run_hook {
+	unsigned int (*prepare)(void *opaque, struct pollfd *pfd, unsigned int max,
+				int *timeout_ms);
+	void (*ready)(void *opaque, struct vm *vm, const struct pollfd *pfd, unsigned int n);
+	void *opaque;
+};
+
+/*
+ * Release the vcpus and wait for the first stop: a request from the guest,
+ * a device, the console or @hook, a stop signal (run/signals.h), or
+ * @deadline (absolute CLOCK_MONOTONIC; NULL: none), which is
+ * VM_STOP_TIMEOUT even if it passed before the VM started. @hook may be
+ * NULL. Returns the reason; every vcpu has been told to stop by then.
+ */
+enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
+			   const struct run_hook *hook);
 /*
  * Take the VM apart in the one safe order, after vm_run() or a failed
  * build: vcpus stopped and joined, device threads stopped, then vcpus,
  * devices, machine and VM freed. Nothing may call into the VM after.
  */
 void vm_teardown(struct vm *vm);
-/* Pause and resume a running VM (not from a vcpu). */
-void vm_pause(struct vm *vm);
+/*
+ * Pause and resume a running VM (not from a vcpu). vm_pause() gives up
+ * after VM_PAUSE_TIMEOUT_MS if a vcpu does not come out of a device (a
+ * console write to a stalled terminal): -ETIMEDOUT, the VM runs on;
+ * -EINVAL if it is not running.
+ */
+#define VM_PAUSE_TIMEOUT_MS 2000
+int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 enum vm_state vm_state(const struct vm *vm);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "devices/term.h"
+#include "run/api_socket.h"
 #include "run/signals.h"
 #include "util/types.h"
 
@@ -21,6 +22,7 @@ static void stop_signals_exit(int sig)
 	size_t len = sizeof(msg) - 1;
 
 	term_restore();
+	api_socket_cleanup();
 	msg[len - 3] = '0' + sig / 10 % 10;
 	msg[len - 2] = '0' + sig % 10;
 	if (write(STDERR_FILENO, msg, len) < 0) {

@@ -6,7 +6,7 @@ PKGS="gcc make libc6-dev linux-libc-dev libfdt-dev zlib1g-dev libaio-dev liblzma
 liblz4-dev libzstd-dev acpica-tools device-tree-compiler busybox-static cpio tmux
 qemu-system-x86 qemu-system-arm binutils gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 linux-libc-dev-arm64-cross clang libclang-rt-14-dev e2fsprogs iproute2
-pkg-config libslirp-dev libglib2.0-dev"
+pkg-config libslirp-dev libglib2.0-dev libjson-c-dev"
 
 sh "$(dirname "$0")/apt-ensure.sh" deps $PKGS
 # arm64: Debian's arm64 libraries in a private sysroot for the static cross build

@@ -87,19 +87,37 @@ static void vcpu_pause_point(struct vcpu *vcpu)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void vcpus_pause(struct vm *vm)
+int vcpus_pause(struct vm *vm, int timeout_ms)
 {
 	struct vcpu_ctl *c = vm->vcpu_ctl;
+	struct timespec until;
+	int r = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&c->lock);
 	c->pause_requested = true;
 	pthread_mutex_unlock(&c->lock);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_interrupt(vm->vcpus[i]);
 	pthread_mutex_lock(&c->lock);
-	while (c->nr_paused + c->nr_exited < vm->nr_vcpus)
-		pthread_cond_wait(&c->cond, &c->lock);
+	while (c->nr_paused + c->nr_exited < vm->nr_vcpus && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&c->cond, &c->lock, &until);
+	/* A vcpu stuck in a device (a stalled console write): let them all go on. */
+	if (c->nr_paused + c->nr_exited < vm->nr_vcpus) {
+		c->pause_requested = false;
+		pthread_cond_broadcast(&c->cond);
+		r = -ETIMEDOUT;
+	} else {
+		r = 0;
+	}
 	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 void vcpus_resume(struct vm *vm)
@@ -188,9 +206,12 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
-	vcpu->nr_exits++;
-	vcpu->nr_exits_io += run->exit_reason == KVM_EXIT_IO;
-	vcpu->nr_exits_mmio += run->exit_reason == KVM_EXIT_MMIO;
+	/* Only this thread writes them; the control API reads them (relaxed). */
+	__atomic_store_n(&vcpu->nr_exits, vcpu->nr_exits + 1, __ATOMIC_RELAXED);
+	if (run->exit_reason == KVM_EXIT_IO)
+		__atomic_store_n(&vcpu->nr_exits_io, vcpu->nr_exits_io + 1, __ATOMIC_RELAXED);
+	else if (run->exit_reason == KVM_EXIT_MMIO)
+		__atomic_store_n(&vcpu->nr_exits_mmio, vcpu->nr_exits_mmio + 1, __ATOMIC_RELAXED);
 	if (log_debug_enabled) {
 		if (run->exit_reason == KVM_EXIT_IO)
 			log_debug("vcpu %u: exit IO %s port 0x%x size %u count %u", vcpu->id,
@@ -388,7 +409,15 @@ int vcpus_create(struct vm *vm, unsigned int nr)
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
+	{
+		pthread_condattr_t attr;
+
+		/* vcpus_pause()'s bound must not move with the wall clock. */
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&c->cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
 	vm->vcpu_ctl = c;
 
 	for (unsigned int i = 0; i < nr; i++) {

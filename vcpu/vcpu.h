@@ -41,9 +41,10 @@ void vcpus_join(struct vm *vm);
 void vcpus_free(struct vm *vm);
 /*
  * Take every vcpu out of KVM_RUN and keep it asleep until vcpus_resume();
- * returns once all are paused or gone. Not from a vcpu.
+ * returns 0 once all are paused or gone, or -ETIMEDOUT after @timeout_ms
+ * with every vcpu let go again (one is held in a device). Not from a vcpu.
  */
-void vcpus_pause(struct vm *vm);
+int vcpus_pause(struct vm *vm, int timeout_ms);
 void vcpus_resume(struct vm *vm);
 
 #endif

@@ -410,18 +410,39 @@ void virtio_dev_set_paused(struct virtio_dev *dev, bool paused)
 	}
 }
 
-void virtio_dev_dump(struct virtio_dev *dev, FILE *f)
+/* An absolute CLOCK_REALTIME time @ms from now, for pthread_mutex_timedlock(). */
+static struct timespec virtio_lock_deadline(long ms)
 {
 	struct timespec until;
-	bool locked;
 
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += 200000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
+	until.tv_nsec += ms * 1000000;
+	until.tv_sec += until.tv_nsec / 1000000000;
+	until.tv_nsec %= 1000000000;
+	return until;
+}
+
+void virtio_dev_counters(struct virtio_dev *dev, struct virtio_dev_counters *out)
+{
+	struct timespec until = virtio_lock_deadline(100);
+	/* A stuck I/O thread must not stall the caller (the run loop): read anyway. */
+	bool locked = !pthread_mutex_timedlock(&dev->lock, &until);
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int q = 0; q < dev->ops->nr_queues; q++) {
+		out->kicks += dev->nr_kicks[q];
+		out->irqs += dev->nr_irqs[q];
+		out->irqs_suppressed += dev->nr_irqs_suppressed[q];
 	}
-	locked = !pthread_mutex_timedlock(&dev->lock, &until);
+	out->needs_reset = dev->nr_errors;
+	if (locked)
+		pthread_mutex_unlock(&dev->lock);
+}
+
+void virtio_dev_dump(struct virtio_dev *dev, FILE *f)
+{
+	struct timespec until = virtio_lock_deadline(200);
+	bool locked = !pthread_mutex_timedlock(&dev->lock, &until);
 	if (!locked)
 		fprintf(f, "  the device lock is held for over 200 ms (a stuck I/O thread?): "
 			"read without it\n");

@@ -168,6 +168,17 @@ int virtio_dev_watch_enable(struct virtio_dev *dev, int fd, bool on);
  * read without it.
  */
 void virtio_dev_dump(struct virtio_dev *dev, FILE *f);
+
+/* A device's counters, summed over its queues (the control API). */
+struct virtio_dev_counters {
+	u64 kicks;		/* I/O thread wake-ups for a queue notify */
+	u64 irqs;		/* used-buffer interrupts raised */
+	u64 irqs_suppressed;	/* ...and not raised (EVENT_IDX, NO_INTERRUPT) */
+	unsigned int needs_reset;	/* times the driver broke it (virtio_dev_needs_reset) */
+};
+
+/* Any thread, while the device exists; waits at most 100 ms for its lock. */
+void virtio_dev_counters(struct virtio_dev *dev, struct virtio_dev_counters *out);
 /* The negotiated features (valid from FEATURES_OK). */
 static inline u64 virtio_dev_features(const struct virtio_dev *dev)
 {

@@ -135,3 +135,20 @@ if command -v qemu-system-aarch64 >/dev/null; then
 else
 	echo "skipped: qemu-system-aarch64 is not installed"
 fi
+
+echo "== control API: GET /vm, 1000 requests on one keep-alive connection (goal p99 < 200 us)"
+make -s $B/api_latency || exit 1
+echo "server code on a hand-built VM, no KVM: $($B/api_latency 1000)"
+sock=$B/bench-api.sock
+./vmm run -m 64 -p action=hang --api-socket "$sock" </dev/null >/dev/null 2>&1 &
+vpid=$!
+i=0
+while [ $i -lt 100 ] && ! ./vmm info "$sock" >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+if ./vmm info "$sock" >/dev/null 2>&1; then
+	echo "a running vmm (its run loop serves): $($B/api_latency "$sock" 1000)"
+	./vmm stop "$sock"
+else
+	echo "a running vmm: did not start (no /dev/kvm?)"
+	kill $vpid 2>/dev/null
+fi
+wait $vpid 2>/dev/null

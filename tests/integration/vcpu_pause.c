@@ -23,7 +23,7 @@ static void *runner(void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 30;
-	vm_run(&vm, &deadline);
+	vm_run(&vm, &deadline, NULL);
 	return NULL;
 }
 
@@ -69,7 +69,10 @@ int main(void)
 	usleep(300 * 1000);
 
 	t0 = now_ms();
-	vcpus_pause(&vm);
+	if (vcpus_pause(&vm, 5000) < 0) {
+		printf("FAIL vcpu_pause_stops_exits: not paused within 5 s\n");
+		failed = 1;
+	}
 	pause_ms = now_ms() - t0;
 	a = exits();
 	cpu0 = cpu_ms();

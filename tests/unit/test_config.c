@@ -246,3 +246,19 @@ TEST(config_irqchip_and_pmu)
 	TEST_ASSERT_EQ(parse(&c, err, "--irqchip", "gicv4", NULL), -EINVAL);
 	TEST_ASSERT(strstr(err, "--irqchip 'gicv4'"), "err: %s", err);
 }
+
+TEST(config_name_and_api_socket)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&cfg, err, "--name", "web-1", "--api-socket", "/tmp/x.sock", NULL), 0);
+	TEST_ASSERT(!strcmp(cfg.name, "web-1") && !strcmp(cfg.api_socket, "/tmp/x.sock"), "parsed");
+	TEST_ASSERT_EQ(parse(&cfg, err, NULL), 0);
+	TEST_ASSERT(!cfg.name && !cfg.api_socket, "defaults");
+	/* A name becomes a file name: no path, no hidden file. */
+	TEST_ASSERT_EQ(parse(&cfg, err, "--name", "../etc", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--name '../etc'"), "%s", err);
+	TEST_ASSERT_EQ(parse(&cfg, err, "--name", ".x", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&cfg, err, "--api-socket", "", NULL), -EINVAL);
+}
