@@ -484,14 +484,20 @@ TEST(net_user_survives_a_lone_last_fragment)
 	close(hs);
 }
 
-/* The next TCP frame for the guest (ARP answered on the way), within 5 s. */
+/*
+ * The next TCP frame for the guest (ARP answered on the way), within 15 s:
+ * a SYN libslirp could not send before it knew the guest's MAC goes out
+ * again only with its retransmission (3 s, later on a loaded host).
+ */
 static ssize_t rx_wait_tcp(u8 *f)
 {
-	ssize_t len;
+	ssize_t len = -1;
 
-	while ((len = rx_wait(f)) > 0)
-		if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
-			break;
+	for (int quiet = 0; quiet < 3; quiet++) {
+		while ((len = rx_wait(f)) > 0)
+			if (get16(f + 12) == 0x0800 && f[14 + 9] == IPPROTO_TCP)
+				return len;
+	}
 	return len;
 }
 
