@@ -64,13 +64,19 @@ else
 fi
 
 # --- nohup: an ignored SIGHUP stays ignored -------------------------------
-(trap '' HUP; exec timeout -k 5 30 "$VMM" run -m 64 --timeout 4 -p "vmmtest=cmdline action=hang" \
+# vmm itself is the exec'd child of the subshell that ignores SIGHUP: no
+# timeout(1) between them (GNU timeout installs its own SIGHUP handler,
+# so its child would not inherit SIG_IGN); a guard kills a hung vmm.
+(trap '' HUP; exec "$VMM" run -m 64 --timeout 4 -p "vmmtest=cmdline action=hang" \
 	</dev/null >"$WORK/out4" 2>"$WORK/err4") &
 pid=$!
+(sleep 30; kill -9 $pid 2>/dev/null) &
+guard=$!
 sleep 2
-pkill -HUP -P $pid 2>/dev/null || kill -HUP $pid
+kill -HUP $pid
 wait $pid
 rc=$?
+kill $guard 2>/dev/null
 if [ $rc = 124 ]; then
 	pass stop_ignored_sighup_stays_ignored "exit 124"
 else
