@@ -202,27 +202,11 @@ static int exit_status(struct vm *vm, enum vm_stop_reason reason)
 	}
 }
 
-static bool deadline_passed(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
-}
-
 /* --debug: where start-up time goes, from vmm's first instruction. */
-static struct timespec start_time;
-
 static void boot_phase(const char *what)
 {
-	struct timespec now;
-
-	if (!log_debug_enabled)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	log_debug("t+%.3f ms: %s", (now.tv_sec - start_time.tv_sec) * 1e3 +
-		  (now.tv_nsec - start_time.tv_nsec) / 1e6, what);
+	if (log_debug_enabled)
+		log_debug("t+%.3f ms: %s", clock_since_start_ns() / 1e6, what);
 }
 
 /* Build, run and tear down one VM; returns why it stopped (or < 0). */
@@ -375,7 +359,7 @@ static void api_close(struct api_server *api)
 static int cmd_run(int argc, char **argv)
 {
 	char name[API_NAME_MAX + 1], api_path[108];
-	struct api_vm_ctx actx = { .start = start_time };
+	struct api_vm_ctx actx = { 0 };
 	struct api_server *api;
 	struct run_hook hook = { api_server_prepare, api_server_ready, NULL };
 	struct console_link link = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -388,8 +372,6 @@ static int cmd_run(int argc, char **argv)
 	int r, status;
 	static const struct term_ops ops = { console_input, console_quit };
 
-	/* --timeout counts from here, across reboots and kernel loading. */
-	deadline = start_time;
 	r = config_parse(argc, argv, &cfg, err, sizeof(err));
 	if (r == 1) {
 		usage(stdout);
@@ -399,7 +381,8 @@ static int cmd_run(int argc, char **argv)
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
-	deadline.tv_sec += cfg.timeout_sec;
+	/* --timeout counts from vmm's start, across kernel loading and reboots. */
+	deadline = clock_timespec(clock_start_ns() + cfg.timeout_sec * 1000000000ULL);
 	log_debug_enabled = cfg.debug;
 	if (check_affinity(&cfg) < 0)
 		return EXIT_USAGE;
@@ -427,7 +410,7 @@ static int cmd_run(int argc, char **argv)
 	for (;;) {
 		/* Building a VM: a stop signal ends vmm at once (run/signals.h). */
 		stop_signals_defer(false);
-		if (cfg.timeout_sec && deadline_passed(&deadline)) {
+		if (cfg.timeout_sec && !clock_ms_until(&deadline)) {
 			r = VM_STOP_TIMEOUT;	/* no point building one more */
 			break;
 		}
@@ -484,7 +467,6 @@ static void std_fds_ensure(void)
 
 int main(int argc, char **argv)
 {
-	clock_gettime(CLOCK_MONOTONIC, &start_time);
 	clock_mark_start();
 	std_fds_ensure();
 	/* From the first moment: a stop signal acts, a crash restores the tty. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "devices/term.h"
+#include "util/clock.h"
 #include "util/kick.h"
 #include "util/log.h"
 #include "util/thread.h"
@@ -189,15 +190,6 @@ static int term_write_all(struct term *t, const u8 *buf, size_t len, u64 *nr_wri
 	return 0;
 }
 
-static void term_deadline(struct timespec *ts, long ns)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_nsec += ns;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
 
 static void *term_output_thread(void *arg)
 {
@@ -216,7 +208,7 @@ static void *term_output_thread(void *arg)
 		if (!t->out_len)
 			break;		/* closing, and all written */
 
-		term_deadline(&deadline, TERM_OUT_DELAY_NS);
+		deadline = clock_timespec(clock_now_ns() + TERM_OUT_DELAY_NS);
 		while (!t->closing && !t->flushers && t->out_len < TERM_OUT_HIWAT &&
 		       pthread_cond_timedwait(&t->out_ready, &t->out_lock,
 					      &deadline) != ETIMEDOUT)
@@ -314,18 +306,17 @@ void term_output_block(struct term *t, bool on)
 static bool term_wait_progress(struct term *t, bool (*done)(struct term *t))
 {
 	unsigned long long seen = atomic_load(&t->out_progress);
-	struct timespec last, now, until;
+	s64 last = clock_now_ms(), now;
+	struct timespec until;
 
-	clock_gettime(CLOCK_MONOTONIC, &last);
 	while (!done(t)) {
-		term_deadline(&until, 10 * 1000000L);
+		until = clock_timespec(clock_now_ns() + 10 * 1000000ULL);
 		pthread_cond_timedwait(&t->out_space, &t->out_lock, &until);
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		now = clock_now_ms();
 		if (atomic_load(&t->out_progress) != seen) {
 			seen = atomic_load(&t->out_progress);
 			last = now;
-		} else if ((now.tv_sec - last.tv_sec) * 1000 +
-			   (now.tv_nsec - last.tv_nsec) / 1000000 >= TERM_STALL_MS) {
+		} else if (now - last >= TERM_STALL_MS) {
 			return false;
 		}
 	}
@@ -537,7 +528,7 @@ static void term_stop_output(struct term *t)
 			struct timespec until;
 
 			kick_thread(t->out_thread);
-			term_deadline(&until, 10 * 1000000L);
+			until = clock_timespec(clock_now_ns() + 10 * 1000000ULL);
 			pthread_cond_timedwait(&t->out_space, &t->out_lock, &until);
 		}
 	}

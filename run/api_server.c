@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "run/api_server.h"
+#include "util/clock.h"
 #include "util/types.h"
 
 struct api_client {
@@ -36,14 +36,6 @@ struct api_server {
 	unsigned int polled[RUN_HOOK_MAX_FDS];
 	unsigned int nr_polled;
 };
-
-static long long api_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 struct api_server *api_server_create(int listen_fd, const struct api_limits *lim,
 				     const struct api_vm_ops *ops, void *ctx)
@@ -114,7 +106,7 @@ static bool api_client_flush(struct api_server *s, struct api_client *c)
 		api_client_close(c);
 		return false;
 	}
-	c->deadline = api_now_ms() + (c->in_len ? s->lim.request_timeout_ms :
+	c->deadline = clock_now_ms() + (c->in_len ? s->lim.request_timeout_ms :
 				      s->lim.idle_timeout_ms);
 	return true;
 }
@@ -134,7 +126,7 @@ static bool api_client_respond(struct api_server *s, struct api_client *c,
 		return false;
 	}
 	c->out_off = 0;
-	c->deadline = api_now_ms() + s->lim.request_timeout_ms;
+	c->deadline = clock_now_ms() + s->lim.request_timeout_ms;
 	return api_client_flush(s, c);
 }
 
@@ -176,7 +168,7 @@ static void api_client_read(struct api_server *s, struct api_client *c, struct v
 	ssize_t n;
 
 	if (!c->in_len)
-		c->deadline = api_now_ms() + s->lim.request_timeout_ms;
+		c->deadline = clock_now_ms() + s->lim.request_timeout_ms;
 	n = recv(c->fd, c->in + c->in_len, cap - c->in_len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -213,7 +205,7 @@ static void api_server_accept(struct api_server *s)
 			continue;
 		}
 		c->fd = fd;
-		c->deadline = api_now_ms() + s->lim.idle_timeout_ms;
+		c->deadline = clock_now_ms() + s->lim.idle_timeout_ms;
 	}
 }
 
@@ -221,7 +213,7 @@ unsigned int api_server_prepare(void *opaque, struct pollfd *pfd, unsigned int m
 				int *timeout_ms)
 {
 	struct api_server *s = opaque;
-	long long now = api_now_ms(), first = -1;
+	long long now = clock_now_ms(), first = -1;
 	unsigned int n = 0;
 
 	if (!max)
@@ -289,7 +281,7 @@ void api_server_ready(void *opaque, struct vm *vm, const struct pollfd *pfd, uns
 			api_client_close(c);
 		}
 	}
-	now = api_now_ms();
+	now = clock_now_ms();
 	for (unsigned int i = 0; i < s->lim.max_clients; i++) {
 		struct api_client *c = &s->clients[i];
 

@@ -13,6 +13,7 @@
 #include "devices/virtio/virtio.h"
 #include "kvm/kvm.h"
 #include "run/api_vm.h"
+#include "util/clock.h"
 #include "vcpu/vcpu.h"
 
 static enum vm_state api_vm_state(void *ctx, struct vm *vm)
@@ -67,14 +68,11 @@ static void api_vm_describe(void *opaque, struct vm *vm, struct json_object *obj
 	const struct api_vm_ctx *ctx = opaque;
 	const struct vm_config *cfg = vm->cfg;
 	struct json_object *devs = json_object_new_array();
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	json_add_str(obj, "name", ctx->name);
 	json_object_object_add(obj, "pid", json_object_new_int(getpid()));
 	json_add_str(obj, "state", api_state_name(vm_state(vm)));
-	json_object_object_add(obj, "uptime", json_object_new_double(
-		(now.tv_sec - ctx->start.tv_sec) + (now.tv_nsec - ctx->start.tv_nsec) / 1e9));
+	json_object_object_add(obj, "uptime", json_object_new_double(clock_since_start_ns() / 1e9));
 	json_add_u64(obj, "boots", ctx->boots);
 	json_add_u64(obj, "vcpus", vm->nr_vcpus);
 	json_add_u64(obj, "memory_mib", cfg->ram_size >> 20);

@@ -10,7 +10,6 @@
 struct api_vm_ctx {
 	const char *name;
 	const char *socket_path;
-	struct timespec start;		/* vmm's start, CLOCK_MONOTONIC */
 	unsigned int boots;		/* 1 + reboots so far */
 };
 

@@ -16,6 +16,7 @@
 
 #include "run/api_socket.h"
 #include "run/ctl.h"
+#include "util/clock.h"
 #include "util/http.h"
 #include "util/log.h"
 #include "util/types.h"
@@ -45,21 +46,13 @@ bool ctl_command(const char *cmd)
 	return !strcmp(cmd, "list");
 }
 
-static long long ctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Wait for @fd to be readable until @deadline; false on timeout. */
 static bool ctl_wait(int fd, long long deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	long long left;
 
-	while ((left = deadline - ctl_now_ms()) > 0) {
+	while ((left = deadline - clock_now_ms()) > 0) {
 		int n = poll(&p, 1, (int)left);
 
 		if (n > 0)
@@ -79,7 +72,7 @@ static int ctl_request(int fd, const char *method, const char *path, int *status
 {
 	char req[256], *buf = NULL;
 	size_t len = 0, body_len;
-	long long deadline = ctl_now_ms() + CTL_TIMEOUT_MS;
+	long long deadline = clock_now_ms() + CTL_TIMEOUT_MS;
 	const char *body;
 	bool eof = false;
 	int n, r;
@@ -209,7 +202,7 @@ static int ctl_one(const struct ctl_cmd *cmd, const char *name)
 		/* vmm closes the connection once it has torn the VM down. */
 		char c;
 
-		if (!ctl_wait(fd, ctl_now_ms() + CTL_STOP_WAIT_MS) || recv(fd, &c, 1, 0) > 0) {
+		if (!ctl_wait(fd, clock_now_ms() + CTL_STOP_WAIT_MS) || recv(fd, &c, 1, 0) > 0) {
 			log_error("stop %s: vmm has not exited within %d s", name,
 				  CTL_STOP_WAIT_MS / 1000);
 			r = CTL_FAILED;

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,18 +26,6 @@ static void vm_state_set(struct vm *vm, enum vm_state state)
 enum vm_state vm_state(const struct vm *vm)
 {
 	return atomic_load(&vm->state);
-}
-
-/* Milliseconds from now to @deadline, 0 if past, capped for poll(). */
-static int ms_until(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
-	     (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
-	return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
 }
 
 static void vm_drain_fd(int fd)
@@ -66,7 +53,7 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
 		vm->stop_signal = stop_signals_pending();
 		vm_request_stop(vm, VM_STOP_SIGNAL);
 	}
-	if (deadline && ms_until(deadline) == 0)
+	if (deadline && clock_ms_until(deadline) == 0)
 		vm_request_stop(vm, VM_STOP_TIMEOUT);
 	if (vm_stop_reason(vm) == VM_RUNNING) {
 		vm_state_set(vm, VM_STATE_RUNNING);
@@ -75,7 +62,7 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
 	}
 
 	while (vm_stop_reason(vm) == VM_RUNNING) {
-		int timeout = deadline ? ms_until(deadline) : -1, n;
+		int timeout = deadline ? clock_ms_until(deadline) : -1, n;
 		unsigned int nhook = 0;
 
 		if (hook)
@@ -84,7 +71,7 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
 		if (n < 0 && errno != EINTR) {
 			log_error("run loop: poll: %s", strerror(errno));
 			vm_request_stop(vm, VM_STOP_HOST_ERROR);
-		} else if (n >= 0 && deadline && ms_until(deadline) == 0) {
+		} else if (n >= 0 && deadline && clock_ms_until(deadline) == 0) {
 			vm_request_stop(vm, VM_STOP_TIMEOUT);
 		}
 		if (n > 0 && (pfd[0].revents & POLLIN))

@@ -3,10 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "util/clock.h"
 
 bool log_debug_enabled;
 static void (*log_flush_hook)(void *opaque);
@@ -58,12 +58,9 @@ bool log_ratelimit(struct log_ratelimit *rl)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	unsigned int suppressed = 0;
-	unsigned long long now;
-	struct timespec ts;
+	unsigned long long now = clock_now_ms();
 	bool ok;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 	pthread_mutex_lock(&lock);
 	if (!rl->window_ms || now - rl->window_ms >= LOG_RATELIMIT_MS) {
 		suppressed = rl->suppressed;

@@ -29,6 +29,7 @@
 #include "kvm/arch.h"
 #include "cli/config.h"
 #include "kvm/kvm.h"
+#include "util/clock.h"
 #include "util/cpulist.h"
 #include "util/kick.h"
 #include "util/log.h"
@@ -90,16 +91,9 @@ static void vcpu_pause_point(struct vcpu *vcpu)
 int vcpus_pause(struct vm *vm, int timeout_ms)
 {
 	struct vcpu_ctl *c = vm->vcpu_ctl;
-	struct timespec until;
+	struct timespec until = clock_timespec(clock_now_ns() + timeout_ms * 1000000ULL);
 	int r = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&c->lock);
 	c->pause_requested = true;
 	pthread_mutex_unlock(&c->lock);

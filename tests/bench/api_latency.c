@@ -23,6 +23,7 @@
 #include "run/api_vm.h"
 #include "util/http.h"
 #include "vcpu/vcpu.h"
+#include "util/clock.h"
 
 static volatile int stop_serving;
 
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
 		vm.vcpus = vcpus;
 		vm.nr_vcpus = 1;
 		vm.state = VM_STATE_RUNNING;
-		clock_gettime(CLOCK_MONOTONIC, &ctx.start);
+		clock_mark_start();
 		ctx.socket_path = path;
 		lfd = api_socket_listen(path, &why);
 		if (lfd < 0) {
