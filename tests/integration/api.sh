@@ -144,7 +144,7 @@ rm -f "$SOCKDIR/x"
 rm -f "$WORK/stall"
 mkfifo "$WORK/stall"
 exec 3<>"$WORK/stall"	# opened for reading, never read
-timeout -k 5 90 "$VMM" run -m 64 -p "action=flood" --name flood </dev/null \
+timeout -k 5 90 "$VMM" run -m 64 -p "vmmtest=cmdline action=flood" --name flood </dev/null \
 	>"$WORK/stall" 2>"$WORK/flood.err" &
 p=$!
 exits() { "$VMM" counters flood | sed -n 's/^ *"exits": *\([0-9]*\).*/\1/p' | head -n 1; }
