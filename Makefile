@@ -172,7 +172,7 @@ e2e-x86: all
 	@sh tests/integration/x86_nested.sh
 
 check: deps
-	$(MAKE) all unit $(BUILD)/vcpu_pause vmm-asan vmm-tsan
+	$(MAKE) all unit $(BUILD)/vcpu_pause $(BUILD)/net_echo vmm-asan vmm-tsan
 	@sh tests/run.sh
 
 # libFuzzer targets (clang): a bounded run is part of the test runner.
@@ -204,6 +204,9 @@ $(BUILD)/minloop: tests/bench/minloop.c $(BUILD)/libvmm.a $(EMBED_OBJ)
 
 $(BUILD)/vcpu_pause: tests/integration/vcpu_pause.c $(BUILD)/libvmm.a $(EMBED_OBJ)
 	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDLIBS)
+
+$(BUILD)/net_echo: tests/tools/net_echo.c
+	$(CC) $(CFLAGS) -o $@ $<
 
 $(BUILD)/stopwatch: tests/bench/stopwatch.c
 	$(CC) $(CFLAGS) -o $@ $<

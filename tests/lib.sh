@@ -9,6 +9,15 @@ pass() { echo "ok $1${2:+: $2}"; echo "ok $1" >>"$RESULTS"; }
 fail() { echo "FAIL $1: $2"; echo "FAIL $1" >>"$RESULTS"; }
 skip() { echo "SKIP $1: $2"; echo "SKIP $1" >>"$RESULTS"; }
 
+# now_ms: a millisecond clock. busybox's date (the nested runs of
+# tests/nested.sh) has no %N: /proc/uptime then, to 10 ms.
+now_ms() {
+	case $(date +%N) in
+	*N*|'') awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime ;;
+	*) echo $(( $(date +%s%N) / 1000000 )) ;;
+	esac
+}
+
 # run_vmm OUT ERR ARGS...: run vmm with stdin from /dev/null, a hard time
 # limit so a hang cannot stall the suite; sets $rc.
 run_vmm() {

@@ -25,13 +25,27 @@ for t in build/$ARCH/unit/test_* build/$ARCH/unit-asan/test_*; do
 	fi
 done
 
+# Scripts marked "needs: /dev/kvm" run here when this host has a usable
+# /dev/kvm, else all together inside a nested x86 QEMU (tests/nested.sh).
+host_kvm=yes
+( exec 3<>/dev/kvm ) 2>/dev/null || host_kvm=no
+nested=
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue
+	if [ $host_kvm = no ] && grep -q '^# needs: /dev/kvm' "$t"; then
+		nested="$nested $t"
+		continue
+	fi
 	echo "== $t"
 	WORK=$WORK/$(basename "$t" .sh) && mkdir -p "$WORK" && export WORK
 	sh "$t"
 	WORK=$(dirname "$WORK")
 done
+
+if [ -n "$nested" ]; then
+	echo "== nested (this host has no usable /dev/kvm):$nested"
+	WORK=$WORK/nested sh tests/nested.sh $nested
+fi
 
 passed=$(grep -c '^ok' "$RESULTS")
 failed=$(grep -c '^FAIL' "$RESULTS")

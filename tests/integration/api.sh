@@ -1,4 +1,5 @@
 #!/bin/sh
+# needs: /dev/kvm (tests/run.sh runs it nested where the host has none)
 # The control API on a real VM (needs /dev/kvm; here or through
 # tests/tools/nested-x86.sh): the vmm CLI and, where installed, curl on the
 # socket. A VM named by --name appears in `vmm list`, pauses (twice: 4),

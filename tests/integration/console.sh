@@ -1,4 +1,5 @@
 #!/bin/sh
+# needs: /dev/kvm (tests/run.sh runs it nested where the host has none)
 # The interactive console under a real pseudo-terminal (tmux): typed input
 # reaches the guest, Ctrl-A x ends vmm, and the terminal settings afterwards
 # equal those before, also when vmm is killed with SIGTERM.

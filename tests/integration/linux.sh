@@ -1,4 +1,5 @@
 #!/bin/sh
+# needs: /dev/kvm (tests/run.sh runs it nested where the host has none)
 # A real Debian kernel. Early boot everywhere: vmm must get it to print
 # "Linux version", our command line and an e820 map identical to vmm's.
 # A full boot to a busybox shell only where the host can run one.
@@ -6,7 +7,11 @@
 
 EARLY_BOUND_S=${EARLY_BOUND_S:-60}	# measured here: 21 s (PVH entry)
 
-if ! kernel=$(sh "$TOP/guest/fetch-kernel.sh" cloud 2>"$WORK/fetch.err"); then
+# VMM_TEST_KERNEL, VMM_TEST_INITRD: given by tests/nested.sh, whose outer
+# machine has neither apt nor the tools to build them.
+if [ -n "$VMM_TEST_KERNEL" ]; then
+	kernel=$VMM_TEST_KERNEL
+elif ! kernel=$(sh "$TOP/guest/fetch-kernel.sh" cloud 2>"$WORK/fetch.err"); then
 	skip linux_early_boot "cannot fetch the Debian kernel: $(head -n 1 "$WORK/fetch.err")"
 	skip linux_full_boot "cannot fetch the Debian kernel"
 	exit 0
@@ -24,12 +29,12 @@ wait_for() {
 	return 1
 }
 
-start=$(date +%s%N)
+start=$(now_ms)
 "$VMM" run --debug -k "$kernel" -m 256 --timeout 300 -p "vmm_smoke_marker=42" \
 	</dev/null >"$WORK/early.out" 2>"$WORK/early.err" &
 pid=$!
 if wait_for "$WORK/early.out" "BIOS-e820.*0x0*fffffff\] usable" "$EARLY_BOUND_S" $pid; then
-	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	ms=$(( $(now_ms) - start ))
 	sleep 0.2
 	kill -TERM $pid; wait $pid; rc=$?
 	want_cmdline=$(sed -n 's/^vmm: debug: kernel command line: //p' "$WORK/early.err")
@@ -58,7 +63,9 @@ if ! grep -q -w -E 'vmx|svm' /proc/cpuinfo; then
 	skip linux_full_boot "no VT-x/AMD-V on this host (software nested KVM): a full x86 Linux cannot boot here; tests/integration/x86_nested.sh boots it under QEMU's emulated SVM instead"
 	exit 0
 fi
-if ! initrd=$(sh "$TOP/guest/mkinitramfs.sh" "$kernel" 2>"$WORK/initrd.err"); then
+if [ -n "$VMM_TEST_INITRD" ]; then
+	initrd=$VMM_TEST_INITRD
+elif ! initrd=$(sh "$TOP/guest/mkinitramfs.sh" "$kernel" 2>"$WORK/initrd.err"); then
 	fail linux_full_boot "cannot build the initramfs: $(head -n 2 "$WORK/initrd.err")"
 	exit 0
 fi

@@ -1,4 +1,5 @@
 #!/bin/sh
+# needs: /dev/kvm (tests/run.sh runs it nested where the host has none)
 # vcpus_pause()/vcpus_resume() against a real VM (tests/integration/vcpu_pause.c).
 . "$(dirname "$0")/../lib.sh"
 BIN=$TOP/build/${ARCH:-x86}/vcpu_pause

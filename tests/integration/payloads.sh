@@ -1,4 +1,5 @@
 #!/bin/sh
+# needs: /dev/kvm (tests/run.sh runs it nested where the host has none)
 # Test kernels that are not Linux: an exact command line, multiboot kernels,
 # writes nobody decodes.
 . "$(dirname "$0")/../lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# needs: /dev/kvm (tests/run.sh runs it nested where the host has none)
 # A stop always works, and only the guest's real panic is a panic.
 # - stdout a FIFO nobody reads while the guest floods its console: --timeout
 #   still ends vmm (124) within a second of the deadline, and so does SIGTERM
@@ -15,12 +16,6 @@
 #   (pvpanic, off); the pvpanic device itself counts unless off.
 . "$(dirname "$0")/../lib.sh"
 VMM_HARD_TIMEOUT=60
-now_ms() {	# busybox's date has no %N: fall back to /proc/uptime (10 ms)
-	case $(date +%N) in
-	*N*|'') awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime ;;
-	*) echo $(( $(date +%s%N) / 1000000 )) ;;
-	esac
-}
 
 # --- a console nobody reads -------------------------------------------------
 rm -f "$WORK/stall"

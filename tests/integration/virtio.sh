@@ -1,4 +1,5 @@
 #!/bin/sh
+# needs: /dev/kvm (tests/run.sh runs it nested where the host has none)
 # virtio devices driven by the test guest's ring-3 driver (guest/virtio.c), over
 # both transports (--virtio-transport mmio and pci, checks named mmio_* and pci_*):
 # blk data checked against the host file, read-only disks, rng, interrupts on
@@ -43,7 +44,7 @@ img=$WORK/disk.img
 mkimage "$img"
 cp "$img" "$WORK/orig.img"
 want_hex=$(head -c 16 "$img" | od -An -tx1 | tr -d ' \n')
-start=$(date +%s%N)
+start=$(now_ms)
 pattern >"$WORK/pattern"
 
 # transport_checks T: the device checks over --virtio-transport T (mmio or pci);
@@ -290,4 +291,4 @@ else
 		fail virtio_blk_direct_data_and_20_byte_serial "$(guest_line "$WORK/direct.out" "VIRTIO_BLK serial=")"
 	fi
 fi
-echo "virtio.sh: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+echo "virtio.sh: $(( $(now_ms) - start )) ms"
