@@ -168,11 +168,11 @@ e2e-arm64:
 	@sh tests/integration/arm64.sh
 
 # The nested x86 end-to-end test alone (QEMU's emulated SVM runs ./vmm).
-e2e-x86: all
+e2e-x86: all $(BUILD)/kvm_hold
 	@sh tests/integration/x86_nested.sh
 
 check: deps
-	$(MAKE) all unit $(BUILD)/vcpu_pause $(BUILD)/net_echo vmm-asan vmm-tsan
+	$(MAKE) all unit $(BUILD)/vcpu_pause $(BUILD)/net_echo $(BUILD)/kvm_hold vmm-asan vmm-tsan
 	@sh tests/run.sh
 
 # libFuzzer targets (clang): a bounded run is part of the test runner.
@@ -206,6 +206,9 @@ $(BUILD)/vcpu_pause: tests/integration/vcpu_pause.c $(BUILD)/libvmm.a $(EMBED_OB
 	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDLIBS)
 
 $(BUILD)/net_echo: tests/tools/net_echo.c
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/kvm_hold: tests/tools/kvm_hold.c
 	$(CC) $(CFLAGS) -o $@ $<
 
 $(BUILD)/stopwatch: tests/bench/stopwatch.c

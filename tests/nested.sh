@@ -17,7 +17,8 @@ mkdir -p "$WORK"
 # What the scripts reach outside tests/: the binaries make check built, the
 # test guests, and for linux.sh the Debian kernel and an initramfs.
 tree="$TOP/vmm $TOP/vmm-asan $TOP/vmm-tsan $TOP/tests $TOP/guest/build/testguest.bzImage
-	$TOP/guest/build/testguest.mb $TOP/build/$ARCH/vcpu_pause $TOP/build/$ARCH/net_echo"
+	$TOP/guest/build/testguest.mb $TOP/build/$ARCH/vcpu_pause $TOP/build/$ARCH/net_echo
+	$TOP/build/$ARCH/kvm_hold"
 kernel=$(sh "$TOP/guest/fetch-kernel.sh" cloud 2>"$WORK/fetch.err") &&
 	initrd=$(sh "$TOP/guest/mkinitramfs.sh" "$kernel" 2>"$WORK/initrd.err") &&
 	tree="$tree $kernel $initrd" || kernel= initrd=
@@ -37,6 +38,7 @@ while [ -n "$todo" ]; do
 	{
 		echo "export ARCH=$ARCH VMM_TEST_KERNEL=$kernel VMM_TEST_INITRD=$initrd"
 		echo 'export XDG_RUNTIME_DIR=/run/user && mkdir -p -m 700 $XDG_RUNTIME_DIR'
+		[ -n "$NESTED_NO_HOLD" ] || echo "$TOP/build/$ARCH/kvm_hold &"
 		for t in $todo; do
 			n=$(basename "$t" .sh)
 			echo "echo 'NESTED-SUITE: start $n'"

@@ -362,4 +362,7 @@ void x86_vcpu_dump(struct vcpu *vcpu)
 		r.rsi, r.rdi, r.rbp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13,
 		r.r14, r.r15, s.cs.selector, s.cs.dpl, s.cs.l, s.ss.selector,
 		s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	/* KVM on AMD re-initialises a vcpu whose guest shut down (the VMCB is undefined). */
+	if (r.rip == 0xfff0 && s.cs.base == 0xffff0000 && !(s.cr0 & 1))
+		fprintf(stderr, "  (the reset state: KVM on AMD reset the vcpu, its faulting state is lost)\n");
 }

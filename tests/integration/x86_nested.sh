@@ -55,6 +55,8 @@ if ! sh "$TOP/guest/kmods.sh" "$moddir" "$root/lib/modules" kvm-amd virtio_pci v
 	fail_all "cannot collect the outer's modules: $(head -n 1 "$WORK/kmods.err")"
 fi
 cp "$VMM" "$root/bin/vmm"
+# One idle VM for the whole session (see tests/tools/kvm_hold.c).
+[ ! -x "$TOP/build/x86/kvm_hold" ] || cp "$TOP/build/x86/kvm_hold" "$root/bin/kvm_hold"
 cp "$kernel" "$root/vmlinuz"
 cp "$inner" "$root/inner.cpio.gz"
 slirp=$(ldconfig -p 2>/dev/null | sed -n 's/^\tlibslirp\.so\.0 .*=> //p' | head -n 1)
@@ -75,6 +77,7 @@ for m in $(cat /lib/modules/load); do
 done
 echo	# past the firmware's escape sequences
 [ -c /dev/kvm ] && echo "OUTER: kvm=yes" || echo "OUTER: kvm=no"
+[ ! -x /bin/kvm_hold ] || /bin/kvm_hold &
 ip link set lo up
 # A heartbeat: a session that prints nothing for long has a frozen machine,
 # not a stuck vmm (whose watchdog below would speak).

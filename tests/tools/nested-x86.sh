@@ -16,6 +16,7 @@
 #   NESTED_MODULES  kernel modules loaded besides kvm-amd, virtio_pci, virtio_blk
 #   NESTED_TIMEOUT  seconds for the whole session (default 300)
 #   NESTED_MEM      the outer's RAM in MiB (default 1024)
+#   NESTED_APPEND   more of the outer's command line
 #   NESTED_SILENT_S the outer prints a tick every 5 s: this long without a
 #                   byte (default 30) means the emulated machine froze; the
 #                   session is stopped with the line "NESTED: EMULATOR FROZEN"
@@ -98,9 +99,9 @@ mkfifo "$work/mon.in" "$work/mon.out"
 # The monitor's output must be drained or QEMU blocks on it.
 cat "$work/mon.out" >"$work/mon.log" &
 exec 7<>"$work/mon.in"
-timeout -k 5 "${NESTED_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "${NESTED_MEM:-1024}" \
+timeout -k 5 "${NESTED_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg${NESTED_TCG:+,$NESTED_TCG} -cpu max -smp 2 -m "${NESTED_MEM:-1024}" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$work/root.cpio.gz" \
-	-append "console=ttyS0 ${NESTED_QUIET-quiet} panic=-1 nokaslr" \
+	-append "console=ttyS0 ${NESTED_QUIET-quiet} panic=-1 nokaslr $NESTED_APPEND" \
 	-device virtio-serial-pci -chardev file,id=hvc,path="$log" -device virtconsole,chardev=hvc \
 	${want_map:+-drive file="$want_map",if=virtio,format=raw} \
 	-monitor pipe:"$work/mon" </dev/null >"$work/serial.log" 2>&1 &
