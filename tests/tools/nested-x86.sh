@@ -99,7 +99,7 @@ mkfifo "$work/mon.in" "$work/mon.out"
 # The monitor's output must be drained or QEMU blocks on it.
 cat "$work/mon.out" >"$work/mon.log" &
 exec 7<>"$work/mon.in"
-timeout -k 5 "${NESTED_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg${NESTED_TCG:+,$NESTED_TCG} -cpu max -smp 2 -m "${NESTED_MEM:-1024}" \
+timeout -k 5 "${NESTED_TIMEOUT:-300}" ${NESTED_QEMU:-qemu-system-x86_64} -accel tcg${NESTED_TCG:+,$NESTED_TCG} -cpu max -smp 2 -m "${NESTED_MEM:-1024}" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$work/root.cpio.gz" \
 	-append "console=ttyS0 ${NESTED_QUIET-quiet} panic=-1 nokaslr $NESTED_APPEND" \
 	-device virtio-serial-pci -chardev file,id=hvc,path="$log" -device virtconsole,chardev=hvc \
