@@ -14,6 +14,8 @@
 #   NESTED_LIBS     shared libraries vmm loads with dlopen (libslirp), copied
 #                   with the libraries they need
 #   NESTED_MODULES  kernel modules loaded besides kvm-amd, virtio_pci, virtio_blk
+#   NESTED_QEMU     the QEMU command (default: tests/tools/qemu-x86.sh's)
+#   NESTED_SMP      the outer's CPUs (default 2)
 #   NESTED_TIMEOUT  seconds for the whole session (default 300)
 #   NESTED_MEM      the outer's RAM in MiB (default 1024)
 #   NESTED_APPEND   more of the outer's command line
@@ -29,6 +31,7 @@ shift
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 kernel=$(sh "$TOP/guest/fetch-kernel.sh" cloud)
+qemu=${NESTED_QEMU:-$(sh "$TOP/tests/tools/qemu-x86.sh")}
 moddir=$(ls -d "$(dirname "$kernel")"/../lib/modules/*/ | head -n 1)
 # With nokaslr below, the RIPs of a frozen machine's post-mortem are symbols.
 # Debian's System.map is a stub: the outer writes its /proc/kallsyms (text
@@ -99,7 +102,7 @@ mkfifo "$work/mon.in" "$work/mon.out"
 # The monitor's output must be drained or QEMU blocks on it.
 cat "$work/mon.out" >"$work/mon.log" &
 exec 7<>"$work/mon.in"
-timeout -k 5 "${NESTED_TIMEOUT:-300}" ${NESTED_QEMU:-qemu-system-x86_64} -accel tcg${NESTED_TCG:+,$NESTED_TCG} -cpu max -smp 2 -m "${NESTED_MEM:-1024}" \
+timeout -k 5 "${NESTED_TIMEOUT:-300}" $qemu -accel tcg${NESTED_TCG:+,$NESTED_TCG} -cpu max -smp "${NESTED_SMP:-2}" -m "${NESTED_MEM:-1024}" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$work/root.cpio.gz" \
 	-append "console=ttyS0 ${NESTED_QUIET-quiet} panic=-1 nokaslr $NESTED_APPEND" \
 	-device virtio-serial-pci -chardev file,id=hvc,path="$log" -device virtconsole,chardev=hvc \
