@@ -23,6 +23,9 @@ mkdir -p "$WORK"
 tree="$TOP/vmm $TOP/vmm-asan $TOP/vmm-tsan $TOP/tests $TOP/guest/build/testguest.bzImage
 	$TOP/guest/build/testguest.mb $TOP/build/$ARCH/vcpu_pause $TOP/build/$ARCH/net_echo
 	$TOP/build/$ARCH/kvm_hold"
+# curl, for api.sh's check of the API through a common HTTP client. (tmux
+# for console.sh's pty test is not there yet: it sees no prompt nested.)
+p=$(command -v curl) && tree="$tree $p"
 kernel=$(sh "$TOP/guest/fetch-kernel.sh" cloud 2>"$WORK/fetch.err") &&
 	initrd=$(sh "$TOP/guest/mkinitramfs.sh" "$kernel" 2>"$WORK/initrd.err") &&
 	tree="$tree $kernel $initrd" || kernel= initrd=
