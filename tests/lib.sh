@@ -4,6 +4,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VMM=${VMM:-$TOP/vmm}
 RESULTS=${RESULTS:-/dev/null}
 WORK=${WORK:-$(mktemp -d)}
+. "$TOP/tests/rootfs.sh"
 
 pass() { echo "ok $1${2:+: $2}"; echo "ok $1" >>"$RESULTS"; }
 fail() { echo "FAIL $1: $2"; echo "FAIL $1" >>"$RESULTS"; }

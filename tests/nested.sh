@@ -35,7 +35,8 @@ for p in $tree; do
 done
 
 # vmm loads libslirp with dlopen, where it is installed.
-slirp=$(/sbin/ldconfig -p | sed -n 's/^[[:space:]]*libslirp\.so\.0 (.*x86-64.*) => //p' | head -n 1)
+. "$TOP/tests/rootfs.sh"
+slirp=$(slirp_lib)
 
 todo="$*"
 try=1

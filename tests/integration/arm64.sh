@@ -58,7 +58,6 @@ nfail=0
 fail_() { fail "$@"; nfail=$((nfail + 1)); }
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # --- prerequisites: every missing piece is a one-line skip -------------------
 command -v qemu-system-aarch64 >/dev/null ||

@@ -29,7 +29,6 @@ x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3 x86_linux
 x86_log_clean"
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # --- prerequisites: every missing piece is a one-line skip -------------------
 command -v qemu-system-x86_64 >/dev/null ||
@@ -59,13 +58,7 @@ cp "$VMM" "$root/bin/vmm"
 [ ! -x "$TOP/build/x86/kvm_hold" ] || cp "$TOP/build/x86/kvm_hold" "$root/bin/kvm_hold"
 cp "$kernel" "$root/vmlinuz"
 cp "$inner" "$root/inner.cpio.gz"
-slirp=$(ldconfig -p 2>/dev/null | sed -n 's/^\tlibslirp\.so\.0 .*=> //p' | head -n 1)
-for lib in $( (ldd "$VMM"; [ -n "$slirp" ] && echo "$slirp" && ldd "$slirp") |
-		sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p; s/^\(\/[^ ]*\)$/\1/p' |
-		sort -u); do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
+root_add_libs "$root" "$VMM" $(slirp_lib)
 echo "$QUIET" >"$root/quiet"
 cat >"$root/init" <<'INIT'
 #!/bin/sh

@@ -24,6 +24,7 @@
 #                   session is stopped with the line "NESTED: EMULATOR FROZEN"
 set -e
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/rootfs.sh"
 VMM=${VMM:-$TOP/vmm}
 script=$1
 [ -f "$script" ] || { echo "usage: nested-x86.sh SCRIPT [FILE...]" >&2; exit 2; }
@@ -53,20 +54,11 @@ for p in $NESTED_TREE; do
 	mkdir -p "$root$(dirname "$p")"
 	cp -a "$p" "$root$p"
 done
-# The libraries of vmm, of every FILE and of every tree file that is a
-# dynamic executable.
-for lib in $NESTED_LIBS; do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
-elves=$( (echo "$VMM"; for f in "$@" $NESTED_LIBS; do echo "$f"; done
-	  [ -z "$NESTED_TREE" ] || find $NESTED_TREE -type f -perm -u+x) | sort -u)
-for lib in $(echo "$elves" | while read -r f; do ldd "$f" </dev/null 2>/dev/null || true; done |
-		sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
-		sort -u); do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
+# The libraries of vmm, of every FILE, of every executable in the tree, and
+# the NESTED_LIBS with theirs.
+# shellcheck disable=SC2046,SC2086 # lists of paths
+root_add_libs "$root" "$VMM" "$@" $NESTED_LIBS \
+	$([ -z "$NESTED_TREE" ] || find $NESTED_TREE -type f -perm -u+x)
 [ -z "$want_map" ] || touch "$root/want-kallsyms"
 cp "$script" "$root/script"
 for f in "$@"; do cp "$f" "$root/files/"; done
