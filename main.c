@@ -22,6 +22,7 @@
 #include "run/api_server.h"
 #include "run/api_socket.h"
 #include "run/api_vm.h"
+#include "run/console_backend.h"
 #include "run/ctl.h"
 #include "run/lifecycle.h"
 #include "run/signals.h"
@@ -37,8 +38,11 @@ static void usage(FILE *f)
 "usage: vmm run [options]        boot a guest (x86: the built-in test guest without --kernel)\n"
 "       vmm list                 the running VMs of this user\n"
 "       vmm info|counters NAME   a VM's description or counters (JSON)\n"
-"       vmm pause|resume|stop|reboot NAME\n"
-"                                control a running VM (stop: and wait until vmm exited)\n"
+"       vmm console NAME         attach this terminal to a VM's --serial socket\n"
+"                                (Ctrl-A x detaches; the VM runs on)\n"
+"       vmm pause|resume|shutdown|stop|reboot NAME\n"
+"                                control a running VM (shutdown: press its power\n"
+"                                button; shutdown, stop: and wait until vmm exited)\n"
 "       vmm --help | --version\n"
 "\n"
 "options of run:\n"
@@ -66,9 +70,15 @@ static void usage(FILE *f)
 "                          restrict=on: the guest reaches only forwarded ports;\n"
 "                          host-loopback=off: 10.0.2.2 is not the host's loopback\n"
 "      --console serial|virtio\n"
-"                          the guest console on your terminal: ttyS0 (default) or\n"
-"                          hvc0 (virtio-console; vmm appends console=hvc0, and the\n"
-"                          UART stays for earlycon/earlyprintk)\n"
+"                          the guest console: ttyS0 (default) or hvc0 (virtio-\n"
+"                          console; vmm appends console=hvc0, and the UART stays\n"
+"                          for earlycon/earlyprintk)\n"
+"      --serial stdio|pty|file:PATH|socket[:PATH]|none\n"
+"                          where the console goes: your terminal (default); a new\n"
+"                          pty (its path printed); appended to a file; a Unix\n"
+"                          socket for vmm console (default path: the control\n"
+"                          socket's, .console for .sock); nowhere. A pty or socket\n"
+"                          reader that is slow or absent costs output, not progress\n"
 "      --virtio-transport mmio|pci\n"
 "                          how virtio devices attach: PCI (x86 default; MSI-X) or\n"
 "                          virtio-mmio (arm64 default)\n"
@@ -79,6 +89,13 @@ static void usage(FILE *f)
 "      --timeout SECONDS   stop the guest SECONDS after start, reboots included;\n"
 "                          exit status 124\n"
 "      --no-reboot         exit when the guest reboots instead of restarting it\n"
+"      --shutdown-timeout SECONDS\n"
+"                          after the power button (vmm shutdown), stop a guest\n"
+"                          that has not powered off within SECONDS (default 30);\n"
+"                          exit status 5\n"
+"      --on-sigterm shutdown|stop\n"
+"                          SIGTERM presses the power button (a second signal\n"
+"                          stops at once), or stops the guest (default)\n"
 "      --panic-watch auto|pvpanic|console|off\n"
 "                          what is a guest panic: the pvpanic device, and Linux's\n"
 "                          panic line on the console until the guest's pvpanic driver\n"
@@ -107,17 +124,20 @@ static void usage(FILE *f)
 "    2  bad usage or bad input (unknown option, not a kernel, ...)\n"
 "    3  the guest panicked (pvpanic, or Linux's panic line on the console)\n"
 "    4  the guest crashed: triple fault or a fatal KVM exit\n"
+"    5  the guest did not power off within --shutdown-timeout of the power\n"
+"       button and was stopped\n"
 "  124  --timeout expired\n"
 "  128+N  vmm was stopped by signal N (e.g. 143 for SIGTERM)\n"
 "  (stop through the control API: 0)\n"
 "\n"
-"exit status of list, info, counters, pause, resume, stop, reboot:\n"
+"exit status of list, info, counters, pause, resume, shutdown, stop, reboot:\n"
 "    0  done\n"
-"    1  vmm did not answer in time, or failed (stop: did not exit within 30 s)\n"
+"    1  vmm did not answer in time, or failed (stop: did not exit within 30 s;\n"
+"       shutdown: within 30 s after the VM's --shutdown-timeout)\n"
 "    2  bad usage\n"
 "    3  no VM of that name (a socket its dead vmm left is removed)\n"
 "    4  refused in the VM's state (pause when not running, resume when not\n"
-"       paused, reboot under --no-reboot)\n");
+"       paused, reboot under --no-reboot, shutdown when paused)\n");
 }
 
 /*
@@ -195,6 +215,8 @@ static int exit_status(struct vm *vm, enum vm_stop_reason reason)
 		return EXIT_GUEST_CRASH;
 	case VM_STOP_TIMEOUT:
 		return EXIT_TIMEOUT;
+	case VM_STOP_SHUTDOWN_TIMEOUT:
+		return EXIT_SHUTDOWN_TIMEOUT;
 	case VM_STOP_SIGNAL:
 		return 128 + vm->stop_signal;
 	default:
@@ -335,7 +357,8 @@ static int api_open(const struct vm_config *cfg, struct api_vm_ctx *ctx, char *n
 			log_warn("no control socket: %s: %s", path, why);
 			return 0;
 		}
-		log_error("control socket %s: %s", path, why);
+		log_error("control socket %s: %s%s", path, why,
+			  fd == -EADDRINUSE ? " (choose another --name)" : "");
 		return fd == -EADDRINUSE || fd == -EEXIST || fd == -ENAMETOOLONG ? EXIT_USAGE :
 		       EXIT_HOST_ERROR;
 	}
@@ -366,11 +389,12 @@ static int cmd_run(int argc, char **argv)
 	struct vm_config cfg;
 	struct vm vm;
 	struct net_backends *nets;
+	struct console_backend cons;
 	struct term *term;
 	struct timespec deadline;
 	char err[256];
 	int r, status;
-	static const struct term_ops ops = { console_input, console_quit };
+	struct term_ops ops = { console_input, console_quit, 0 };
 
 	r = config_parse(argc, argv, &cfg, err, sizeof(err));
 	if (r == 1) {
@@ -398,15 +422,27 @@ static int cmd_run(int argc, char **argv)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_HOST_ERROR;
 	}
 
-	term = term_open(STDIN_FILENO, STDOUT_FILENO, &ops, &link);
+	/* --serial: where the console goes; made before the terminal, closed after it. */
+	r = console_backend_open(&cfg, actx.socket_path, &cons);
+	if (r) {
+		net_backends_destroy(nets);
+		api_close(api);
+		return r;
+	}
+	actx.console = &cons;
+	ops.flags = cons.term_flags;
+	term = term_open(cons.in_fd, cons.out_fd, &ops, &link);
 	if (!term) {
 		log_error("cannot set up the console: %s", strerror(errno));
+		console_backend_close(&cons);
 		net_backends_destroy(nets);
 		api_close(api);
 		return EXIT_HOST_ERROR;
 	}
 
-	log_set_flush_hook((void (*)(void *))term_flush, term);
+	/* vmm's messages and the guest's output share the terminal: in order. */
+	if (cons.kind == VM_SERIAL_STDIO)
+		log_set_flush_hook((void (*)(void *))term_flush, term);
 	for (;;) {
 		/* Building a VM: a stop signal ends vmm at once (run/signals.h). */
 		stop_signals_defer(false);
@@ -432,6 +468,7 @@ static int cmd_run(int argc, char **argv)
 	/* Only the terminal is left: a signal now just ends vmm. */
 	stop_signals_defer(false);
 	term_close(term);
+	console_backend_close(&cons);
 	net_backends_destroy(nets);
 	/* Last: a client waiting on `vmm stop` learns here that the VM is gone. */
 	api_close(api);

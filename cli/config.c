@@ -94,6 +94,9 @@ enum {
 	OPT_PMU,
 	OPT_NAME,
 	OPT_API_SOCKET,
+	OPT_SHUTDOWN_TIMEOUT,
+	OPT_ON_SIGTERM,
+	OPT_SERIAL,
 };
 
 static const struct option run_options[] = {
@@ -119,6 +122,9 @@ static const struct option run_options[] = {
 	{ "panic-watch", required_argument, NULL, OPT_PANIC_WATCH },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "on-sigterm", required_argument, NULL, OPT_ON_SIGTERM },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -149,11 +155,32 @@ static int parse_irqchip(const char *s, enum vm_irqchip *out)
 	return -EINVAL;
 }
 
+static int parse_serial(const char *s, struct vm_config *cfg)
+{
+	cfg->serial_path = NULL;
+	if (!strcmp(s, "stdio"))
+		cfg->serial = VM_SERIAL_STDIO;
+	else if (!strcmp(s, "pty"))
+		cfg->serial = VM_SERIAL_PTY;
+	else if (!strcmp(s, "none"))
+		cfg->serial = VM_SERIAL_NONE;
+	else if (!strcmp(s, "socket"))
+		cfg->serial = VM_SERIAL_SOCKET;
+	else if (!strncmp(s, "socket:", 7) && s[7])
+		cfg->serial = VM_SERIAL_SOCKET, cfg->serial_path = s + 7;
+	else if (!strncmp(s, "file:", 5) && s[5])
+		cfg->serial = VM_SERIAL_FILE, cfg->serial_path = s + 5;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 void config_defaults(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->nr_cpus = 1;
 	cfg->ram_size = CONFIG_DEFAULT_MEM;
+	cfg->shutdown_timeout_sec = VM_DEFAULT_SHUTDOWN_TIMEOUT;
 }
 
 /*
@@ -217,6 +244,23 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 					optarg);
 			cfg->timeout_sec = v;
 			break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			r = parse_uint(optarg, CONFIG_MAX_TIMEOUT, &v);
+			if (r < 0 || v == 0)
+				return config_fail(err, errlen,
+					"--shutdown-timeout '%s': expected a whole number of seconds > 0",
+					optarg);
+			cfg->shutdown_timeout_sec = v;
+			break;
+		case OPT_ON_SIGTERM:
+			if (!strcmp(optarg, "shutdown"))
+				cfg->sigterm_shutdown = true;
+			else if (!strcmp(optarg, "stop"))
+				cfg->sigterm_shutdown = false;
+			else
+				return config_fail(err, errlen,
+					"--on-sigterm '%s': expected shutdown or stop", optarg);
+			break;
 		case OPT_EXACT_CMDLINE:
 			cfg->exact_cmdline = true;
 			break;
@@ -274,6 +318,12 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			else
 				return config_fail(err, errlen,
 					"--console '%s': expected serial or virtio", optarg);
+			break;
+		case OPT_SERIAL:
+			if (parse_serial(optarg, cfg) < 0)
+				return config_fail(err, errlen,
+					"--serial '%s': expected stdio, pty, file:PATH, socket[:PATH]"
+					" or none", optarg);
 			break;
 		case OPT_PANIC_WATCH: {
 			static const char *const names[] = {

@@ -10,11 +10,21 @@
 
 #define VM_MAX_DISKS 8
 #define VM_MAX_NETS 4
+#define VM_DEFAULT_SHUTDOWN_TIMEOUT 30
 
 /* Which device is the guest console on the terminal; the UART is always there. */
 enum vm_console {
 	VM_CONSOLE_SERIAL,		/* ttyS0 (the default) */
 	VM_CONSOLE_VIRTIO,		/* hvc0: a virtio-console device */
+};
+
+/* --serial: where the guest console (ttyS0, or hvc0 with --console virtio) goes. */
+enum vm_serial {
+	VM_SERIAL_STDIO,		/* this terminal (the default) */
+	VM_SERIAL_PTY,			/* a new pseudo-terminal, its path printed */
+	VM_SERIAL_FILE,			/* output to a file, no input */
+	VM_SERIAL_SOCKET,		/* a Unix socket, one client at a time (vmm console) */
+	VM_SERIAL_NONE,			/* nowhere */
 };
 
 /* Where virtio devices sit; the default is the architecture's choice. */
@@ -54,6 +64,8 @@ struct vm_config {
 	unsigned int nr_cpus;
 	u64 ram_size;			/* bytes */
 	unsigned int timeout_sec;	/* 0: none */
+	unsigned int shutdown_timeout_sec;	/* --shutdown-timeout: power button to stop */
+	bool sigterm_shutdown;		/* --on-sigterm shutdown: SIGTERM presses the button */
 	bool no_reboot;
 	bool debug;
 	bool guest_decompress;		/* boot the bzImage as is */
@@ -65,6 +77,8 @@ struct vm_config {
 	struct virtio_net_opts net_opts[VM_MAX_NETS];	/* ...and parsed */
 	unsigned int nr_nets;
 	enum vm_console console;	/* --console serial|virtio */
+	enum vm_serial serial;		/* --serial */
+	const char *serial_path;	/* file:PATH, socket:PATH (NULL: next to the API's) */
 	enum vm_virtio_transport transport;	/* --virtio-transport mmio|pci */
 	enum vm_panic_watch panic_watch;	/* --panic-watch */
 	bool vcpu_affinity_set;		/* --vcpu-affinity: vcpu i on its i-th CPU */

@@ -66,6 +66,7 @@ struct term {
 	bool out_stalled;		/* a flush gave up; cleared by progress */
 	int flushers;			/* term_flush() callers waiting */
 	bool out_broken;
+	bool lossy_warned;		/* TERM_LOSSY: the first drop was logged */
 	struct term_stats stats;
 	/* the output thread's write(2) progress, read without out_lock */
 	atomic_ullong out_progress;
@@ -257,6 +258,7 @@ static void *term_output_thread(void *arg)
 static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 {
 	size_t room, n, was;
+	bool warn = false;
 
 	if (t->out_fd < 0)
 		return;
@@ -266,6 +268,9 @@ static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 		room = TERM_OUT_BUF - t->out_len;
 		if (!room) {
 			if (!wait || !t->out_block || t->out_done) {
+				/* A lossy console says so once (after the unlock). */
+				warn = (t->ops.flags & TERM_LOSSY) && !t->lossy_warned;
+				t->lossy_warned = true;
 				t->stats.out_dropped += len;
 				break;
 			}
@@ -283,6 +288,9 @@ static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 		len -= n;
 	}
 	pthread_mutex_unlock(&t->out_lock);
+	if (warn)
+		log_warn("console output: its reader is too slow or absent; dropping what"
+			 " does not fit (%u KiB kept)", TERM_OUT_BUF / 1024);
 }
 
 void term_write(struct term *t, const u8 *buf, size_t len)
@@ -293,7 +301,7 @@ void term_write(struct term *t, const u8 *buf, size_t len)
 void term_output_block(struct term *t, bool on)
 {
 	pthread_mutex_lock(&t->out_lock);
-	t->out_block = on;
+	t->out_block = on && !(t->ops.flags & TERM_LOSSY);
 	if (!on)
 		pthread_cond_broadcast(&t->out_space);	/* waiting writers give up */
 	pthread_mutex_unlock(&t->out_lock);
@@ -367,7 +375,7 @@ static void term_filter(struct term *t, const u8 *buf, size_t len)
 		u8 c = buf[i];
 
 		if (!t->got_escape) {
-			if (c == TERM_ESCAPE)
+			if (c == TERM_ESCAPE && !(t->ops.flags & TERM_NO_ESCAPE))
 				t->got_escape = true;
 			else
 				term_pend(t, c);
@@ -555,7 +563,7 @@ struct term *term_open(int in_fd, int out_fd, const struct term_ops *ops,
 	t->opaque = opaque;
 	t->tty_slot = -1;
 	t->in_eof = in_fd < 0;
-	t->out_block = true;
+	t->out_block = !(ops->flags & TERM_LOSSY);
 	pthread_mutex_init(&t->out_lock, NULL);
 	/* the batching delay must not jump with the wall clock */
 	pthread_condattr_init(&cattr);

@@ -32,6 +32,10 @@
  *
  * If in_fd is a tty it goes to raw mode until term_close(), exit() or
  * term_restore().
+ *
+ * TERM_LOSSY: writers never wait, even while the VM runs; what does not
+ * fit is dropped and counted, and said once (for a console nobody may be
+ * reading: a pty, a socket). TERM_NO_ESCAPE: no escape key.
  */
 
 #define TERM_ESCAPE		0x01	/* Ctrl-A */
@@ -39,11 +43,16 @@
 
 struct term;
 
+/* term_ops.flags */
+#define TERM_NO_ESCAPE	(1u << 0)	/* C-a is just a byte (a pty or socket console) */
+#define TERM_LOSSY	(1u << 1)	/* writers never wait: a slow reader costs output */
+
 struct term_ops {
 	/* Returns how many bytes were accepted; called on the input thread. */
 	size_t (*input)(void *opaque, const u8 *buf, size_t len);
 	/* C-a x, on the input thread; must not call term_close() itself. */
 	void (*quit)(void *opaque);
+	unsigned int flags;
 };
 
 /*

@@ -363,8 +363,7 @@ static void fadt_build(u8 *p, const struct acpi_info *info, u64 facs,
 		       u64 dsdt)
 {
 	u16 boot_arch = BOOT_ARCH_NO_VGA;
-	u32 flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
-		    FADT_SLP_BUTTON | FADT_FIX_RTC;
+	u32 flags = FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON | FADT_FIX_RTC;
 
 	if (info->com1_port || info->i8042 || info->cmos_rtc)
 		boot_arch |= BOOT_ARCH_LEGACY_DEVICES;
@@ -374,6 +373,8 @@ static void fadt_build(u8 *p, const struct acpi_info *info, u64 facs,
 		boot_arch |= BOOT_ARCH_NO_CMOS_RTC;
 	if (info->reset_port)
 		flags |= FADT_RESET_REG_SUP;
+	if (!info->power_button)
+		flags |= FADT_PWR_BUTTON;
 
 	sdt_header(p, "FACP", FADT_SIZE, FADT_REVISION);
 	/* X_FIRMWARE_CTRL must be 0 when FIRMWARE_CTRL is set (5.2.9). */

@@ -60,6 +60,7 @@ struct acpi_info {
 	u16 pm1a_cnt_port;	/* 2 bytes: PM1 control (SLP_TYP, SLP_EN) */
 	u8 sci_irq;		/* ISA IRQ = GSI, level, active high */
 	u8 s5_slp_typ;		/* \_S5 value the guest writes for poweroff */
+	bool power_button;	/* a fixed-feature power button (PM1 PWRBTN_STS) */
 
 	u16 reset_port;		/* FADT reset register, 0: none (e.g. 0xcf9) */
 	u8 reset_value;		/* what the guest writes there (e.g. 0x06) */

@@ -15,6 +15,10 @@
 
 #define GIC_PHANDLE		1
 #define ITS_PHANDLE		2
+#define APB_CLK_PHANDLE		3
+#define GPIO_PHANDLE		4
+#define APB_CLK_HZ		24000000	/* any rate: the PL061 has no timing */
+#define KEY_POWER		116		/* linux/input-event-codes.h */
 /* dtb_gic(): the GIC's #address-cells, which interrupt-map entries carry. */
 #define GIC_ADDRESS_CELLS	2
 
@@ -221,6 +225,46 @@ static void dtb_gic(struct dtb *d, const struct dtb_info *info)
 	dtb_end(d);
 }
 
+/*
+ * The power key: a PL061 (an AMBA PrimeCell, so it needs its "apb_pclk")
+ * and a gpio-keys node whose pin reports KEY_POWER, as QEMU's virt machine
+ * has it; Linux's gpio-keys turns the press into an input event.
+ */
+static void dtb_power_key(struct dtb *d, const struct dtb_info *info)
+{
+	static const char compat[] = "arm,pl061\0arm,primecell";
+	const u32 irq[] = { GIC_FDT_SPI, info->gpio_spi, IRQ_TYPE_LEVEL_HIGH };
+	const u32 gpios[] = { GPIO_PHANDLE, info->power_key_pin, 0 /* active high */ };
+
+	dtb_begin(d, "apb-pclk");
+	dtb_str(d, "compatible", "fixed-clock");
+	dtb_u32(d, "#clock-cells", 0);
+	dtb_u32(d, "clock-frequency", APB_CLK_HZ);
+	dtb_str(d, "clock-output-names", "clk24mhz");
+	dtb_u32(d, "phandle", APB_CLK_PHANDLE);
+	dtb_end(d);
+
+	dtb_begin_at(d, "pl061", info->gpio_base);
+	dtb_strs(d, "compatible", compat, sizeof(compat));
+	dtb_reg(d, info->gpio_base, info->gpio_size, 0, 0);
+	dtb_cells(d, "interrupts", irq, ARRAY_SIZE(irq));
+	dtb_prop(d, "gpio-controller", NULL, 0);
+	dtb_u32(d, "#gpio-cells", 2);
+	dtb_u32(d, "clocks", APB_CLK_PHANDLE);
+	dtb_str(d, "clock-names", "apb_pclk");
+	dtb_u32(d, "phandle", GPIO_PHANDLE);
+	dtb_end(d);
+
+	dtb_begin(d, "gpio-keys");
+	dtb_str(d, "compatible", "gpio-keys");
+	dtb_begin(d, "poweroff");
+	dtb_str(d, "label", "GPIO Key Poweroff");
+	dtb_u32(d, "linux,code", KEY_POWER);
+	dtb_cells(d, "gpios", gpios, ARRAY_SIZE(gpios));
+	dtb_end(d);
+	dtb_end(d);
+}
+
 static void dtb_devices(struct dtb *d, const struct dtb_info *info)
 {
 	const u32 uart_irq[] = { GIC_FDT_SPI, info->uart_spi, IRQ_TYPE_LEVEL_HIGH };
@@ -251,6 +295,8 @@ static void dtb_devices(struct dtb *d, const struct dtb_info *info)
 		dtb_reg(d, info->pvpanic_base, info->pvpanic_size, 0, 0);
 		dtb_end(d);
 	}
+	if (info->gpio_size)
+		dtb_power_key(d, info);
 }
 
 /*

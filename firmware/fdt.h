@@ -59,6 +59,14 @@ struct dtb_info {
 	u32 uart_clock;			/* Hz */
 
 	u64 pvpanic_base, pvpanic_size;	/* size 0: no pvpanic-mmio node */
+	/*
+	 * A PL061 GPIO (arm,pl061 with its APB clock) whose input pin
+	 * power_key_pin is a gpio-keys KEY_POWER, as on QEMU's virt machine.
+	 * gpio_size 0: neither node.
+	 */
+	u64 gpio_base, gpio_size;
+	u32 gpio_spi;			/* level-high */
+	u32 power_key_pin;
 	const struct dtb_pci_host *pci;	/* NULL: no PCI host node */
 
 	const struct dtb_virtio_mmio *virtio;	/* "virtio,mmio" nodes */

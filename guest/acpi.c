@@ -110,6 +110,10 @@ static void parse_fadt(const u8 *t, u32 len)
 
 	info.have_fadt = true;
 	info.pm1a_cnt = rd32(t + 64);
+	info.pm1a_evt = rd32(t + 56);
+	info.sci_irq = t[46] | t[47] << 8;
+	if (len >= 116)
+		info.fadt_flags = rd32(t + 112);
 	if (len >= 148 && rd64(t + 140))
 		dsdt = rd64(t + 140);
 	if (!info.pm1a_cnt && len >= 184 && t[172] == 1)

@@ -37,6 +37,7 @@ typedef _Bool bool;
 /* Interrupt vectors */
 #define VEC_TIMER	0x20
 #define VEC_UART	0x24
+#define VEC_SCI		0x28	/* action=powerbutton: ACPI's SCI, level-triggered */
 #define VEC_VIRTIO	0x30	/* virtio_irq: the device's ISA line (or PCI INTx) */
 #define VEC_MSIX_CONFIG	0x31	/* virtio_msix: MSI-X vector 0 (configuration changes) */
 #define VEC_MSIX_QUEUE	0x32	/* virtio_msix: MSI-X vector 1 (queue 0) */
@@ -138,6 +139,9 @@ struct acpi_info {
 	u16 irq_flags[16];
 	bool have_madt, have_fadt, have_dsdt;
 	u32 pm1a_cnt;
+	u32 pm1a_evt;			/* PM1 status (2 bytes), then enable */
+	u32 fadt_flags;
+	u16 sci_irq;
 	int s5_slp_typ;			/* -1 if _S5_ not found */
 	u64 mcfg_base;			/* MCFG: ECAM of segment 0 (bus 0 at this address), 0 if none */
 	u8 mcfg_bus_start, mcfg_bus_end;

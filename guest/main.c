@@ -147,6 +147,51 @@ static void do_flood(void)
 		serial_write_outsb(line, sizeof(line) - 1);
 }
 
+/*
+ * action=powerbutton: wait for vmm's ACPI power button (vmm shutdown) as an
+ * OS does: the fixed power button's enable bit set and the SCI routed
+ * (level, active high) through the IOAPIC. Once PWRBTN_STS is set, the SCI
+ * must be pending at the LAPIC (interrupts stay off), and writing 1 must
+ * clear the status; then power off.
+ */
+#define PM1_PWRBTN	(1u << 8)
+#define FADT_PWR_BUTTON	(1u << 4)	/* set: no fixed-feature power button */
+static void do_powerbutton(void)
+{
+	const struct acpi_info *ai = acpi_get();
+	u16 sts = (u16)ai->pm1a_evt, en = (u16)(ai->pm1a_evt + 2);
+	u32 gsi = ai->sci_irq < 16 ? ai->irq_gsi[ai->sci_irq] : ai->sci_irq;
+	bool sci = false, cleared;
+	u64 t0;
+
+	if (!ai->pm1a_evt || (ai->fadt_flags & FADT_PWR_BUTTON)) {
+		printf("POWERBUTTON none: pm1a_evt=0x%x fadt_flags=0x%x\n", ai->pm1a_evt,
+		       ai->fadt_flags);
+		do_panic();
+	}
+	pic_disable();
+	lapic_enable();
+	ioapic_route(gsi, VEC_SCI, lapic_id(), true, false);
+	outw(en, inw(en) | PM1_PWRBTN);
+	if (lapic_irr(VEC_SCI) || (inw(sts) & PM1_PWRBTN)) {
+		printf("POWERBUTTON pressed before anyone did: sts=0x%x\n", inw(sts));
+		do_panic();
+	}
+	printf("POWERBUTTON waiting sci_gsi=%u\n", gsi);
+	while (!(inw(sts) & PM1_PWRBTN))
+		udelay(1000);
+	t0 = rdtsc();
+	while (!(sci = lapic_irr(VEC_SCI)) && tsc_to_us(rdtsc() - t0) < 100000)
+		cpu_relax();
+	outw(sts, PM1_PWRBTN);		/* write 1 to clear */
+	cleared = !(inw(sts) & PM1_PWRBTN);
+	ioapic_mask(gsi);
+	printf("POWERBUTTON pressed sci=%d cleared=%d\n", sci, cleared);
+	if (!sci || !cleared)
+		do_panic();
+	do_poweroff();
+}
+
 static void do_action(void)
 {
 	char act[16] = "poweroff", v[8];
@@ -172,6 +217,8 @@ static void do_action(void)
 		syscall0(SYS_EMULFAIL);
 		printf("EMULFAIL survived: this host emulates ring 0 fully\n");
 		do_poweroff();
+	} else if (!strcmp(act, "powerbutton")) {
+		do_powerbutton();
 	} else if (!strcmp(act, "hang")) {
 		hang();
 	} else if (!strcmp(act, "flood")) {

@@ -30,7 +30,8 @@ if [ ! -f "$out" ]; then
 	done
 	: >"$tmp/lib/modules/load"
 	[ -z "$moddir" ] || sh "$(dirname "$0")/kmods.sh" "$moddir" "$tmp/lib/modules" \
-		virtio_pci virtio_mmio virtio_blk virtio-rng virtio_net virtio_console pvpanic-mmio
+		virtio_pci virtio_mmio virtio_blk virtio-rng virtio_net virtio_console pvpanic-mmio \
+		button evdev
 	cat >"$tmp/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -89,6 +90,19 @@ echo "VMM-INIT: tainted=$(cat /proc/sys/kernel/tainted)"
 echo "VMM-INIT: kernel_warnings=$(dmesg | grep -E 'WARNING:|BUG:|Oops|soft lockup|rcu.*(stall|self-detected)|Unable to handle' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';' | cut -c 1-600)"
 case $(sed -n 's/.*vmm\.action=\([a-z]*\).*/\1/p' /proc/cmdline) in
 panic) echo "VMM-INIT: panicking"; echo c >/proc/sysrq-trigger ;;
+powerbutton)
+	# What acpid does, in the small: the ACPI button driver's input device
+	# reports the press; then power off.
+	ev=
+	for d in /sys/class/input/event*; do
+		[ "$(cat "$d/device/name" 2>/dev/null)" = "Power Button" ] && ev=/dev/input/${d##*/}
+	done
+	echo "VMM-INIT: power button=${ev:-none}"
+	if [ -n "$ev" ]; then
+		echo "VMM-INIT: waiting for the power button"
+		dd if="$ev" of=/dev/null bs=24 count=1 2>/dev/null &&
+			echo "VMM-INIT: power button pressed"
+	fi ;;
 esac
 echo "VMM-INIT: done"
 # vmm.shell on the command line: an interactive shell first (make demo)

@@ -40,6 +40,11 @@ void arch_vcpu_destroy(struct vcpu *vcpu);
  */
 int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi,
 			  u32 *line);
+/*
+ * Press the machine's power button (a graceful shutdown request the guest
+ * may act on), from the run loop's thread. 0, or -ENOTSUP: no button.
+ */
+int arch_power_button(struct vm *vm);
 /* --virtio-transport when not given. */
 enum vm_virtio_transport arch_default_virtio_transport(void);
 /* The kernel command line vmm always passes, before the user's part. */

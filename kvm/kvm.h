@@ -3,6 +3,7 @@
 #define VMM_KVM_KVM_H
 
 #include <stdatomic.h>
+#include <time.h>
 
 #include "devices/console.h"
 #include "kvm/bus.h"
@@ -16,6 +17,7 @@ enum vm_exit_status {
 	EXIT_USAGE = 2,
 	EXIT_GUEST_PANIC = 3,
 	EXIT_GUEST_CRASH = 4,	/* triple fault, fatal KVM exit */
+	EXIT_SHUTDOWN_TIMEOUT = 5,	/* no power-off within --shutdown-timeout of the button */
 	EXIT_TIMEOUT = 124,
 };
 
@@ -31,6 +33,7 @@ enum vm_stop_reason {
 	VM_STOP_SIGNAL,		/* SIGTERM/SIGINT to vmm */
 	VM_STOP_HOST_ERROR,
 	VM_STOP_API,		/* PUT /vm/stop on the control API: exit 0 */
+	VM_STOP_SHUTDOWN_TIMEOUT,	/* the power button went unanswered: exit 5 */
 };
 
 #define VM_MAX_REGIONS 8
@@ -86,6 +89,9 @@ struct vm {
 	_Atomic int stop_reason;	/* enum vm_stop_reason */
 	int stop_fd;			/* eventfd: written when a stop is requested */
 	int stop_signal;		/* with VM_STOP_SIGNAL: which one */
+	/* A graceful shutdown: the button was pressed; stop at the deadline (run loop only). */
+	bool shutdown_requested;
+	struct timespec shutdown_deadline;
 
 	/* The console: main owns the terminal, the machine the device on it. */
 	struct term *term;

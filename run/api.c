@@ -54,7 +54,9 @@ static void api_reply_state(struct api_response *resp, const char *state)
 	api_reply(resp, 200, obj);
 }
 
-enum api_action { API_INFO, API_COUNTERS, API_PAUSE, API_RESUME, API_STOP, API_REBOOT };
+enum api_action {
+	API_INFO, API_COUNTERS, API_PAUSE, API_RESUME, API_STOP, API_REBOOT, API_SHUTDOWN,
+};
 
 static const struct api_route {
 	const char *path;
@@ -67,6 +69,7 @@ static const struct api_route {
 	{ "/vm/resume", "PUT", API_RESUME },
 	{ "/vm/stop", "PUT", API_STOP },
 	{ "/vm/reboot", "PUT", API_REBOOT },
+	{ "/vm/shutdown", "PUT", API_SHUTDOWN },
 };
 
 /* A body is optional; if there is one it must be a JSON object. */
@@ -96,6 +99,7 @@ void api_handle(const struct http_request *req, const struct api_vm_ops *ops, vo
 	const struct api_route *route = NULL;
 	struct json_object *obj;
 	enum vm_state state;
+	unsigned int timeout_s = 0;
 	const char *why;
 
 	memset(resp, 0, sizeof(*resp));
@@ -169,6 +173,27 @@ void api_handle(const struct http_request *req, const struct api_vm_ops *ops, vo
 			return;
 		}
 		api_reply_state(resp, "rebooting");
+		return;
+	case API_SHUTDOWN:
+		if (state != VM_STATE_RUNNING) {
+			api_error(resp, 409, state == VM_STATE_PAUSED ?
+				  "the VM is paused: a paused guest cannot shut down (resume it first)" :
+				  "the VM is not running");
+			return;
+		}
+		why = ops->shutdown(ctx, vm, &timeout_s);
+		if (why) {
+			api_error(resp, 409, why);
+			return;
+		}
+		obj = json_object_new_object();
+		if (obj) {
+			json_object_object_add(obj, "state", json_object_new_string("shutting-down"));
+			json_object_object_add(obj, "timeout_s", json_object_new_int64(timeout_s));
+		}
+		api_reply(resp, 202, obj);
+		/* As with stop: the connection closes when vmm has exited. */
+		resp->linger = true;
 		return;
 	}
 }

@@ -25,6 +25,11 @@ struct api_vm_ops {
 	void (*stop)(void *ctx, struct vm *vm);
 	/* 0, or a one-line reason why not (the reboot would end vmm). */
 	const char *(*reboot)(void *ctx, struct vm *vm);
+	/*
+	 * Press the power button: 0, or a one-line reason why not. *@timeout_s:
+	 * how long the guest has to power off before vmm stops it.
+	 */
+	const char *(*shutdown)(void *ctx, struct vm *vm, unsigned int *timeout_s);
 	/* Fill @obj: GET /vm and GET /vm/counters. */
 	void (*describe)(void *ctx, struct vm *vm, struct json_object *obj);
 	void (*counters)(void *ctx, struct vm *vm, struct json_object *obj);

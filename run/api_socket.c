@@ -13,11 +13,17 @@
 
 #include "run/api_socket.h"
 
-/* The socket this process made: removed at exit only while it is still this file. */
-static char own_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static dev_t own_dev;
-static ino_t own_ino;
-static struct timespec own_ctime;	/* inode numbers are reused at once */
+/*
+ * The sockets this process made (the API's, the console's): removed at
+ * exit only while each is still the file it made.
+ */
+#define API_OWN_MAX 2
+static struct {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctime;	/* inode numbers are reused at once */
+} own[API_OWN_MAX];
 
 bool api_name_valid(const char *name)
 {
@@ -98,7 +104,7 @@ int api_socket_connect(const char *path)
 /* The directory holding @path, locked so two vmm's cannot both claim a name. */
 static int api_dir_lock(const char *path)
 {
-	char dir[sizeof(own_path)];
+	char dir[sizeof(own[0].path)];
 	char *slash;
 	int fd;
 
@@ -120,12 +126,18 @@ int api_socket_listen(const char *path, const char **why)
 {
 	struct sockaddr_un sa;
 	struct stat st;
-	int fd = -1, lock, r = api_sockaddr(path, &sa);
+	int fd = -1, lock, r = api_sockaddr(path, &sa), slot = 0;
 	mode_t old;
 
 	if (r < 0) {
 		*why = "socket path too long (at most 107 bytes)";
 		return r;
+	}
+	while (slot < API_OWN_MAX && own[slot].path[0])
+		slot++;
+	if (slot == API_OWN_MAX) {
+		*why = "vmm listens on too many sockets";
+		return -ENOSPC;
 	}
 	lock = api_dir_lock(path);
 	if (lstat(path, &st) == 0) {
@@ -137,7 +149,7 @@ int api_socket_listen(const char *path, const char **why)
 		r = api_socket_connect(path);
 		if (r >= 0) {
 			close(r);
-			*why = "a running vmm listens there (choose another --name)";
+			*why = "a running vmm listens there";
 			r = -EADDRINUSE;
 			goto out;
 		}
@@ -159,10 +171,10 @@ int api_socket_listen(const char *path, const char **why)
 		*why = strerror(errno);
 		goto out;
 	}
-	strcpy(own_path, path);
-	own_dev = st.st_dev;
-	own_ino = st.st_ino;
-	own_ctime = st.st_ctim;
+	own[slot].dev = st.st_dev;
+	own[slot].ino = st.st_ino;
+	own[slot].ctime = st.st_ctim;
+	strcpy(own[slot].path, path);
 	r = fd;
 	fd = -1;
 out:
@@ -177,16 +189,19 @@ void api_socket_cleanup(void)
 {
 	struct stat st;
 
-	if (own_path[0] && lstat(own_path, &st) == 0 && st.st_dev == own_dev &&
-	    st.st_ino == own_ino && st.st_ctim.tv_sec == own_ctime.tv_sec &&
-	    st.st_ctim.tv_nsec == own_ctime.tv_nsec)
-		unlink(own_path);
+	for (int i = 0; i < API_OWN_MAX; i++) {
+		if (own[i].path[0] && lstat(own[i].path, &st) == 0 && st.st_dev == own[i].dev &&
+		    st.st_ino == own[i].ino && st.st_ctim.tv_sec == own[i].ctime.tv_sec &&
+		    st.st_ctim.tv_nsec == own[i].ctime.tv_nsec)
+			unlink(own[i].path);
+	}
 }
 
 void api_socket_remove(void)
 {
 	api_socket_cleanup();
-	own_path[0] = '\0';
+	for (int i = 0; i < API_OWN_MAX; i++)
+		own[i].path[0] = '\0';
 }
 
 bool api_socket_remove_stale(const char *path)

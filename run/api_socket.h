@@ -22,10 +22,10 @@ int api_socket_dir(char *buf, size_t size, bool create, const char **why);
  * replaced, a live one is -EADDRINUSE, anything else there -EEXIST. Returns
  * the listening fd or -errno with @why set. The path is then removed by
  * api_socket_remove() or, on every other way out of vmm, by
- * api_socket_cleanup().
+ * api_socket_cleanup(). At most two: the API's and the console's.
  */
 int api_socket_listen(const char *path, const char **why);
-/* Remove the socket api_socket_listen() made, if it is still ours. */
+/* Remove the sockets api_socket_listen() made, if they are still ours. */
 void api_socket_remove(void);
 /* The same from a signal handler (async-signal-safe). */
 void api_socket_cleanup(void);

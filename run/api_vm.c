@@ -4,7 +4,9 @@
  * pause, resume, stop and reboot through the life cycle (run/lifecycle.h).
  * On the run loop's thread, while the VM runs or is paused.
  */
+#include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "devices/term.h"
@@ -13,6 +15,7 @@
 #include "devices/virtio/virtio.h"
 #include "kvm/kvm.h"
 #include "run/api_vm.h"
+#include "run/console_backend.h"
 #include "util/clock.h"
 #include "vcpu/vcpu.h"
 
@@ -44,9 +47,28 @@ static const char *api_vm_reboot(void *ctx, struct vm *vm)
 	return NULL;
 }
 
+static const char *api_vm_shutdown(void *ctx, struct vm *vm, unsigned int *timeout_s)
+{
+	int r = vm_shutdown(vm);
+
+	*timeout_s = vm_shutdown_left_ms(vm) >= 0 ? (vm_shutdown_left_ms(vm) + 999) / 1000 : 0;
+	if (r == -ENOTSUP)
+		return "this machine has no power button (use stop)";
+	return r < 0 ? "the VM is not running" : NULL;
+}
+
 static void json_add_str(struct json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+}
+
+/* Seconds with millisecond digits, as written (not 1.7829999999999999). */
+static void json_add_seconds(struct json_object *o, const char *key, u64 ns)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.3f", ns / 1e9);
+	json_object_object_add(o, key, json_object_new_double_s(ns / 1e9, buf));
 }
 
 static void json_add_u64(struct json_object *o, const char *key, u64 v)
@@ -72,7 +94,10 @@ static void api_vm_describe(void *opaque, struct vm *vm, struct json_object *obj
 	json_add_str(obj, "name", ctx->name);
 	json_object_object_add(obj, "pid", json_object_new_int(getpid()));
 	json_add_str(obj, "state", api_state_name(vm_state(vm)));
-	json_object_object_add(obj, "uptime", json_object_new_double(clock_since_start_ns() / 1e9));
+	/* After PUT /vm/shutdown: seconds until vmm stops a guest that ignores it. */
+	if (vm_shutdown_left_ms(vm) >= 0)
+		json_add_seconds(obj, "shutdown_deadline_s", vm_shutdown_left_ms(vm) * 1000000ULL);
+	json_add_seconds(obj, "uptime", clock_since_start_ns());
 	json_add_u64(obj, "boots", ctx->boots);
 	json_add_u64(obj, "vcpus", vm->nr_vcpus);
 	json_add_u64(obj, "memory_mib", cfg->ram_size >> 20);
@@ -80,6 +105,13 @@ static void api_vm_describe(void *opaque, struct vm *vm, struct json_object *obj
 	json_add_str(obj, "initrd", cfg->initrd_path);
 	json_add_str(obj, "cmdline", cfg->cmdline ? cfg->cmdline : "");
 	json_add_str(obj, "api_socket", ctx->socket_path);
+	if (ctx->console) {
+		struct json_object *c = json_object_new_object();
+
+		json_add_str(c, "type", console_backend_name(ctx->console->kind));
+		json_add_str(c, "path", ctx->console->path[0] ? ctx->console->path : NULL);
+		json_object_object_add(obj, "console", c);
+	}
 	/* The order virtio_devices_create() makes them in. */
 	if (cfg->console == VM_CONSOLE_VIRTIO)
 		json_add_device(devs, "virtio-console", "");
@@ -154,6 +186,7 @@ const struct api_vm_ops api_vm_ops = {
 	.resume = api_vm_resume,
 	.stop = api_vm_stop,
 	.reboot = api_vm_reboot,
+	.shutdown = api_vm_shutdown,
 	.describe = api_vm_describe,
 	.counters = api_vm_counters,
 };

@@ -6,11 +6,14 @@
 
 #include "run/api.h"
 
+struct console_backend;
+
 /* What the API says about the process around the VM; main.c owns it. */
 struct api_vm_ctx {
 	const char *name;
 	const char *socket_path;
 	unsigned int boots;		/* 1 + reboots so far */
+	const struct console_backend *console;	/* where the console goes (--serial) */
 };
 
 /* The endpoints' operations on a real VM; ctx is a struct api_vm_ctx. */

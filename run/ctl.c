@@ -36,6 +36,7 @@ static const struct ctl_cmd {
 	{ "resume", "PUT", "/vm/resume" },
 	{ "stop", "PUT", "/vm/stop" },
 	{ "reboot", "PUT", "/vm/reboot" },
+	{ "shutdown", "PUT", "/vm/shutdown" },
 };
 
 bool ctl_command(const char *cmd)
@@ -43,7 +44,7 @@ bool ctl_command(const char *cmd)
 	for (size_t i = 0; i < ARRAY_SIZE(ctl_cmds); i++)
 		if (!strcmp(cmd, ctl_cmds[i].name))
 			return true;
-	return !strcmp(cmd, "list");
+	return !strcmp(cmd, "list") || !strcmp(cmd, "console");
 }
 
 /* Wait for @fd to be readable until @deadline; false on timeout. */
@@ -190,7 +191,7 @@ static int ctl_one(const struct ctl_cmd *cmd, const char *name)
 		close(fd);
 		return r;
 	}
-	if (status != 200) {
+	if (status != 200 && status != 202) {
 		const char *msg = obj ? ctl_json_str(obj, "error") : NULL;
 
 		log_error("%s %s: %s", cmd->name, name, msg ? msg : http_reason(status));
@@ -198,18 +199,50 @@ static int ctl_one(const struct ctl_cmd *cmd, const char *name)
 	} else if (!strcmp(cmd->method, "GET")) {
 		printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (!strcmp(cmd->name, "stop")) {
-		/* vmm closes the connection once it has torn the VM down. */
+	} else if (!strcmp(cmd->name, "stop") || !strcmp(cmd->name, "shutdown")) {
+		/*
+		 * vmm closes the connection once it has torn the VM down; a
+		 * shutdown first gives the guest its timeout_s to power off.
+		 */
+		struct json_object *v;
+		long long wait = CTL_STOP_WAIT_MS;
 		char c;
 
-		if (!ctl_wait(fd, clock_now_ms() + CTL_STOP_WAIT_MS) || recv(fd, &c, 1, 0) > 0) {
-			log_error("stop %s: vmm has not exited within %d s", name,
-				  CTL_STOP_WAIT_MS / 1000);
+		if (obj && json_object_object_get_ex(obj, "timeout_s", &v))
+			wait += json_object_get_int64(v) * 1000LL;
+		if (!ctl_wait(fd, clock_now_ms() + wait) || recv(fd, &c, 1, 0) > 0) {
+			log_error("%s %s: vmm has not exited within %lld s", cmd->name, name,
+				  wait / 1000);
 			r = CTL_FAILED;
 		}
 	}
 	json_object_put(obj);
 	close(fd);
+	return r;
+}
+
+int ctl_describe(const char *name, struct json_object **out)
+{
+	char path[512];
+	const char *why = "";
+	int fd, status, r;
+
+	*out = NULL;
+	r = ctl_socket_path(name, path, sizeof(path));
+	if (!r)
+		r = ctl_connect(name, path, &fd);
+	if (r)
+		return r;
+	r = ctl_request(fd, "GET", "/vm", &status, out, &why);
+	close(fd);
+	if (!r && (status != 200 || !*out)) {
+		why = http_reason(status);
+		json_object_put(*out);
+		*out = NULL;
+		r = CTL_FAILED;
+	}
+	if (r)
+		log_error("%s: %s", name, why);
 	return r;
 }
 
@@ -301,6 +334,13 @@ int ctl_main(int argc, char **argv)
 			return CTL_USAGE;
 		}
 		return ctl_list();
+	}
+	if (!strcmp(argv[0], "console")) {
+		if (argc != 2) {
+			log_error("usage: vmm console NAME");
+			return CTL_USAGE;
+		}
+		return ctl_console(argv[1]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(ctl_cmds); i++) {
 		if (strcmp(argv[0], ctl_cmds[i].name))

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,6 +38,59 @@ static void vm_drain_fd(int fd)
 	}
 }
 
+int vm_shutdown(struct vm *vm)
+{
+	int r;
+
+	if (vm_state(vm) != VM_STATE_RUNNING)
+		return -EINVAL;
+	r = arch_power_button(vm);
+	if (r < 0)
+		return r;
+	if (!vm->shutdown_requested) {
+		vm->shutdown_requested = true;
+		vm->shutdown_deadline = clock_timespec(clock_now_ns() +
+			vm->cfg->shutdown_timeout_sec * 1000000000ULL);
+	}
+	return 0;
+}
+
+int vm_shutdown_left_ms(const struct vm *vm)
+{
+	return vm->shutdown_requested ? clock_ms_until(&vm->shutdown_deadline) : -1;
+}
+
+/* The poll timeout: the nearer of --timeout and a shutdown's deadline. */
+static int vm_run_timeout(const struct vm *vm, const struct timespec *deadline)
+{
+	int t = deadline ? clock_ms_until(deadline) : -1;
+	int s = vm_shutdown_left_ms(vm);
+
+	return s >= 0 && (t < 0 || s < t) ? s : t;
+}
+
+/* SIGTERM under --on-sigterm shutdown presses the button; any other signal stops. */
+static void vm_run_signal(struct vm *vm, int sig)
+{
+	int r;
+
+	if (sig == SIGTERM && vm->cfg->sigterm_shutdown) {
+		if (vm->shutdown_requested)
+			return;
+		r = vm_shutdown(vm);
+		if (r == 0) {
+			log_info("SIGTERM: power button pressed; the guest has %u s to power off"
+				 " (another signal stops it now)", vm->cfg->shutdown_timeout_sec);
+			return;
+		}
+		log_warn("SIGTERM: %s: stopping the VM now",
+			 r == -ENOTSUP ? "this machine has no power button" :
+			 "the VM is paused and cannot shut down");
+	}
+	vm->stop_signal = sig;
+	vm_request_stop(vm, VM_STOP_SIGNAL);
+}
+
 enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
 			   const struct run_hook *hook)
 {
@@ -49,6 +103,7 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
 	if (vm->term)
 		term_output_block(vm->term, true);
 	stop_signals_defer(true);
+	vm->shutdown_requested = false;
 	if (stop_signals_pending()) {
 		vm->stop_signal = stop_signals_pending();
 		vm_request_stop(vm, VM_STOP_SIGNAL);
@@ -62,7 +117,7 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
 	}
 
 	while (vm_stop_reason(vm) == VM_RUNNING) {
-		int timeout = deadline ? clock_ms_until(deadline) : -1, n;
+		int timeout = vm_run_timeout(vm, deadline), n;
 		unsigned int nhook = 0;
 
 		if (hook)
@@ -73,13 +128,16 @@ enum vm_stop_reason vm_run(struct vm *vm, const struct timespec *deadline,
 			vm_request_stop(vm, VM_STOP_HOST_ERROR);
 		} else if (n >= 0 && deadline && clock_ms_until(deadline) == 0) {
 			vm_request_stop(vm, VM_STOP_TIMEOUT);
+		} else if (n >= 0 && vm_shutdown_left_ms(vm) == 0) {
+			log_warn("the guest did not power off within %u s of the power button:"
+				 " stopping it", vm->cfg->shutdown_timeout_sec);
+			vm_request_stop(vm, VM_STOP_SHUTDOWN_TIMEOUT);
 		}
 		if (n > 0 && (pfd[0].revents & POLLIN))
 			vm_drain_fd(vm->stop_fd);
 		if (n > 0 && nfds > 1 && (pfd[1].revents & POLLIN)) {
 			vm_drain_fd(pfd[1].fd);
-			vm->stop_signal = stop_signals_pending();
-			vm_request_stop(vm, VM_STOP_SIGNAL);
+			vm_run_signal(vm, stop_signals_pending());
 		}
 		/* A stop that came in the same poll goes first: nothing to pause then. */
 		if (n >= 0 && hook && vm_stop_reason(vm) == VM_RUNNING)

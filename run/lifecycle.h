@@ -62,5 +62,16 @@ void vm_teardown(struct vm *vm);
 int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 enum vm_state vm_state(const struct vm *vm);
+/*
+ * A graceful shutdown (not from a vcpu): press the machine's power button
+ * and stop the VM with VM_STOP_SHUTDOWN_TIMEOUT if the guest has not
+ * powered off within --shutdown-timeout of the first press. Again while
+ * one is under way: the button is pressed again, the deadline stays.
+ * -EINVAL if the VM is not running (a paused guest could not answer),
+ * -ENOTSUP if the machine has no power button.
+ */
+int vm_shutdown(struct vm *vm);
+/* Milliseconds left before a requested shutdown stops the VM; -1: none asked. */
+int vm_shutdown_left_ms(const struct vm *vm);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "devices/pci.h"
+#include "devices/pl061.h"
 #include "devices/virtio/mmio.h"
 #include "firmware/fdt.h"
 #include "hw/arm64/image.h"
@@ -212,6 +213,10 @@ int arm64_write_fdt(struct vm *vm)
 		.uart_clock = ARM64_UART_CLOCK,
 		.pvpanic_base = ARM64_PVPANIC_BASE,
 		.pvpanic_size = ARM64_PVPANIC_SIZE,
+		.gpio_base = ARM64_GPIO_BASE,
+		.gpio_size = PL061_SIZE,
+		.gpio_spi = ARM64_GPIO_SPI,
+		.power_key_pin = ARM64_POWER_KEY_PIN,
 		.pci = &pci_host,
 		.virtio = virtio,
 		.nr_virtio = 0,

@@ -14,6 +14,7 @@
 #include "devices/console.h"
 #include "devices/pci.h"
 #include "devices/boot_timer.h"
+#include "devices/pl061.h"
 #include "devices/pvpanic.h"
 #include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
@@ -125,6 +126,22 @@ static int arm64_pci_init(struct vm *vm)
 	return vm->pci ? pci_bus_register(vm->pci) : -ENOMEM;
 }
 
+static void gpio_irq_set(void *opaque, int level)
+{
+	irq_line_set(opaque, arm64_spi_irq(ARM64_GPIO_SPI), level);
+}
+
+/* Held until the guest's gpio-keys driver has read it: a press and a release. */
+int arch_power_button(struct vm *vm)
+{
+	struct arm64_machine *m = vm->arch;
+
+	if (!m || !m->gpio)
+		return -ENOTSUP;
+	pl061_set_input(m->gpio, ARM64_POWER_KEY_PIN, true, true);
+	return 0;
+}
+
 enum vm_virtio_transport arch_default_virtio_transport(void)
 {
 	return VM_VIRTIO_MMIO;	/* the device tree's own way, and no MSI here yet */
@@ -183,6 +200,12 @@ int arch_vm_init(struct vm *vm)
 	vm->console_rx = uart_rx;
 	vm->console_opaque = m->uart;
 
+	m->gpio = pl061_create((struct pl061_irq){ gpio_irq_set, vm });
+	if (!m->gpio)
+		return -ENOMEM;
+	r = bus_register(vm, BUS_MMIO, ARM64_GPIO_BASE, PL061_SIZE, pl061_io, m->gpio, "gpio");
+	if (r < 0)
+		return r;
 	r = bus_register(vm, BUS_MMIO, ARM64_PVPANIC_BASE, ARM64_PVPANIC_SIZE,
 			 pvpanic_io, NULL, "pvpanic");
 	if (r == 0)
@@ -346,6 +369,7 @@ void arch_vm_destroy(struct vm *vm)
 	arm64_gic_destroy(m);
 	if (m->uart)
 		uart8250_destroy(m->uart);
+	pl061_destroy(m->gpio);
 	free(m->mpidr);
 	free(m->cmdline);
 	free(m);

@@ -8,10 +8,12 @@
 
 struct vm;
 struct uart8250;
+struct pl061;
 
 /* vm->arch on arm64. */
 struct arm64_machine {
 	struct uart8250 *uart;
+	struct pl061 *gpio;		/* the power key (arch_power_button) */
 	struct kvm_vcpu_init target;	/* KVM_ARM_PREFERRED_TARGET */
 	int gic_fd;
 	int its_fd;			/* the GICv3 ITS, or -1 */

@@ -311,6 +311,7 @@ static int write_firmware(struct vm *vm, u64 *rsdp)
 		.pm1a_cnt_port = X86_PM1A_CNT,
 		.sci_irq = X86_PM_SCI_IRQ,
 		.s5_slp_typ = X86_S5_SLP_TYP,
+		.power_button = true,
 		.reset_port = X86_RESET_PORT,
 		.reset_value = 0x06,
 		.com1_port = X86_COM1_PORT,

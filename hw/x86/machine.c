@@ -264,6 +264,7 @@ void arch_vm_destroy(struct vm *vm)
 	vm->pci = NULL;
 	if (m->com1)
 		uart8250_destroy(m->com1);
+	x86_power_destroy(vm);
 	free(m->cpuid);
 	free(m);
 	vm->arch = NULL;

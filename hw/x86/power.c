@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "devices/boot_timer.h"
 #include "devices/pvpanic.h"
 #include "hw/x86/layout.h"
+#include "hw/x86/machine.h"
 #include "hw/x86/power.h"
 #include "kvm/kvm.h"
 #include "util/log.h"
@@ -19,19 +23,47 @@
 
 /* PM1_EN bits (ACPI 6.4 4.8.3.1.2): timer, global lock, power/sleep button, RTC. */
 #define PM1_EN_BITS		0x0721
+#define PM1_PWRBTN		(1u << 8)	/* PWRBTN_STS / PWRBTN_EN */
 
 /*
- * PM1a event block: PM1_STS (2 bytes) then PM1_EN (2 bytes). No fixed event
- * is ever raised, so status reads 0; enable keeps what the guest writes,
+ * PM1a event block: PM1_STS (2 bytes) then PM1_EN (2 bytes). The one fixed
+ * event raised is the power button: PWRBTN_STS set by vmm, cleared by the
+ * guest writing 1, and while it is set and enabled the SCI (level, active
+ * high) is asserted. Enable keeps what the guest writes of PM1_EN_BITS,
  * since ACPICA reads an enable bit back to check it took (and otherwise
  * gives up the Global Lock and the RTC event with errors in the log).
+ * vcpus and the run loop (the button) share it: @lock.
  */
+struct x86_pm1 {
+	pthread_mutex_t lock;
+	struct vm *vm;
+	u16 sts;
+	u16 en;
+	bool sci;		/* the level last put on the SCI line */
+};
+
+/* With @pm->lock held: the SCI follows status & enable. */
+static void pm1_sci_update(struct x86_pm1 *pm)
+{
+	bool level = pm->sts & pm->en & PM1_PWRBTN;
+
+	if (level != pm->sci) {
+		pm->sci = level;
+		irq_line_set(pm->vm, X86_PM_SCI_IRQ, level);
+	}
+}
+
 static void pm1_evt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 		       bool is_write, void *opaque)
 {
-	u16 *en = opaque;
-	u8 regs[4] = { 0, 0, (u8)*en, (u8)(*en >> 8) };
+	struct x86_pm1 *pm = opaque;
+	u8 regs[4], w[4] = { 0 };
 
+	pthread_mutex_lock(&pm->lock);
+	regs[0] = (u8)pm->sts;
+	regs[1] = (u8)(pm->sts >> 8);
+	regs[2] = (u8)pm->en;
+	regs[3] = (u8)(pm->en >> 8);
 	if (!is_write)
 		memset(data, 0, len);	/* past the block: nothing there */
 	for (u32 i = 0; i < len && offset + i < sizeof(regs); i++) {
@@ -39,9 +71,29 @@ static void pm1_evt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 			data[i] = regs[offset + i];
 		else if (offset + i >= 2)
 			regs[offset + i] = data[i];
+		else
+			w[offset + i] = data[i];	/* status: write 1 to clear */
 	}
-	if (is_write)
-		*en = (regs[2] | regs[3] << 8) & PM1_EN_BITS;
+	if (is_write) {
+		pm->sts &= ~(u16)(w[0] | w[1] << 8);
+		pm->en = (regs[2] | regs[3] << 8) & PM1_EN_BITS;
+		pm1_sci_update(pm);
+	}
+	pthread_mutex_unlock(&pm->lock);
+}
+
+int arch_power_button(struct vm *vm)
+{
+	struct x86_machine *m = vm->arch;
+	struct x86_pm1 *pm = m ? m->pm1 : NULL;
+
+	if (!pm)
+		return -ENOTSUP;
+	pthread_mutex_lock(&pm->lock);
+	pm->sts |= PM1_PWRBTN;
+	pm1_sci_update(pm);
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
 }
 
 static void pm1_cnt_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
@@ -150,11 +202,16 @@ static void cmos_io(struct vcpu *vcpu, u64 offset, u8 *data, u32 len,
 int x86_power_init(struct vm *vm)
 {
 	static struct cmos cmos;
-	static u16 pm1_en;
+	struct x86_machine *m = vm->arch;
+	struct x86_pm1 *pm = calloc(1, sizeof(*pm));
 	int r = 0;
 
-	pm1_en = 0;
-	r |= bus_register(vm, BUS_PIO, X86_PM1A_EVT, 4, pm1_evt_io, &pm1_en, "pm1a_evt");
+	if (!pm)
+		return -ENOMEM;
+	pthread_mutex_init(&pm->lock, NULL);
+	pm->vm = vm;
+	m->pm1 = pm;	/* freed by x86_power_destroy() */
+	r |= bus_register(vm, BUS_PIO, X86_PM1A_EVT, 4, pm1_evt_io, pm, "pm1a_evt");
 	r |= bus_register(vm, BUS_PIO, X86_PM1A_CNT, 2, pm1_cnt_io, NULL, "pm1a_cnt");
 	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT, 1, i8042_io, NULL, "i8042");
 	r |= bus_register(vm, BUS_PIO, X86_I8042_PORT + 4, 1, i8042_io, vm, "i8042");
@@ -165,4 +222,15 @@ int x86_power_init(struct vm *vm)
 	r |= bus_register(vm, BUS_MMIO, X86_NULL_MMIO_ADDR, X86_NULL_MMIO_SIZE,
 			  boot_timer_io, NULL, "boot-timer");
 	return r ? -1 : 0;
+}
+
+void x86_power_destroy(struct vm *vm)
+{
+	struct x86_machine *m = vm->arch;
+
+	if (!m->pm1)
+		return;
+	pthread_mutex_destroy(&m->pm1->lock);
+	free(m->pm1);
+	m->pm1 = NULL;
 }

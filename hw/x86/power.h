@@ -9,9 +9,12 @@ struct vm;
 /*
  * The PC's ways to power off and reset: ACPI PM1a (event and control
  * blocks), the i8042 controller's reset line, the 0xcf9 reset register,
- * the pvpanic port and a CMOS RTC. Registers them on @vm's PIO bus.
+ * the pvpanic port and a CMOS RTC. Registers them on @vm's PIO bus; the
+ * PM1 block's state (the power button, arch_power_button()) lives in
+ * vm->arch until x86_power_destroy().
  */
 int x86_power_init(struct vm *vm);
+void x86_power_destroy(struct vm *vm);
 
 /*
  * The 0xcf9 reset control register: a byte at 0xcf9 is it, while 0xcf8 as

@@ -56,7 +56,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 out=${1:-${VMM_CACHE:-$HOME/.cache/vmm}/arm64/build}
 VMM_ARM64=${VMM_ARM64:-$TOP/vmm-arm64}
-INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4"}
+INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4 gpio_keys evdev"}
 OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk tun virtio_net"}
 # The content of hello.txt on the ext4 test disk (made by tests/integration/arm64.sh).
 HELLO=${E2E_HELLO:-hello-from-the-vmm-host}
@@ -333,6 +333,19 @@ flushkill)
 	while :; do sleep 3600; done
 	;;
 rng) rng_check ;;
+button)
+	# vmm's power key (gpio-keys on its PL061): the outer runs vmm shutdown
+	# once this waits on the key's input device, as acpid or systemd-logind would.
+	ev=
+	for d in /sys/class/input/event*; do
+		case $(cat "$d/device/name" 2>/dev/null) in gpio-keys|gpio_keys) ev=/dev/input/${d##*/} ;; esac
+	done
+	echo "INNER: power_key=${ev:-none} ($(cat /sys/class/input/*/name 2>/dev/null | tr '\n' ','))"
+	if [ -n "$ev" ]; then
+		echo "INNER: outer-step=power_button"
+		dd if="$ev" of=/dev/null bs=24 count=1 2>/dev/null && echo "INNER: power key pressed"
+	fi
+	;;
 pci)
 	# vmm --virtio-transport pci: what the PCI core found and bound, then the
 	# devices through it, then how their interrupts arrived.
@@ -410,6 +423,7 @@ ro|1|120|inner.action=ro|-d /disk.img,ro,serial=ext4
 flushkill|1|120|inner.action=flushkill|-d /raw.img,serial=raw|INNER: flushed
 rng|1|120|inner.action=rng|--rng
 hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
+button|1|120|inner.action=button|--api-socket /tmp/vmm-api.sock
 net|1|120|inner.action=net inner.net_lo=1|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
 pci|2|120|inner.action=pci|--virtio-transport pci -d /disk.img,ro,serial=ext4 --rng
 user|1|120|inner.action=user|-n user,hostfwd=tcp::5555-:5555
@@ -456,6 +470,10 @@ net_prep() {	# before vmm starts: the data the outer sends, listeners' stdin
 	net_rx_md5=$(md5sum </tmp/rx.dat | cut -d ' ' -f 1)
 	rm -f /tmp/hold
 	mkfifo /tmp/hold	# busybox nc half-closes at the end of its stdin: one that never ends
+}
+step_power_button() {	# press the inner's power key; vmm shutdown waits for vmm to exit
+	/vmm-arm64 shutdown /tmp/vmm-api.sock 2>&1 | sed 's/^/OUTER: /'
+	echo "OUTER: power_button shutdown_done"
 }
 step_net_tap() {	# address the tap, then receive the inner's data on port 5001
 	exec 5<>/tmp/hold
@@ -603,7 +621,7 @@ elif [ -c /dev/kvm ]; then
 				step=${line##*outer-step=}
 				step=${step%"$cr"}
 				case $step in
-				net_tap|net_rx|user_fwd) step_$step & ;;
+				net_tap|net_rx|user_fwd|power_button) step_$step & ;;
 				*) echo "OUTER: run $name unknown-step=$step" ;;
 				esac ;;
 			esac

@@ -15,7 +15,8 @@
  *   kind  bit 0: MMIO (else port I/O), bit 1: write, bits 2-3: size
  *         (1, 2, 4, 8; port I/O has no 8: 4), bit 4: string I/O (count
  *         items; port I/O only), bits 5-6: the MMIO base (ECAM, BAR
- *         window, null page, 0), bit 7: host input for COM1 instead
+ *         window, null page, 0), bit 7: host input for COM1 instead, or
+ *         with bit 0 too, a press of the power button (vmm shutdown)
  *   count u16: string I/O items (at most a page of data, as in kvm_run),
  *         or how many pool bytes the host input is; a byte unused
  *   addr  u32: port (its low 16 bits), or offset from the MMIO base
@@ -24,7 +25,8 @@
  * Oracles: an access nothing decodes reads all-ones; the UART's interrupt
  * callback only ever reports a change of level; COM1 transmits no more
  * bytes than the guest wrote to its data port; a stop is requested only by
- * a write to a power, reset or pvpanic port; no KVM request is malformed.
+ * a write to a power, reset or pvpanic port; no KVM request is malformed;
+ * the SCI is high exactly while PWRBTN_STS and PWRBTN_EN are both set.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +34,10 @@
 #include "devices/pci.h"
 #include "devices/uart8250.h"
 #include "hw/x86/layout.h"
+#include "hw/x86/machine.h"
 #include "hw/x86/pci.h"
 #include "hw/x86/power.h"
+#include "kvm/arch.h"
 #include "kvm/irq.h"
 #include "tests/unit/fake_kvm.h"
 #include "vcpu/vcpu.h"
@@ -53,6 +57,7 @@
 static const u64 mmio_bases[4] = { X86_PCI_ECAM_BASE, X86_PCI_MEM_BASE, X86_NULL_MMIO_ADDR, 0 };
 
 static struct vm vm;
+static struct x86_machine machine;
 static struct vcpu vcpu = { .vm = &vm };
 static int com1_level;
 static size_t com1_tx, com1_data_writes;
@@ -135,6 +140,19 @@ static void guest_access(u8 kind, u32 count, u32 addr, const u8 *val, const u8 *
 	free(d);
 }
 
+/* The SCI follows PM1 status & enable's power-button bit, nothing else. */
+static void sci_check(void)
+{
+	u8 pm[4];
+	bool want;
+	int line = fake_kvm.line[X86_PM_SCI_IRQ];
+
+	bus_access(&vm.bus[BUS_PIO], &vcpu, X86_PM1A_EVT, pm, 4, false);
+	want = (pm[1] & pm[3]) & 1;	/* bit 8: PWRBTN_STS, PWRBTN_EN */
+	fuzz_check(line == want || (line == -1 && !want), "SCI %d with PM1 sts %02x%02x en %02x%02x",
+		   line, pm[1], pm[0], pm[3], pm[2]);
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	size_t nr = size / REC_SIZE;
@@ -154,6 +172,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	/* As arch_vm_init() wires them, KVM's own chips aside. */
 	com1 = uart8250_create((struct uart_irq){ com1_irq, NULL },
 			       (struct uart_out){ com1_out, NULL });
+	vm.arch = &machine;
 	if (!com1 || bus_register(&vm, BUS_PIO, X86_COM1_PORT, 8, uart8250_io, com1, "com1") ||
 	    x86_power_init(&vm) || x86_pci_init(&vm))
 		abort();
@@ -163,15 +182,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		u32 count = r[1] | r[2] << 8;
 		u32 addr = r[4] | r[5] << 8 | r[6] << 16 | (u32)r[7] << 24;
 
-		if (r[0] & K_HOST_INPUT) {
+		if ((r[0] & (K_HOST_INPUT | K_MMIO)) == (K_HOST_INPUT | K_MMIO)) {
+			fuzz_check(!arch_power_button(&vm), "no power button");
+		} else if (r[0] & K_HOST_INPUT) {
 			/* The terminal's thread hands COM1 some of the pool. */
 			size_t n = MIN((size_t)count, pool_len);
 
 			fuzz_check(uart8250_receive(com1, pool, n) <= n, "COM1 took too much");
-			continue;
+		} else {
+			guest_access(r[0], count, addr, r + 8, pool, pool_len);
 		}
-		guest_access(r[0], count, addr, r + 8, pool, pool_len);
 		fuzz_check(!fake_kvm.nr_bad, "a malformed KVM request");
+		sci_check();
 	}
 	fuzz_check(com1_tx <= com1_data_writes, "COM1 sent %zu bytes for %zu writes", com1_tx,
 		   com1_data_writes);
@@ -179,6 +201,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	pci_bus_destroy(vm.pci);
 	vm.pci = NULL;
 	uart8250_destroy(com1);
+	x86_power_destroy(&vm);
+	vm.arch = NULL;
 	irq_routing_free(&vm);
 	fuzz_check(!fake_kvm.nr_bad && !fake_kvm_nr_ioeventfds() && !fake_kvm.nr_irqfds,
 		   "left in KVM: %u ioeventfds, %d irqfds", fake_kvm_nr_ioeventfds(),

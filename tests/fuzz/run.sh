@@ -48,6 +48,7 @@ srcs() {
 		kvm/bus.c kvm/eventfd.c kvm/irq.c kvm/mem.c \
 		-laio ;;
 	fuzz_http) echo "" ;;	# util/http.c only
+	fuzz_pl061) echo devices/pl061.c ;;
 	*) return 1 ;;
 	esac
 }

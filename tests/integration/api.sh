@@ -7,6 +7,11 @@
 # name is refused (2); a socket left by a SIGKILLed vmm is replaced and
 # cleaned by list; SIGTERM removes the socket too; a vcpu held in a console
 # write nobody reads makes a pause give up after 2 s (1), and stop works.
+# Graceful shutdown: `vmm shutdown` presses the ACPI power button, the
+# test guest (action=powerbutton) sees PWRBTN_STS and its SCI and powers
+# off (0); a guest that ignores it is stopped after --shutdown-timeout (5);
+# a paused one is refused (4); --on-sigterm shutdown does it on SIGTERM,
+# and a second SIGTERM stops at once (143).
 . "$(dirname "$0")/../lib.sh"
 VMM_HARD_TIMEOUT=60
 # A private runtime directory: $XDG_RUNTIME_DIR/vmm/NAME.sock.
@@ -191,5 +196,89 @@ if wait_for "$WORK/my.sock" && "$VMM" stop "$WORK/my.sock" 2>"$WORK/p.err"; then
 		fail api_socket_path "exit $rc"
 else
 	fail api_socket_path "$(cat "$WORK/p.err")"
+	kill -9 $p 2>/dev/null
+fi
+
+# until_out FILE TEXT: wait up to 20 s for TEXT in FILE.
+until_out() {
+	i=0
+	while [ $i -lt 200 ] && ! grep -q "$2" "$1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
+# button CHECK HOW VMM-ARGS...: the test guest waits on the power button,
+# HOW presses it (a shell command; $p is vmm's pid), it must power off (0).
+button() {
+	check=$1 how=$2
+	shift 2
+	timeout -k 5 60 "$VMM" run -m 64 -p "vmmtest=cmdline action=powerbutton" "$@" </dev/null \
+		>"$WORK/btn.out" 2>"$WORK/btn.err" &
+	p=$!
+	if ! until_out "$WORK/btn.out" "POWERBUTTON waiting"; then
+		fail "$check" "the guest never waited: $(tail -c 300 "$WORK/btn.out" "$WORK/btn.err" | tr '\n' ' ')"
+		kill -9 $p 2>/dev/null
+		return
+	fi
+	eval "$how"
+	wait $p
+	rc=$?
+	if [ $rc = 0 ] && grep -q "POWERBUTTON pressed sci=1 cleared=1" "$WORK/btn.out"; then
+		pass "$check" "the guest saw PWRBTN_STS and its SCI, powered off: exit 0"
+	else
+		fail "$check" "exit $rc: $(tail -c 300 "$WORK/btn.out" "$WORK/btn.err" | tr '\n' ' ')"
+	fi
+}
+button api_shutdown_powers_off 'ctl api_shutdown 0 shutdown btn' --name btn
+
+timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --name ign --shutdown-timeout 2 </dev/null \
+	>/dev/null 2>"$WORK/ign.err" &
+p=$!
+if wait_for ign; then
+	ctl api_shutdown_pause_first 0 pause ign
+	ctl api_shutdown_paused_refused 4 shutdown ign
+	ctl api_shutdown_resume_after 0 resume ign
+	"$VMM" shutdown ign >"$WORK/sd.out" 2>"$WORK/sd.err" &
+	sd=$!
+	i=0
+	while [ $i -lt 20 ] && ! { "$VMM" info ign >"$WORK/info" 2>/dev/null &&
+				  [ -n "$(field shutdown_deadline_s)" ]; }; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	dl=$(field shutdown_deadline_s)
+	case $dl in
+	[0-2].*) pass api_shutdown_deadline_shown "shutdown_deadline_s $dl" ;;
+	*) fail api_shutdown_deadline_shown "'$dl': $(tr '\n' ' ' <"$WORK/info")" ;;
+	esac
+	wait $p
+	rc=$?
+	expect_rc api_shutdown_ignored_is_5 5 "$WORK/ign.err"
+	grep -q "did not power off within 2 s" "$WORK/ign.err" ||
+		fail api_shutdown_ignored_message "$(cat "$WORK/ign.err")"
+	wait $sd
+	rc=$?
+	expect_rc api_shutdown_cli_waits_for_exit 0 "$WORK/sd.err"
+else
+	fail api_shutdown_ignored_is_5 "$(cat "$WORK/info.err" "$WORK/ign.err" | tail -c 300)"
+	kill -9 $p 2>/dev/null
+fi
+
+button api_sigterm_shutdown 'kill -TERM $p' --api-socket none --on-sigterm shutdown
+
+timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --name twice --on-sigterm shutdown \
+	</dev/null >/dev/null 2>"$WORK/tw.err" &
+p=$!
+if wait_for twice; then
+	kill -TERM $p
+	until_out "$WORK/tw.err" "power button pressed"
+	kill -TERM $p
+	wait $p
+	rc=$?
+	expect_rc api_sigterm_twice_stops_at_once 143 "$WORK/tw.err"
+else
+	fail api_sigterm_twice_stops_at_once "$(cat "$WORK/info.err" "$WORK/tw.err" | tail -c 300)"
 	kill -9 $p 2>/dev/null
 fi

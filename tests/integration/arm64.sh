@@ -49,6 +49,7 @@ LOG=${E2E_LOG:-$WORK/arm64-serial.log}
 [ -n "$E2E_NET_LOOP" ] && TESTS="arm64_virtio_net_loop" || TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
 arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
 arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
+arm64_power_button
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
 arm64_virtio_pci_functions arm64_virtio_pci_blk_ro arm64_virtio_pci_rng arm64_virtio_pci_msix
 arm64_virtio_net_user_dhcp arm64_virtio_net_user_hostfwd arm64_virtio_net_user_gateway
@@ -423,6 +424,18 @@ else
 		fi ;;
 	*)	fail_ arm64_virtio_console "console=hvc0 missing from the inner command line '$(inner hvc cmdline)': $(summary hvc)" ;;
 	esac
+fi
+
+# vmm shutdown presses the power key: gpio-keys on vmm's PL061 reports
+# KEY_POWER on its input device, the inner powers off, vmm exits 0.
+if ! seg button | grep -q 'INNER: power_key=/dev/input/'; then
+	fail_ arm64_power_button "no gpio-keys input device in the inner: '$(inner button power_key)': $(summary button)"
+elif ! seg button | grep -q 'INNER: power key pressed'; then
+	fail_ arm64_power_button "the key press never reached the inner's input device: $(summary button)"
+elif [ "$(field button exit)" != 0 ]; then
+	fail_ arm64_power_button "vmm exit $(field button exit), expected 0: $(summary button)"
+else
+	pass arm64_power_button "vmm shutdown: gpio-keys on the PL061 reported the key ($(inner button power_key | cut -d' ' -f1)), the inner powered off: exit 0 after $(field button ms) ms"
 fi
 
 # --- virtio-net: Linux's virtio_net on vmm's tap backend -----------------------

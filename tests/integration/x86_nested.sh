@@ -10,7 +10,9 @@
 #         virtio-rng, virtio-net on --net user (libslirp, DHCP);
 #   mmio: --virtio-transport mmio, the same devices, 1 vcpu;
 #   hvc:  --console virtio: a line out through /dev/hvc0 and one typed in;
-#   panic: the inner panics (sysrq c): exit 3.
+#   panic: the inner panics (sysrq c): exit 3;
+#   button: `vmm shutdown` presses the ACPI power button; Linux's button
+#           driver reports it on its input device, the inner powers off: 0.
 # Each run also checks that Linux binds pvpanic to the DSDT's QEMU0001.
 # The inner reads a marker from the disk and writes a line into sector
 # vmm.seek=N; after QEMU exits, both lines are looked for in the image here.
@@ -23,7 +25,7 @@ QUIET=quiet
 ACCEL=${X86_QEMU_ACCEL:-tcg}
 [ -z "$X86_VERBOSE" ] || QUIET=ignore_loglevel	# both kernels' whole boot logs
 LOG=${X86_LOG:-$WORK/x86-serial.log}
-TESTS="x86_outer_kvm x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
+TESTS="x86_outer_kvm x86_linux_power_button x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
 x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio
 x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3 x86_linux_no_firmware_errors
 x86_log_clean"
@@ -123,6 +125,26 @@ kill $wd 2>/dev/null
 cat /tmp/hvc.out
 echo "OUTER: run hvc exit=$rc"
 run panic </dev/null -p "$q vmm.action=panic"
+# button: vmm's output to a file, watched for the inner waiting on the button.
+echo "OUTER: run button start"
+/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 60 \
+	--api-socket /tmp/btn.sock -p "$q vmm.action=powerbutton" </dev/null >/tmp/btn.out 2>&1 &
+pid=$!
+watchdog $pid button &
+wd=$!
+i=0
+until grep -q 'waiting for the power button' /tmp/btn.out || [ $i = 600 ] ||
+      ! kill -0 $pid 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+/bin/vmm shutdown /tmp/btn.sock
+echo "OUTER: button shutdown=$?"
+wait $pid
+rc=$?
+kill $wd 2>/dev/null
+cat /tmp/btn.out
+echo "OUTER: run button exit=$rc"
 echo "OUTER: tainted=$(cat /proc/sys/kernel/tainted)"
 echo "OUTER: kernel_warnings=$(dmesg | grep -E 'WARNING:|BUG:|Oops|soft lockup|rcu.*(stall|self-detected)|Unable to handle' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';' | cut -c 1-600)"
 echo "OUTER: done"
@@ -279,6 +301,13 @@ if [ "$(val pci pvpanic)" = 1 ]; then
 	pass x86_linux_pvpanic_acpi "pvpanic-mmio bound to the DSDT's QEMU0001"
 else
 	fail x86_linux_pvpanic_acpi "pvpanic devices bound: '$(val pci pvpanic)': $(summary pci)"
+fi
+
+if seg button | grep -q '^VMM-INIT: power button pressed' && [ "$(rc_of button)" = 0 ] &&
+   seg button | grep -q '^OUTER: button shutdown=0'; then
+	pass x86_linux_power_button "vmm shutdown: Linux's ACPI button driver saw the press, the inner powered off: exit 0"
+else
+	fail x86_linux_power_button "button '$(val button "power button")', vmm exit $(rc_of button): $(summary button)"
 fi
 
 if seg panic | grep -q 'VMM-INIT: panicking' && [ "$(rc_of panic)" = 3 ]; then

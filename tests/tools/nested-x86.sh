@@ -68,6 +68,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs run /run
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts	# --serial pty
 for m in $(cat /lib/modules/load); do insmod /lib/modules/$m.ko; done
 ip link set lo up
 # Everything from here on goes out on a virtio console: the emulated 8250's

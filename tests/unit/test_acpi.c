@@ -514,6 +514,7 @@ TEST(acpi_fadt_is_not_hardware_reduced_and_has_no_vga)
 	TEST_ASSERT_EQ(flags & (1u << 20), 0);		/* HW_REDUCED_ACPI */
 	TEST_ASSERT_EQ(flags & 1, 1);			/* WBINVD */
 	TEST_ASSERT_EQ(flags & (1u << 10), 0);		/* no reset reg asked */
+	TEST_ASSERT_EQ(flags & (1u << 4), 1u << 4);	/* no power button asked */
 	TEST_ASSERT_EQ(boot & (1u << 2), 1u << 2);	/* VGA not present */
 	TEST_ASSERT_EQ(boot & (1u << 1), 1u << 1);	/* 8042 */
 	TEST_ASSERT_EQ(boot & (1u << 0), 1u << 0);	/* legacy devices */
@@ -531,9 +532,12 @@ TEST(acpi_fadt_follows_i8042_rtc_and_reset_facts)
 	info.cmos_rtc = true;
 	info.reset_port = 0xcf9;
 	info.reset_value = 0x06;
+	info.power_button = true;
 	len = build_info(&info, &rsdp);
 	fadt = find_fadt(len);
 	TEST_ASSERT(fadt, "no FADT");
+	/* PWR_BUTTON clear: the fixed-feature button in PM1 is there. */
+	TEST_ASSERT_EQ(rd32(fadt + 112) & (1u << 4), 0);
 	TEST_ASSERT_EQ(rd16(fadt + 109) & ((1u << 1) | (1u << 5)), 0);
 	TEST_ASSERT_EQ(rd32(fadt + 112) & (1u << 10), 1u << 10);
 	TEST_ASSERT_EQ(fadt[116], 1);			/* system I/O */

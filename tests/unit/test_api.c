@@ -28,8 +28,9 @@
 struct fake_vm {
 	enum vm_state state;
 	bool stuck;		/* a vcpu will not pause */
-	unsigned int pauses, resumes, stops, reboots;
+	unsigned int pauses, resumes, stops, reboots, presses;
 	bool no_reboot;
+	bool no_button;
 };
 
 static enum vm_state fake_state(void *ctx, struct vm *vm)
@@ -71,6 +72,17 @@ static const char *fake_reboot(void *ctx, struct vm *vm)
 	return NULL;
 }
 
+static const char *fake_shutdown(void *ctx, struct vm *vm, unsigned int *timeout_s)
+{
+	struct fake_vm *f = ctx;
+
+	*timeout_s = 7;
+	if (f->no_button)
+		return "no button";
+	f->presses++;
+	return NULL;
+}
+
 static void fake_describe(void *ctx, struct vm *vm, struct json_object *obj)
 {
 	json_object_object_add(obj, "state", json_object_new_string(
@@ -83,7 +95,9 @@ static void fake_counters(void *ctx, struct vm *vm, struct json_object *obj)
 }
 
 static const struct api_vm_ops fake_ops = {
-	fake_state, fake_pause, fake_resume, fake_stop, fake_reboot, fake_describe, fake_counters,
+	.state = fake_state, .pause = fake_pause, .resume = fake_resume, .stop = fake_stop,
+	.reboot = fake_reboot, .shutdown = fake_shutdown, .describe = fake_describe,
+	.counters = fake_counters,
 };
 
 /* One request through the dispatch; the JSON body's @key, if asked. */
@@ -155,6 +169,31 @@ TEST(api_stop_reboot_and_counters)
 	f.state = VM_STATE_STOPPING;
 	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/stop", NULL, NULL, NULL, 0), 409);
 	TEST_ASSERT_EQ(f.stops, 1);
+}
+
+TEST(api_shutdown_presses_the_button_only_when_running)
+{
+	struct fake_vm f = { .state = VM_STATE_RUNNING };
+	char v[64];
+
+	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/shutdown", NULL, "state", v, sizeof(v)), 202);
+	TEST_ASSERT(!strcmp(v, "shutting-down"), "%s", v);
+	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/shutdown", "{}", "timeout_s", v, sizeof(v)), 202);
+	TEST_ASSERT(!strcmp(v, "7"), "%s", v);
+	TEST_ASSERT_EQ(f.presses, 2);
+	TEST_ASSERT_EQ(call(&f, "GET", "/vm/shutdown", NULL, NULL, NULL, 0), 405);
+	/* Paused, the guest could not answer: refused, nothing pressed. */
+	f.state = VM_STATE_PAUSED;
+	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/shutdown", NULL, "error", v, sizeof(v)), 409);
+	TEST_ASSERT(strstr(v, "paused"), "%s", v);
+	f.state = VM_STATE_STOPPING;
+	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/shutdown", NULL, NULL, NULL, 0), 409);
+	f.state = VM_STATE_RUNNING;
+	f.no_button = true;
+	TEST_ASSERT_EQ(call(&f, "PUT", "/vm/shutdown", NULL, "error", v, sizeof(v)), 409);
+	TEST_ASSERT(!strcmp(v, "no button"), "%s", v);
+	TEST_ASSERT_EQ(f.presses, 2);
+	TEST_ASSERT_EQ(f.stops, 0);
 }
 
 TEST(api_unknown_paths_methods_and_bodies)

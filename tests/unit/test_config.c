@@ -109,6 +109,48 @@ TEST(config_takes_up_to_eight_disks_and_checks_their_options)
 	TEST_ASSERT(strstr(err, "at most 8") != NULL, "%s", err);
 }
 
+TEST(config_shutdown_timeout_and_sigterm)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT_EQ(c.shutdown_timeout_sec, 30);
+	TEST_ASSERT(!c.sigterm_shutdown, "SIGTERM stops by default");
+	TEST_ASSERT_EQ(parse(&c, err, "--shutdown-timeout", "5", "--on-sigterm", "shutdown", NULL), 0);
+	TEST_ASSERT_EQ(c.shutdown_timeout_sec, 5);
+	TEST_ASSERT(c.sigterm_shutdown, "--on-sigterm shutdown");
+	TEST_ASSERT_EQ(parse(&c, err, "--on-sigterm", "stop", NULL), 0);
+	TEST_ASSERT(!c.sigterm_shutdown, "--on-sigterm stop");
+	TEST_ASSERT_EQ(parse(&c, err, "--shutdown-timeout", "0", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--shutdown-timeout '0'"), "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "--shutdown-timeout", "1s", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--on-sigterm", "halt", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "expected shutdown or stop"), "%s", err);
+}
+
+TEST(config_serial_backends)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, NULL), 0);
+	TEST_ASSERT_EQ(c.serial, VM_SERIAL_STDIO);
+	TEST_ASSERT_EQ(parse(&c, err, "--serial", "pty", NULL), 0);
+	TEST_ASSERT_EQ(c.serial, VM_SERIAL_PTY);
+	TEST_ASSERT_EQ(parse(&c, err, "--serial", "file:/tmp/x.log", NULL), 0);
+	TEST_ASSERT(c.serial == VM_SERIAL_FILE && !strcmp(c.serial_path, "/tmp/x.log"), "file");
+	TEST_ASSERT_EQ(parse(&c, err, "--serial", "socket", NULL), 0);
+	TEST_ASSERT(c.serial == VM_SERIAL_SOCKET && !c.serial_path, "socket");
+	TEST_ASSERT_EQ(parse(&c, err, "--serial", "socket:/tmp/c.sock", NULL), 0);
+	TEST_ASSERT(!strcmp(c.serial_path, "/tmp/c.sock"), "socket path");
+	TEST_ASSERT_EQ(parse(&c, err, "--serial", "none", NULL), 0);
+	TEST_ASSERT_EQ(c.serial, VM_SERIAL_NONE);
+	TEST_ASSERT_EQ(parse(&c, err, "--serial", "file:", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--serial", "tcp:1234", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--serial 'tcp:1234'"), "%s", err);
+}
+
 TEST(config_help_is_not_an_error)
 {
 	struct vm_config c;

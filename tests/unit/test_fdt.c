@@ -27,6 +27,7 @@ static struct dtb_info info_v3(u32 nr_cpus)
 		.uart_base = 0x09000000, .uart_size = 0x1000, .uart_spi = 1,
 		.uart_clock = 1843200,
 		.pvpanic_base = 0x09001000, .pvpanic_size = 2,
+		.gpio_base = 0x09003000, .gpio_size = 0x1000, .gpio_spi = 2, .power_key_pin = 3,
 		.cmdline = "console=ttyS0 quiet",
 		.initrd_start = 0x8f000000, .initrd_end = 0x8f100000,
 	};
@@ -134,6 +135,32 @@ TEST(fdt_gicv3_machine_decodes_with_dtc_cleanly)
 	ASSERT_DTS_HAS("serial0 = \"/serial@9000000\";");
 }
 
+/* QEMU virt's power key: gpio-keys on a PL061 pin, the PL061 clocked. */
+TEST(fdt_power_key_is_gpio_keys_on_a_pl061)
+{
+	struct dtb_info i = info_v3(1);
+	int n, gpio, clk;
+
+	BUILD_AND_DECODE(&i);
+	ASSERT_DTS_LACKS("Warning");
+	ASSERT_DTS_HAS("pl061@9003000 {");
+	ASSERT_DTS_HAS("compatible = \"arm,pl061\\0arm,primecell\";");
+	ASSERT_DTS_HAS("interrupts = <0x00 0x02 0x04>;");
+	ASSERT_DTS_HAS("gpio-controller;");
+	ASSERT_DTS_HAS("clock-names = \"apb_pclk\";");
+	ASSERT_DTS_HAS("compatible = \"fixed-clock\";");
+	ASSERT_DTS_HAS("compatible = \"gpio-keys\";");
+	ASSERT_DTS_HAS("linux,code = <0x74>;");
+	gpio = fdt_path_offset(blob, "/pl061@9003000");
+	clk = fdt_path_offset(blob, "/apb-pclk");
+	TEST_ASSERT(gpio >= 0 && clk >= 0, "nodes: %d %d", gpio, clk);
+	TEST_ASSERT_EQ(prop_u32(blob, "/pl061@9003000", "clocks", 0), fdt_get_phandle(blob, clk));
+	TEST_ASSERT_EQ(prop_u32(blob, "/gpio-keys/poweroff", "gpios", 0),
+		       fdt_get_phandle(blob, gpio));
+	TEST_ASSERT_EQ(prop_u32(blob, "/gpio-keys/poweroff", "gpios", 1), 3);
+	TEST_ASSERT_EQ(prop_u32(blob, "/pl061@9003000", "#gpio-cells", 0), 2);
+}
+
 TEST(fdt_every_interrupt_goes_to_the_gic)
 {
 	struct dtb_info i = info_v3(1);
@@ -205,10 +232,13 @@ TEST(fdt_optional_nodes_are_left_out)
 	int n;
 
 	i.pvpanic_size = 0;
+	i.gpio_size = 0;
 	i.initrd_start = i.initrd_end = 0;
 	i.cmdline = NULL;
 	BUILD_AND_DECODE(&i);
 	ASSERT_DTS_LACKS("pvpanic");
+	ASSERT_DTS_LACKS("pl061");
+	ASSERT_DTS_LACKS("gpio-keys");
 	ASSERT_DTS_LACKS("linux,initrd");
 	ASSERT_DTS_LACKS("bootargs");
 	ASSERT_DTS_HAS("stdout-path");
