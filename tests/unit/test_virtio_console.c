@@ -48,7 +48,7 @@ static void queue_setup(u32 q, struct guest *g)
 
 static const char *start(void)
 {
-	static const struct term_ops ops = { NULL, NULL };
+	static const struct term_ops ops = { NULL, NULL, 0 };
 	int err = 0;
 	u32 f[2];
 
