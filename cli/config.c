@@ -97,6 +97,7 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_ON_SIGTERM,
 	OPT_SERIAL,
+	OPT_FS,
 };
 
 static const struct option run_options[] = {
@@ -125,6 +126,7 @@ static const struct option run_options[] = {
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "on-sigterm", required_argument, NULL, OPT_ON_SIGTERM },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "fs", required_argument, NULL, OPT_FS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -295,6 +297,22 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		case OPT_RNG:
 			cfg->rng = true;
 			break;
+		case OPT_FS: {
+			const char *why = "";
+
+			if (cfg->nr_fs == VM_MAX_FS)
+				return config_fail(err, errlen, "--fs: at most %d shared directories",
+						   VM_MAX_FS);
+			if (virtio_fs_parse_opts(optarg, &cfg->fs_opts[cfg->nr_fs], &why) < 0)
+				return config_fail(err, errlen, "--fs '%s': %s", optarg, why);
+			for (unsigned int i = 0; i < cfg->nr_fs; i++)
+				if (!strcmp(cfg->fs_opts[i].tag, cfg->fs_opts[cfg->nr_fs].tag))
+					return config_fail(err, errlen,
+						"--fs '%s': tag %s is taken (give tag=NAME)",
+						optarg, cfg->fs_opts[i].tag);
+			cfg->fs[cfg->nr_fs++] = optarg;
+			break;
+		}
 		case 'n': {
 			struct virtio_net_opts o;
 			const char *why = "";

@@ -5,11 +5,13 @@
 #include <sched.h>
 
 #include "devices/virtio/blk.h"
+#include "devices/virtio/fs.h"
 #include "devices/virtio/net.h"
 #include "util/types.h"
 
 #define VM_MAX_DISKS 8
 #define VM_MAX_NETS 4
+#define VM_MAX_FS 4
 #define VM_DEFAULT_SHUTDOWN_TIMEOUT 30
 
 /* Which device is the guest console on the terminal; the UART is always there. */
@@ -73,6 +75,9 @@ struct vm_config {
 	struct virtio_blk_opts disk_opts[VM_MAX_DISKS];	/* ...and parsed */
 	unsigned int nr_disks;
 	bool rng;			/* a virtio-rng device */
+	const char *fs[VM_MAX_FS];	/* --fs DIR[,tag=NAME][,ro], as given */
+	struct virtio_fs_opts fs_opts[VM_MAX_FS];	/* ...and parsed */
+	unsigned int nr_fs;
 	const char *nets[VM_MAX_NETS];	/* -n tap[,ifname=NAME][,mac=MAC] (none: skipped) */
 	struct virtio_net_opts net_opts[VM_MAX_NETS];	/* ...and parsed */
 	unsigned int nr_nets;

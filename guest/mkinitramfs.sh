@@ -31,7 +31,7 @@ if [ ! -f "$out" ]; then
 	: >"$tmp/lib/modules/load"
 	[ -z "$moddir" ] || sh "$(dirname "$0")/kmods.sh" "$moddir" "$tmp/lib/modules" \
 		virtio_pci virtio_mmio virtio_blk virtio-rng virtio_net virtio_console pvpanic-mmio \
-		button evdev
+		button evdev fuse virtiofs
 	cat >"$tmp/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -90,6 +90,27 @@ echo "VMM-INIT: tainted=$(cat /proc/sys/kernel/tainted)"
 echo "VMM-INIT: kernel_warnings=$(dmesg | grep -E 'WARNING:|BUG:|Oops|soft lockup|rcu.*(stall|self-detected)|Unable to handle' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';' | cut -c 1-600)"
 case $(sed -n 's/.*vmm\.action=\([a-z]*\).*/\1/p' /proc/cmdline) in
 panic) echo "VMM-INIT: panicking"; echo c >/proc/sysrq-trigger ;;
+fs|fsro)
+	# vmm --fs: the shared directory, tag "share". fs: read, list, write,
+	# rename, delete, and follow the symlinks out of it (which lead into
+	# this guest's own tree, never the host's); fsro: every change refused.
+	mkdir -p /mnt
+	if mount -t virtiofs share /mnt 2>/tmp/err; then
+		echo "VMM-INIT: fs_read=$(cat /mnt/hello.txt)"
+		echo "VMM-INIT: fs_list=$(ls /mnt | tr '\n' ' ')"
+		echo "VMM-INIT: fs_escape=$(cat /mnt/out/secret /mnt/up/secret-dir/secret 2>&1 | tr '\n' ';' | cut -c 1-200)"
+		if grep -q fsro /proc/cmdline; then
+			echo "VMM-INIT: fsro_write=$( (echo x >/mnt/ro-test.txt) 2>&1 | head -n 1)"
+			echo "VMM-INIT: fsro_rm=$(rm /mnt/hello.txt 2>&1 | head -n 1)"
+		else
+			echo "written-by-the-inner" >/mnt/from-inner.txt &&
+				mkdir /mnt/newdir && mv /mnt/from-inner.txt /mnt/newdir/moved.txt &&
+				rm /mnt/delete-me.txt && sync && echo "VMM-INIT: fs_changes=done"
+		fi
+		umount /mnt && echo "VMM-INIT: fs_umount=ok"
+	else
+		echo "VMM-INIT: fs_mount_failed=$(tr '\n' ' ' </tmp/err)"
+	fi ;;
 powerbutton)
 	# What acpid does, in the small: the ACPI button driver's input device
 	# reports the press; then power off.

@@ -119,6 +119,8 @@ static void api_vm_describe(void *opaque, struct vm *vm, struct json_object *obj
 		json_add_device(devs, "virtio-blk", cfg->disks[i]);
 	for (unsigned int i = 0; i < cfg->nr_nets; i++)
 		json_add_device(devs, "virtio-net", cfg->nets[i]);
+	for (unsigned int i = 0; i < cfg->nr_fs; i++)
+		json_add_device(devs, "virtio-fs", cfg->fs[i]);
 	if (cfg->rng)
 		json_add_device(devs, "virtio-rng", "");
 	json_object_object_add(obj, "devices", devs);

@@ -7,6 +7,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/devices.h"
+#include "devices/virtio/fs.h"
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/net_backends.h"
@@ -82,6 +83,11 @@ static int virtio_add(struct vm *vm, const struct virtio_dev_ops *ops, void *bac
 static void blk_destroy(void *b)
 {
 	virtio_blk_destroy(b);
+}
+
+static void fs_destroy(void *f)
+{
+	virtio_fs_destroy(f);
 }
 
 static void rng_destroy(void *r)
@@ -167,6 +173,19 @@ int virtio_devices_create(struct vm *vm)
 	}
 	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
 		r = net_create(vm, i);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned int i = 0; i < cfg->nr_fs; i++) {
+		const char *why = "";
+		int err = 0;
+		struct virtio_fs *fs = virtio_fs_create(&cfg->fs_opts[i], &err, &why);
+
+		if (!fs) {
+			log_error("--fs %s: %s", cfg->fs_opts[i].path, why);
+			return err == -EINVAL ? -EINVAL : (err ? err : -EIO);
+		}
+		r = virtio_add(vm, &virtio_fs_ops, fs, fs_destroy);
 		if (r < 0)
 			return r;
 	}

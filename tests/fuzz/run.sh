@@ -49,6 +49,7 @@ srcs() {
 		-laio ;;
 	fuzz_http) echo "" ;;	# util/http.c only
 	fuzz_pl061) echo devices/pl061.c ;;
+	fuzz_fs) echo devices/virtio/fs_server.c devices/virtio/virtqueue.c kvm/mem.c ;;
 	*) return 1 ;;
 	esac
 }

@@ -91,6 +91,10 @@ bad_input cli_disk_ro_is_a_fifo 2 "is a FIFO" run -d "$WORK/fifo,ro"
 bad_input cli_disk_is_a_directory 2 "is a directory" run -d "$WORK"
 bad_input cli_disk_ro_is_a_directory 2 "is a directory" run -d "$WORK,ro"
 bad_input cli_initrd_is_a_directory 2 "is a directory" run -i "$WORK"
+bad_input cli_fs_missing_directory 2 "--fs $WORK/nope: No such file" run --fs "$WORK/nope"
+: >"$WORK/plain"
+bad_input cli_fs_not_a_directory 2 "Not a directory" run --fs "$WORK/plain"
+bad_input cli_fs_bad_option 2 "unknown option" run --fs "$WORK,rw"
 bad_input cli_disk_is_a_char_device 2 "is a character device" run -d /dev/null
 unset VMM_HARD_TIMEOUT
 

@@ -12,7 +12,13 @@
 #   hvc:  --console virtio: a line out through /dev/hvc0 and one typed in;
 #   panic: the inner panics (sysrq c): exit 3;
 #   button: `vmm shutdown` presses the ACPI power button; Linux's button
-#           driver reports it on its input device, the inner powers off: 0.
+#           driver reports it on its input device, the inner powers off: 0;
+#   fs:     --fs /shared: the inner mounts it (virtiofs), reads, lists,
+#           writes, renames, deletes; the outer sees each change; symlinks
+#           out of the share lead into the inner's own tree, never to the
+#           outer's /secret-dir;
+#   fsro:   the same share with ,ro: writes and deletes refused, nothing
+#           changed.
 # Each run also checks that Linux binds pvpanic to the DSDT's QEMU0001.
 # The inner reads a marker from the disk and writes a line into sector
 # vmm.seek=N; after QEMU exits, both lines are looked for in the image here.
@@ -25,7 +31,7 @@ QUIET=quiet
 ACCEL=${X86_QEMU_ACCEL:-tcg}
 [ -z "$X86_VERBOSE" ] || QUIET=ignore_loglevel	# both kernels' whole boot logs
 LOG=${X86_LOG:-$WORK/x86-serial.log}
-TESTS="x86_outer_kvm x86_linux_power_button x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
+TESTS="x86_outer_kvm x86_linux_power_button x86_linux_virtio_fs x86_linux_virtio_fs_ro x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
 x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio
 x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3 x86_linux_no_firmware_errors
 x86_log_clean"
@@ -50,7 +56,7 @@ mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 bb=/bin/busybox
 [ -x "$bb" ] || bb=$(command -v busybox) || fail_all "busybox-static is not installed"
 cp "$bb" "$root/bin/busybox"
-for c in sh mount echo cat grep insmod poweroff sleep sync ip mkfifo cut tr; do ln -s busybox "$root/bin/$c"; done
+for c in sh mount echo cat grep insmod poweroff sleep sync ip mkfifo cut tr mkdir ln ls; do ln -s busybox "$root/bin/$c"; done
 if ! sh "$TOP/guest/kmods.sh" "$moddir" "$root/lib/modules" kvm-amd virtio_pci virtio_blk \
 		2>"$WORK/kmods.err"; then
 	fail_all "cannot collect the outer's modules: $(head -n 1 "$WORK/kmods.err")"
@@ -125,6 +131,17 @@ kill $wd 2>/dev/null
 cat /tmp/hvc.out
 echo "OUTER: run hvc exit=$rc"
 run panic </dev/null -p "$q vmm.action=panic"
+# fs, fsro: a shared directory, with a way out of it that must lead nowhere.
+mkdir -p /shared /secret-dir
+echo hello-from-the-outer >/shared/hello.txt
+echo >/shared/delete-me.txt
+echo HOST-SECRET >/secret-dir/secret
+ln -s /secret-dir /shared/out
+ln -s .. /shared/up
+run fs </dev/null --fs /shared,tag=share -p "$q vmm.action=fs"
+echo "OUTER: fs_host moved=$(cat /shared/newdir/moved.txt 2>&1) deleted=$([ -e /shared/delete-me.txt ] && echo no || echo yes)"
+run fsro </dev/null --fs /shared,tag=share,ro -p "$q vmm.action=fsro"
+echo "OUTER: fsro_host ro_test=$([ -e /shared/ro-test.txt ] && echo created || echo absent) hello=$(cat /shared/hello.txt 2>&1)"
 # button: vmm's output to a file, watched for the inner waiting on the button.
 echo "OUTER: run button start"
 /bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 60 \
@@ -309,6 +326,28 @@ if seg button | grep -q '^VMM-INIT: power button pressed' && [ "$(rc_of button)"
 else
 	fail x86_linux_power_button "button '$(val button "power button")', vmm exit $(rc_of button): $(summary button)"
 fi
+
+if [ "$(val fs fs_read)" != hello-from-the-outer ]; then
+	fail x86_linux_virtio_fs "the inner read '$(val fs fs_read)' from /mnt/hello.txt: $(summary fs)"
+elif ! grep -q '^OUTER: fs_host moved=written-by-the-inner deleted=yes' "$LOG"; then
+	fail x86_linux_virtio_fs "the outer sees: $(sed -n 's/^OUTER: fs_host //p' "$LOG"): $(summary fs)"
+elif seg fs | grep -q HOST-SECRET || seg fsro | grep -q HOST-SECRET; then
+	fail x86_linux_virtio_fs "a symlink out of the share reached the outer's file: $(val fs fs_escape)"
+elif [ "$(val fs fs_umount)" != ok ] || [ "$(rc_of fs)" != 0 ]; then
+	fail x86_linux_virtio_fs "umount '$(val fs fs_umount)', vmm exit $(rc_of fs): $(summary fs)"
+else
+	pass x86_linux_virtio_fs "virtiofs: read, listed ($(val fs fs_list | cut -c 1-60)), wrote, renamed, deleted; the outer saw each; symlinks out led nowhere; exit 0"
+fi
+
+case "$(val fsro fsro_write)|$(val fsro fsro_rm)" in
+*"Read-only file system"*"|"*"Read-only file system"*)
+	if grep -q '^OUTER: fsro_host ro_test=absent hello=hello-from-the-outer' "$LOG" && [ "$(rc_of fsro)" = 0 ]; then
+		pass x86_linux_virtio_fs_ro "ro: write and rm refused (EROFS), the share unchanged"
+	else
+		fail x86_linux_virtio_fs_ro "$(sed -n 's/^OUTER: fsro_host //p' "$LOG"), vmm exit $(rc_of fsro)"
+	fi ;;
+*)	fail x86_linux_virtio_fs_ro "write: '$(val fsro fsro_write)', rm: '$(val fsro fsro_rm)': $(summary fsro)" ;;
+esac
 
 if seg panic | grep -q 'VMM-INIT: panicking' && [ "$(rc_of panic)" = 3 ]; then
 	pass x86_linux_panic_exit_3 "sysrq c: vmm exit 3"

@@ -151,6 +151,32 @@ TEST(config_serial_backends)
 	TEST_ASSERT(strstr(err, "--serial 'tcp:1234'"), "%s", err);
 }
 
+TEST(config_fs_shares_and_their_tags)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "/srv/data/", "--fs", "/", "--fs", ".,ro",
+			     "--fs", "/x,tag=mine,ro", NULL), 0);
+	TEST_ASSERT_EQ(c.nr_fs, 4);
+	TEST_ASSERT(!strcmp(c.fs_opts[0].path, "/srv/data/") && !strcmp(c.fs_opts[0].tag, "data"),
+		    "%s", c.fs_opts[0].tag);
+	TEST_ASSERT(!strcmp(c.fs_opts[1].tag, "root"), "%s", c.fs_opts[1].tag);
+	TEST_ASSERT(!strcmp(c.fs_opts[2].tag, "share") && c.fs_opts[2].ro, "%s", c.fs_opts[2].tag);
+	TEST_ASSERT(!strcmp(c.fs_opts[3].tag, "mine") && c.fs_opts[3].ro && !c.fs_opts[0].ro, "opts");
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "/a/x", "--fs", "/b/x", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "tag x is taken"), "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "/a,rw", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "/a,tag=", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "/a,tag=a b", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "/a,tag=0123456789012345678901234567890123456", NULL),
+		       -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "--fs", "/1", "--fs", "/2", "--fs", "/3", "--fs", "/4",
+			     "--fs", "/5", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "at most 4"), "%s", err);
+}
+
 TEST(config_help_is_not_an_error)
 {
 	struct vm_config c;

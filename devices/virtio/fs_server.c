@@ -1,0 +1,857 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The FUSE server behind virtio-fs (fs_server.h): an inode table of O_PATH
+ * descriptors, a handle table of open descriptors, and one function per
+ * FUSE request. Every guest value (node ids, handles, lengths, names) is
+ * checked before use.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fuse.h>
+#include <linux/openat2.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices/virtio/fs_server.h"
+#include "devices/virtio/virtqueue.h"
+
+#define FS_TIMEOUT_S	1	/* how long the guest may cache names and attributes */
+#define FS_HASH		4096	/* inode hash buckets (dev, ino) */
+#define FS_NONE		UINT32_MAX
+#define FS_MINOR_MIN	27	/* what we answer for; Linux 4.19+ sends 27 or newer */
+
+struct fs_inode {
+	int fd;			/* O_PATH; -1: a free slot */
+	u64 nlookup;		/* the guest's references; FORGET brings it to 0 */
+	dev_t dev;
+	ino_t ino;
+	u32 next;		/* hash chain */
+};
+
+struct fs_server {
+	bool ro;
+	int proc_fd;		/* /proc/self/fd: reopening our own O_PATH fds */
+	struct fs_inode *inodes;	/* nodeid = index + 1; index 0 the root */
+	u32 nr_inodes, max_inodes, used_inodes;
+	u32 hash[FS_HASH];
+	int *handles;		/* fh = index + 1 */
+	u32 max_handles, used_handles;
+	u8 *scratch;		/* FS_MAX_IO: request copies, directory listings */
+	struct fs_server_stats stats;
+};
+
+/* --- inodes ------------------------------------------------------------ */
+
+static u32 fs_hash(dev_t dev, ino_t ino)
+{
+	return (u32)((ino * 0x9e3779b97f4a7c15ULL) ^ dev) % FS_HASH;
+}
+
+static struct fs_inode *fs_inode(struct fs_server *s, u64 nodeid)
+{
+	if (!nodeid || nodeid > s->nr_inodes || s->inodes[nodeid - 1].fd < 0)
+		return NULL;
+	return &s->inodes[nodeid - 1];
+}
+
+static void fs_unhash(struct fs_server *s, u32 idx)
+{
+	u32 *p = &s->hash[fs_hash(s->inodes[idx].dev, s->inodes[idx].ino)];
+
+	while (*p != FS_NONE && *p != idx)
+		p = &s->inodes[*p].next;
+	if (*p == idx)
+		*p = s->inodes[idx].next;
+}
+
+/*
+ * The node id for @fd (an O_PATH descriptor we opened, taken), one more
+ * lookup on it: an inode the guest already holds keeps its id (hard links,
+ * the same name looked up twice). 0 with *@err on failure.
+ */
+static u64 fs_inode_get(struct fs_server *s, int fd, const struct stat *st, int *err)
+{
+	u32 h = fs_hash(st->st_dev, st->st_ino), idx;
+
+	for (idx = s->hash[h]; idx != FS_NONE; idx = s->inodes[idx].next) {
+		if (s->inodes[idx].dev == st->st_dev && s->inodes[idx].ino == st->st_ino) {
+			close(fd);
+			s->inodes[idx].nlookup++;
+			return idx + 1;
+		}
+	}
+	if (s->used_inodes >= s->max_inodes) {
+		close(fd);
+		*err = -ENFILE;
+		return 0;
+	}
+	for (idx = 1; idx < s->nr_inodes && s->inodes[idx].fd >= 0; idx++)
+		;
+	if (idx == s->nr_inodes)
+		s->nr_inodes++;
+	s->inodes[idx] = (struct fs_inode){ .fd = fd, .nlookup = 1, .dev = st->st_dev,
+					    .ino = st->st_ino, .next = s->hash[h] };
+	s->hash[h] = idx;
+	s->used_inodes++;
+	return idx + 1;
+}
+
+static void fs_inode_forget(struct fs_server *s, u64 nodeid, u64 n)
+{
+	struct fs_inode *in = fs_inode(s, nodeid);
+
+	if (!in || nodeid == FUSE_ROOT_ID)
+		return;
+	in->nlookup = n >= in->nlookup ? 0 : in->nlookup - n;
+	if (in->nlookup)
+		return;
+	fs_unhash(s, (u32)(nodeid - 1));
+	close(in->fd);
+	in->fd = -1;
+	s->used_inodes--;
+	while (s->nr_inodes > 1 && s->inodes[s->nr_inodes - 1].fd < 0)
+		s->nr_inodes--;
+}
+
+/* --- handles ----------------------------------------------------------- */
+
+static int fs_handle_fd(struct fs_server *s, u64 fh)
+{
+	return fh && fh <= s->max_handles ? s->handles[fh - 1] : -1;
+}
+
+/* Takes @fd; the new handle, or 0 (fd closed) when all are in use. */
+static u64 fs_handle_new(struct fs_server *s, int fd)
+{
+	for (u32 i = 0; i < s->max_handles; i++) {
+		if (s->handles[i] < 0) {
+			s->handles[i] = fd;
+			s->used_handles++;
+			return i + 1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static void fs_handle_close(struct fs_server *s, u64 fh)
+{
+	if (fs_handle_fd(s, fh) < 0)
+		return;
+	close(s->handles[fh - 1]);
+	s->handles[fh - 1] = -1;
+	s->used_handles--;
+}
+
+/* --- host calls, confined ---------------------------------------------- */
+
+/* One path component: what LOOKUP, CREATE, ... may name. */
+static bool fs_name_ok(const char *name)
+{
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/* @name beneath @dirfd, never following a symlink or a magic link. */
+static int fs_openat(int dirfd, const char *name, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (u64)(flags | O_NOFOLLOW | O_CLOEXEC),
+		.mode = flags & O_CREAT ? mode : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+
+	/* Kernels before 5.6: a single checked component is beneath anyway. */
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* The open flags a guest may ask for; anything else (O_PATH, O_NOFOLLOW, ...) is dropped. */
+#define FS_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_TRUNC | O_NONBLOCK | O_DSYNC | O_SYNC | \
+			 O_DIRECT | O_NOATIME | O_LARGEFILE | O_DIRECTORY)
+
+/*
+ * Our own O_PATH @fd opened for I/O (through /proc/self/fd). Only regular
+ * files and directories: a FIFO would hold the I/O thread, and a device
+ * node in a shared tree (/dev, sharing /) is not the guest's to open.
+ */
+static int fs_reopen(struct fs_server *s, int fd, int flags)
+{
+	struct stat st;
+	char num[16];
+	int r;
+
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return S_ISLNK(st.st_mode) ? -ELOOP : -EPERM;
+	snprintf(num, sizeof(num), "%d", fd);
+	r = openat(s->proc_fd, num, (flags & FS_OPEN_FLAGS) | O_CLOEXEC | O_NOCTTY);
+	return r < 0 ? -errno : r;
+}
+
+static void fs_attr(struct fuse_attr *a, const struct stat *st)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = st->st_ino;
+	a->size = st->st_size;
+	a->blocks = st->st_blocks;
+	a->atime = st->st_atim.tv_sec;
+	a->mtime = st->st_mtim.tv_sec;
+	a->ctime = st->st_ctim.tv_sec;
+	a->atimensec = st->st_atim.tv_nsec;
+	a->mtimensec = st->st_mtim.tv_nsec;
+	a->ctimensec = st->st_ctim.tv_nsec;
+	a->mode = st->st_mode;
+	a->nlink = st->st_nlink;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->rdev = st->st_rdev;
+	a->blksize = st->st_blksize;
+}
+
+static int fs_stat(int fd, struct stat *st)
+{
+	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+/* A request being answered: its header, its argument bytes, the reply. */
+struct fs_req {
+	const struct fuse_in_header *h;
+	const u8 *arg;
+	size_t arg_len;
+	u8 reply[sizeof(struct fuse_out_header) + sizeof(struct fuse_entry_out) +
+		 sizeof(struct fuse_open_out) + 64];
+	size_t reply_len;	/* payload after the header */
+};
+
+#define ARG(r, type) ((r)->arg_len >= sizeof(type) ? (const type *)(r)->arg : NULL)
+#define OUT(r, type) ((type *)((r)->reply + sizeof(struct fuse_out_header)))
+
+/* The NUL-terminated name at @off of the arguments, or NULL. */
+static const char *fs_arg_name(const struct fs_req *r, size_t off)
+{
+	const char *p = (const char *)r->arg + off;
+
+	if (off >= r->arg_len || !memchr(p, '\0', r->arg_len - off))
+		return NULL;
+	return p;
+}
+
+static int fs_entry_reply(struct fs_server *s, struct fs_req *r, int fd)
+{
+	struct fuse_entry_out *e = OUT(r, struct fuse_entry_out);
+	struct stat st;
+	int err = fs_stat(fd, &st);
+
+	if (err) {
+		close(fd);
+		return err;
+	}
+	memset(e, 0, sizeof(*e));
+	e->nodeid = fs_inode_get(s, fd, &st, &err);
+	if (!e->nodeid)
+		return err;
+	e->entry_valid = e->attr_valid = FS_TIMEOUT_S;
+	fs_attr(&e->attr, &st);
+	r->reply_len = sizeof(*e);
+	return 0;
+}
+
+static int fs_init(struct fs_server *s, struct fs_req *r)
+{
+	const struct fuse_init_in *in = (const struct fuse_init_in *)r->arg;
+	struct fuse_init_out *o = OUT(r, struct fuse_init_out);
+
+	/* major, minor, max_readahead, flags: all that older clients send. */
+	if (r->arg_len < 16)
+		return -EINVAL;
+	if (in->major != FUSE_KERNEL_VERSION || in->minor < FS_MINOR_MIN)
+		return -EPROTO;
+	memset(o, 0, sizeof(*o));
+	o->major = FUSE_KERNEL_VERSION;
+	o->minor = MIN(in->minor, FUSE_KERNEL_MINOR_VERSION);
+	o->max_readahead = in->max_readahead;
+	o->flags = in->flags & (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES);
+	o->max_write = FS_MAX_IO;
+	o->max_pages = FS_MAX_IO / 4096;
+	o->time_gran = 1;
+	r->reply_len = sizeof(*o);
+	return 0;
+}
+
+static int fs_lookup(struct fs_server *s, struct fs_req *r, struct fs_inode *dir)
+{
+	const char *name = fs_arg_name(r, 0);
+	int fd;
+
+	if (!name || !fs_name_ok(name))
+		return -EINVAL;
+	fd = fs_openat(dir->fd, name, O_PATH, 0);
+	return fd < 0 ? fd : fs_entry_reply(s, r, fd);
+}
+
+static int fs_getattr(struct fs_server *s, struct fs_req *r, struct fs_inode *in)
+{
+	struct fuse_attr_out *o = OUT(r, struct fuse_attr_out);
+	struct stat st;
+	int err = fs_stat(in->fd, &st);
+
+	if (err)
+		return err;
+	memset(o, 0, sizeof(*o));
+	o->attr_valid = FS_TIMEOUT_S;
+	fs_attr(&o->attr, &st);
+	r->reply_len = sizeof(*o);
+	return 0;
+}
+
+static int fs_setattr(struct fs_server *s, struct fs_req *r, struct fs_inode *in)
+{
+	const struct fuse_setattr_in *a = ARG(r, struct fuse_setattr_in);
+	char num[16];
+	int fd;
+
+	if (!a)
+		return -EINVAL;
+	snprintf(num, sizeof(num), "%d", in->fd);
+	if ((a->valid & FATTR_MODE) && fchmodat(s->proc_fd, num, a->mode & 07777, 0) < 0)
+		return -errno;
+	if ((a->valid & (FATTR_UID | FATTR_GID)) &&
+	    fchownat(in->fd, "", a->valid & FATTR_UID ? a->uid : (uid_t)-1,
+		     a->valid & FATTR_GID ? a->gid : (gid_t)-1,
+		     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (a->valid & FATTR_SIZE) {
+		fd = a->valid & FATTR_FH ? fs_handle_fd(s, a->fh) : -1;
+		if (fd >= 0) {
+			if (ftruncate(fd, a->size) < 0)
+				return -errno;
+		} else {
+			fd = fs_reopen(s, in->fd, O_WRONLY);
+			if (fd < 0)
+				return fd;
+			if (ftruncate(fd, a->size) < 0) {
+				close(fd);
+				return -errno;
+			}
+			close(fd);
+		}
+	}
+	if (a->valid & (FATTR_ATIME | FATTR_MTIME)) {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+
+		if (a->valid & FATTR_ATIME)
+			ts[0] = a->valid & FATTR_ATIME_NOW ? (struct timespec){ .tv_nsec = UTIME_NOW } :
+				(struct timespec){ (time_t)a->atime, a->atimensec };
+		if (a->valid & FATTR_MTIME)
+			ts[1] = a->valid & FATTR_MTIME_NOW ? (struct timespec){ .tv_nsec = UTIME_NOW } :
+				(struct timespec){ (time_t)a->mtime, a->mtimensec };
+		if (utimensat(s->proc_fd, num, ts, 0) < 0)
+			return -errno;
+	}
+	return fs_getattr(s, r, in);
+}
+
+static int fs_readlink(struct fs_server *s, struct fs_req *r, struct fs_inode *in,
+		       const struct iovec *out, unsigned int nr_out, size_t *data_len)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(in->fd, "", buf, sizeof(buf));
+
+	if (n < 0)
+		return -errno;
+	*data_len = iov_from_buf(out, nr_out, sizeof(struct fuse_out_header), buf, n);
+	return *data_len == (size_t)n ? 0 : -ERANGE;
+}
+
+/* OPEN and OPENDIR: a handle on a descriptor reopened from the inode. */
+static int fs_open(struct fs_server *s, struct fs_req *r, struct fs_inode *in, bool dir)
+{
+	const struct fuse_open_in *a = ARG(r, struct fuse_open_in);
+	struct fuse_open_out *o = OUT(r, struct fuse_open_out);
+	int flags, fd;
+
+	if (!a)
+		return -EINVAL;
+	flags = dir ? O_RDONLY | O_DIRECTORY : a->flags;
+	if (s->ro && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
+		return -EROFS;
+	fd = fs_reopen(s, in->fd, flags);
+	if (fd < 0)
+		return fd;
+	memset(o, 0, sizeof(*o));
+	o->fh = fs_handle_new(s, fd);
+	if (!o->fh)
+		return -EMFILE;
+	r->reply_len = sizeof(*o);
+	return 0;
+}
+
+static int fs_read(struct fs_server *s, struct fs_req *r, const struct iovec *out,
+		   unsigned int nr_out, size_t *data_len)
+{
+	const struct fuse_read_in *a = ARG(r, struct fuse_read_in);
+	struct iovec iov[64];
+	unsigned int n = 0;
+	size_t skip = sizeof(struct fuse_out_header), want;
+	ssize_t got;
+	int fd;
+
+	if (!a || (fd = fs_handle_fd(s, a->fh)) < 0)
+		return a ? -EBADF : -EINVAL;
+	want = MIN((size_t)a->size, (size_t)FS_MAX_IO);
+	/* The chain's buffers past the header, @want bytes of them: read straight in. */
+	for (unsigned int i = 0; i < nr_out && n < ARRAY_SIZE(iov) && want; i++) {
+		size_t len = out[i].iov_len, off = MIN(skip, len);
+
+		skip -= off;
+		if (len == off)
+			continue;
+		iov[n].iov_base = (u8 *)out[i].iov_base + off;
+		iov[n].iov_len = MIN(len - off, want);
+		want -= iov[n++].iov_len;
+	}
+	got = n ? preadv(fd, iov, n, (off_t)a->offset) : 0;
+	if (got < 0)
+		return -errno;
+	*data_len = got;
+	return 0;
+}
+
+static int fs_write(struct fs_server *s, struct fs_req *r)
+{
+	const struct fuse_write_in *a = ARG(r, struct fuse_write_in);
+	struct fuse_write_out *o = OUT(r, struct fuse_write_out);
+	ssize_t n;
+	int fd;
+
+	if (!a || a->size > r->arg_len - sizeof(*a))
+		return -EINVAL;
+	if (s->ro)
+		return -EROFS;
+	fd = fs_handle_fd(s, a->fh);
+	if (fd < 0)
+		return -EBADF;
+	n = pwrite(fd, r->arg + sizeof(*a), a->size, (off_t)a->offset);
+	if (n < 0)
+		return -errno;
+	memset(o, 0, sizeof(*o));
+	o->size = (u32)n;
+	r->reply_len = sizeof(*o);
+	return 0;
+}
+
+/* READDIR: getdents64 from the requested offset, as fuse_dirent records. */
+static int fs_readdir(struct fs_server *s, struct fs_req *r, const struct iovec *out,
+		      unsigned int nr_out, size_t *data_len)
+{
+	const struct fuse_read_in *a = ARG(r, struct fuse_read_in);
+	size_t size, used = 0;
+	u8 *dents = s->scratch, rec[FUSE_NAME_OFFSET + 256 + 8];
+	long n;
+	int fd;
+
+	if (!a || (fd = fs_handle_fd(s, a->fh)) < 0)
+		return a ? -EBADF : -EINVAL;
+	size = MIN((size_t)a->size, (size_t)FS_MAX_IO);
+	if (lseek(fd, (off_t)a->offset, SEEK_SET) < 0)
+		return -errno;
+	n = syscall(SYS_getdents64, fd, dents, FS_MAX_IO);
+	if (n < 0)
+		return -errno;
+	for (long pos = 0; pos < n;) {
+		struct {
+			u64 ino;
+			s64 off;
+			u16 reclen;
+			u8 type;
+			char name[];
+		} *d = (void *)(dents + pos);
+		struct fuse_dirent *fd_out = (struct fuse_dirent *)rec;
+		size_t nlen = strnlen(d->name, 255), rlen = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + nlen);
+
+		if (!d->reclen || rlen > size - used)
+			break;
+		memset(rec, 0, rlen);
+		fd_out->ino = d->ino;
+		fd_out->off = (u64)d->off;
+		fd_out->namelen = (u32)nlen;
+		fd_out->type = d->type;
+		memcpy(fd_out->name, d->name, nlen);
+		if (iov_from_buf(out, nr_out, sizeof(struct fuse_out_header) + used, rec, rlen) != rlen)
+			break;
+		used += rlen;
+		pos += d->reclen;
+	}
+	*data_len = used;
+	return 0;
+}
+
+/* CREATE, MKDIR, MKNOD, SYMLINK: the new name's entry (and CREATE's handle). */
+static int fs_make(struct fs_server *s, struct fs_req *r, struct fs_inode *dir)
+{
+	u32 op = r->h->opcode;
+	const char *name, *target = NULL;
+	size_t off;
+	int fd = -1, err;
+
+	if (s->ro)
+		return -EROFS;
+	off = op == FUSE_CREATE ? sizeof(struct fuse_create_in) :
+	      op == FUSE_MKDIR ? sizeof(struct fuse_mkdir_in) :
+	      op == FUSE_MKNOD ? sizeof(struct fuse_mknod_in) : 0;
+	name = fs_arg_name(r, off);
+	if (!name || !fs_name_ok(name) || off > r->arg_len)
+		return -EINVAL;
+	if (op == FUSE_SYMLINK) {
+		target = fs_arg_name(r, strlen(name) + 1);
+		if (!target)
+			return -EINVAL;
+		err = symlinkat(target, dir->fd, name) < 0 ? -errno : 0;
+	} else if (op == FUSE_MKDIR) {
+		const struct fuse_mkdir_in *a = (const void *)r->arg;
+
+		err = mkdirat(dir->fd, name, a->mode & ~a->umask & 07777) < 0 ? -errno : 0;
+	} else if (op == FUSE_MKNOD) {
+		const struct fuse_mknod_in *a = (const void *)r->arg;
+
+		/* Files, FIFOs and sockets; no device nodes on the host. */
+		if (!S_ISREG(a->mode) && !S_ISFIFO(a->mode) && !S_ISSOCK(a->mode))
+			return -EPERM;
+		err = mknodat(dir->fd, name, a->mode & ~a->umask, 0) < 0 ? -errno : 0;
+	} else {
+		const struct fuse_create_in *a = (const void *)r->arg;
+
+		if (!S_ISREG(a->mode))
+			return -EINVAL;
+		fd = fs_openat(dir->fd, name, (a->flags & FS_OPEN_FLAGS & ~O_DIRECTORY) | O_CREAT,
+			       a->mode & ~a->umask & 07777);
+		err = fd < 0 ? fd : 0;
+	}
+	if (err)
+		return err;
+	err = fs_openat(dir->fd, name, O_PATH, 0);
+	if (err < 0) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	err = fs_entry_reply(s, r, err);
+	if (err || op != FUSE_CREATE) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	{
+		struct fuse_open_out *o = (void *)(r->reply + sizeof(struct fuse_out_header) +
+						   sizeof(struct fuse_entry_out));
+
+		memset(o, 0, sizeof(*o));
+		o->fh = fs_handle_new(s, fd);
+		if (!o->fh) {
+			fs_inode_forget(s, OUT(r, struct fuse_entry_out)->nodeid, 1);
+			return -EMFILE;
+		}
+		r->reply_len += sizeof(*o);
+	}
+	return 0;
+}
+
+static int fs_unlink(struct fs_server *s, struct fs_req *r, struct fs_inode *dir)
+{
+	const char *name = fs_arg_name(r, 0);
+
+	if (s->ro)
+		return -EROFS;
+	if (!name || !fs_name_ok(name))
+		return -EINVAL;
+	return unlinkat(dir->fd, name, r->h->opcode == FUSE_RMDIR ? AT_REMOVEDIR : 0) < 0 ?
+	       -errno : 0;
+}
+
+static int fs_rename(struct fs_server *s, struct fs_req *r, struct fs_inode *dir)
+{
+	bool two = r->h->opcode == FUSE_RENAME2;
+	size_t off = two ? sizeof(struct fuse_rename2_in) : sizeof(struct fuse_rename_in);
+	const struct fuse_rename2_in *a = (const void *)r->arg;
+	const char *oldname, *newname;
+	struct fs_inode *newdir;
+
+	if (s->ro)
+		return -EROFS;
+	if (r->arg_len < off)
+		return -EINVAL;
+	oldname = fs_arg_name(r, off);
+	newname = oldname ? fs_arg_name(r, off + strlen(oldname) + 1) : NULL;
+	newdir = fs_inode(s, a->newdir);
+	if (!newname || !fs_name_ok(oldname) || !fs_name_ok(newname) || !newdir)
+		return -EINVAL;
+	return syscall(SYS_renameat2, dir->fd, oldname, newdir->fd, newname,
+		       two ? a->flags : 0) < 0 ? -errno : 0;
+}
+
+static int fs_link(struct fs_server *s, struct fs_req *r, struct fs_inode *newdir)
+{
+	const struct fuse_link_in *a = ARG(r, struct fuse_link_in);
+	const char *name = fs_arg_name(r, sizeof(*a));
+	struct fs_inode *old = a ? fs_inode(s, a->oldnodeid) : NULL;
+	char num[16];
+
+	if (s->ro)
+		return -EROFS;
+	if (!old || !name || !fs_name_ok(name))
+		return -EINVAL;
+	snprintf(num, sizeof(num), "%d", old->fd);
+	if (linkat(s->proc_fd, num, newdir->fd, name, AT_SYMLINK_FOLLOW) < 0)
+		return -errno;
+	return fs_entry_reply(s, r, fs_openat(newdir->fd, name, O_PATH, 0));
+}
+
+static int fs_statfs(struct fs_server *s, struct fs_req *r, struct fs_inode *in)
+{
+	struct fuse_statfs_out *o = OUT(r, struct fuse_statfs_out);
+	struct statvfs v;
+
+	if (fstatvfs(in->fd, &v) < 0)
+		return -errno;
+	memset(o, 0, sizeof(*o));
+	o->st.blocks = v.f_blocks;
+	o->st.bfree = v.f_bfree;
+	o->st.bavail = v.f_bavail;
+	o->st.files = v.f_files;
+	o->st.ffree = v.f_ffree;
+	o->st.bsize = (u32)v.f_bsize;
+	o->st.namelen = (u32)v.f_namemax;
+	o->st.frsize = (u32)v.f_frsize;
+	r->reply_len = sizeof(*o);
+	return 0;
+}
+
+static int fs_fsync(struct fs_server *s, struct fs_req *r)
+{
+	const struct fuse_fsync_in *a = ARG(r, struct fuse_fsync_in);
+	int fd = a ? fs_handle_fd(s, a->fh) : -1;
+
+	if (fd < 0)
+		return a ? -EBADF : -EINVAL;
+	return ((a->fsync_flags & 1) ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+}
+
+static int fs_lseek(struct fs_server *s, struct fs_req *r)
+{
+	const struct fuse_lseek_in *a = ARG(r, struct fuse_lseek_in);
+	struct fuse_lseek_out *o = OUT(r, struct fuse_lseek_out);
+	int fd = a ? fs_handle_fd(s, a->fh) : -1;
+	off_t off;
+
+	if (fd < 0)
+		return a ? -EBADF : -EINVAL;
+	off = lseek(fd, (off_t)a->offset, (int)a->whence);
+	if (off < 0)
+		return -errno;
+	o->offset = (u64)off;
+	r->reply_len = sizeof(*o);
+	return 0;
+}
+
+static int fs_fallocate(struct fs_server *s, struct fs_req *r)
+{
+	const struct fuse_fallocate_in *a = ARG(r, struct fuse_fallocate_in);
+	int fd = a ? fs_handle_fd(s, a->fh) : -1;
+
+	if (fd < 0)
+		return a ? -EBADF : -EINVAL;
+	if (s->ro)
+		return -EROFS;
+	return fallocate(fd, (int)a->mode, (off_t)a->offset, (off_t)a->length) < 0 ? -errno : 0;
+}
+
+static void fs_forget_batch(struct fs_server *s, const struct fs_req *r)
+{
+	const struct fuse_batch_forget_in *a = ARG(r, struct fuse_batch_forget_in);
+	const struct fuse_forget_one *one;
+	size_t max;
+
+	if (!a)
+		return;
+	max = (r->arg_len - sizeof(*a)) / sizeof(*one);
+	one = (const void *)(r->arg + sizeof(*a));
+	for (size_t i = 0; i < a->count && i < max; i++) {
+		struct fuse_forget_one f;
+
+		memcpy(&f, one + i, sizeof(f));
+		fs_inode_forget(s, f.nodeid, f.nlookup);
+	}
+}
+
+/* Returns the error for the reply (0: success); *@data_len: bytes already in @out. */
+static int fs_dispatch(struct fs_server *s, struct fs_req *r, const struct iovec *out,
+		       unsigned int nr_out, size_t *data_len)
+{
+	struct fs_inode *in = fs_inode(s, r->h->nodeid);
+	u32 op = r->h->opcode;
+
+	/* Requests about an inode: the guest must hold it. */
+	if (!in && op != FUSE_INIT && op != FUSE_DESTROY && op != FUSE_RELEASE &&
+	    op != FUSE_RELEASEDIR && op != FUSE_READ && op != FUSE_WRITE && op != FUSE_READDIR &&
+	    op != FUSE_FLUSH && op != FUSE_FSYNC && op != FUSE_FSYNCDIR && op != FUSE_LSEEK &&
+	    op != FUSE_FALLOCATE && op != FUSE_INTERRUPT)
+		return -ENOENT;
+	switch (op) {
+	case FUSE_INIT: return fs_init(s, r);
+	case FUSE_DESTROY: return 0;
+	case FUSE_LOOKUP: return fs_lookup(s, r, in);
+	case FUSE_GETATTR: return fs_getattr(s, r, in);
+	case FUSE_SETATTR: return s->ro ? -EROFS : fs_setattr(s, r, in);
+	case FUSE_READLINK: return fs_readlink(s, r, in, out, nr_out, data_len);
+	case FUSE_OPEN: return fs_open(s, r, in, false);
+	case FUSE_OPENDIR: return fs_open(s, r, in, true);
+	case FUSE_READ: return fs_read(s, r, out, nr_out, data_len);
+	case FUSE_WRITE: return fs_write(s, r);
+	case FUSE_READDIR: return fs_readdir(s, r, out, nr_out, data_len);
+	case FUSE_RELEASE:
+	case FUSE_RELEASEDIR: {
+		const struct fuse_release_in *a = ARG(r, struct fuse_release_in);
+
+		if (a)
+			fs_handle_close(s, a->fh);
+		return a ? 0 : -EINVAL;
+	}
+	case FUSE_FLUSH: return 0;
+	case FUSE_FSYNC:
+	case FUSE_FSYNCDIR: return fs_fsync(s, r);
+	case FUSE_CREATE:
+	case FUSE_MKDIR:
+	case FUSE_MKNOD:
+	case FUSE_SYMLINK: return fs_make(s, r, in);
+	case FUSE_UNLINK:
+	case FUSE_RMDIR: return fs_unlink(s, r, in);
+	case FUSE_RENAME:
+	case FUSE_RENAME2: return fs_rename(s, r, in);
+	case FUSE_LINK: return fs_link(s, r, in);
+	case FUSE_STATFS: return fs_statfs(s, r, in);
+	case FUSE_LSEEK: return fs_lseek(s, r);
+	case FUSE_FALLOCATE: return fs_fallocate(s, r);
+	default: return -ENOSYS;	/* xattrs, locks, ACCESS, ...: the guest copes */
+	}
+}
+
+size_t fs_server_handle(struct fs_server *s, const u8 *req, size_t len,
+			const struct iovec *out, unsigned int nr_out)
+{
+	struct fuse_in_header h;
+	struct fuse_out_header *oh;
+	struct fs_req r = { .h = &h };
+	size_t data_len = 0, total;
+	int err;
+
+	s->stats.requests++;
+	if (len < sizeof(h))
+		return 0;	/* not even a header: nothing to answer to */
+	memcpy(&h, req, sizeof(h));
+	r.arg = req + sizeof(h);
+	/* A length that disagrees with the buffer: no arguments, and an error below. */
+	r.arg_len = h.len >= sizeof(h) && h.len <= len ? h.len - sizeof(h) : 0;
+	if (h.opcode == FUSE_FORGET) {
+		const struct fuse_forget_in *a = ARG(&r, struct fuse_forget_in);
+
+		if (a)
+			fs_inode_forget(s, h.nodeid, a->nlookup);
+		return 0;
+	}
+	if (h.opcode == FUSE_BATCH_FORGET) {
+		fs_forget_batch(s, &r);
+		return 0;
+	}
+	err = h.len < sizeof(h) || h.len > len ? -EINVAL : fs_dispatch(s, &r, out, nr_out, &data_len);
+	if (err) {
+		s->stats.errors++;
+		r.reply_len = data_len = 0;
+	}
+	oh = (struct fuse_out_header *)r.reply;
+	total = sizeof(*oh) + r.reply_len + data_len;
+	oh->len = (u32)total;
+	oh->error = err;
+	oh->unique = h.unique;
+	/* Header and fixed reply first; data (READ, READDIR, READLINK) is already there. */
+	if (iov_from_buf(out, nr_out, 0, r.reply, sizeof(*oh) + r.reply_len) !=
+	    sizeof(*oh) + r.reply_len)
+		return 0;
+	return total;
+}
+
+void fs_server_get_stats(struct fs_server *s, struct fs_server_stats *st)
+{
+	*st = s->stats;
+	st->inodes = s->used_inodes;
+	st->handles = s->used_handles;
+}
+
+struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, int *err)
+{
+	struct fs_server *s = calloc(1, sizeof(*s));
+	struct stat st;
+
+	if (!s || !o->max_inodes || !o->max_handles) {
+		*err = s ? -EINVAL : -ENOMEM;
+		free(s);
+		close(root_fd);
+		return NULL;
+	}
+	s->ro = o->ro;
+	s->max_inodes = o->max_inodes;
+	s->max_handles = o->max_handles;
+	s->inodes = calloc(o->max_inodes + 1, sizeof(*s->inodes));
+	s->handles = malloc(o->max_handles * sizeof(*s->handles));
+	s->scratch = malloc(FS_MAX_IO);
+	s->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!s->inodes || !s->handles || !s->scratch || s->proc_fd < 0 || fs_stat(root_fd, &st)) {
+		*err = s->proc_fd < 0 ? -errno : -ENOMEM;
+		close(root_fd);
+		fs_server_destroy(s);
+		return NULL;
+	}
+	for (u32 i = 0; i < FS_HASH; i++)
+		s->hash[i] = FS_NONE;
+	for (u32 i = 0; i < o->max_handles; i++)
+		s->handles[i] = -1;
+	for (u32 i = 0; i <= o->max_inodes; i++)
+		s->inodes[i].fd = -1;
+	/* The root: node id 1, never forgotten, counted against the limit. */
+	s->inodes[0] = (struct fs_inode){ .fd = root_fd, .nlookup = 1, .dev = st.st_dev,
+					  .ino = st.st_ino, .next = FS_NONE };
+	s->hash[fs_hash(st.st_dev, st.st_ino)] = 0;
+	s->nr_inodes = 1;
+	s->used_inodes = 1;
+	return s;
+}
+
+void fs_server_destroy(struct fs_server *s)
+{
+	if (!s)
+		return;
+	for (u32 i = 0; s->inodes && i < s->nr_inodes; i++)
+		if (s->inodes[i].fd >= 0)
+			close(s->inodes[i].fd);
+	for (u32 i = 0; s->handles && i < s->max_handles; i++)
+		if (s->handles[i] >= 0)
+			close(s->handles[i]);
+	if (s->proc_fd > 0)
+		close(s->proc_fd);
+	free(s->inodes);
+	free(s->handles);
+	free(s->scratch);
+	free(s);
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio-fs FUSE server (devices/virtio/fs_server.c) on a real
+ * temporary directory, driven as a guest would, misbehaving guests
+ * included: every escape attempt must fail and the host files must show
+ * exactly what the guest did.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices/virtio/fs_server.h"
+#include "test.h"
+
+static char dir[64], outside[64];
+static u8 reply[FS_MAX_IO + 4096];
+static u64 unique;
+
+static void host_write(const char *name, const char *s)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(s, f);
+		fclose(f);
+	}
+}
+
+static struct fs_server *make(bool ro, unsigned int max_inodes)
+{
+	struct fs_server_opts o = { .ro = ro, .max_inodes = max_inodes, .max_handles = 8 };
+	char p[256];
+	int err = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/vmm-test-fs-XXXXXX");
+	snprintf(outside, sizeof(outside), "/tmp/vmm-test-out-XXXXXX");
+	if (!mkdtemp(dir) || !mkdtemp(outside))
+		return NULL;
+	host_write("a.txt", "hello from the host\n");
+	snprintf(p, sizeof(p), "%s/secret", outside);
+	close(open(p, O_CREAT | O_WRONLY, 0600));
+	snprintf(p, sizeof(p), "%s/esc", dir);
+	if (symlink(outside, p) < 0)
+		return NULL;
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	mkfifo(p, 0600);
+	return fs_server_create(open(dir, O_PATH | O_DIRECTORY), &o, &err);
+}
+
+static void unmake(struct fs_server *s)
+{
+	char cmd[200];
+
+	fs_server_destroy(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", dir, outside);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup failed\n");
+}
+
+/*
+ * One request: @op on @nodeid with @arg then up to two names. Returns the
+ * reply's error (0 ok), the reply payload in reply[] after the header.
+ */
+static int call(struct fs_server *s, u32 op, u64 nodeid, const void *arg, size_t arg_len,
+		const char *n1, const char *n2, size_t *out_len)
+{
+	u8 req[FS_MAX_IO + 1024];
+	struct fuse_in_header h = { .opcode = op, .unique = ++unique, .nodeid = nodeid };
+	size_t len = sizeof(h);
+	struct iovec iov = { reply, sizeof(reply) };
+	struct fuse_out_header oh;
+	size_t n;
+
+	if (arg_len)
+		memcpy(req + len, arg, arg_len);
+	len += arg_len;
+	for (const char *nm = n1; nm; nm = nm == n1 ? n2 : NULL) {
+		memcpy(req + len, nm, strlen(nm) + 1);
+		len += strlen(nm) + 1;
+	}
+	h.len = (u32)len;
+	memcpy(req, &h, sizeof(h));
+	memset(reply, 0x55, 64);
+	n = fs_server_handle(s, req, len, &iov, 1);
+	if (!n)
+		return 1;	/* no reply */
+	memcpy(&oh, reply, sizeof(oh));
+	if (out_len)
+		*out_len = n - sizeof(oh);
+	if (oh.unique != unique || oh.len != n)
+		return 2;
+	return oh.error;
+}
+
+static const void *payload(void)
+{
+	return reply + sizeof(struct fuse_out_header);
+}
+
+static u64 lookup(struct fs_server *s, u64 parent, const char *name, int *err)
+{
+	struct fuse_entry_out e;
+
+	*err = call(s, FUSE_LOOKUP, parent, NULL, 0, name, NULL, NULL);
+	if (*err)
+		return 0;
+	memcpy(&e, payload(), sizeof(e));
+	return e.nodeid;
+}
+
+static u64 open_node(struct fs_server *s, u64 node, u32 flags, int *err)
+{
+	struct fuse_open_in in = { .flags = flags };
+	struct fuse_open_out o;
+
+	*err = call(s, FUSE_OPEN, node, &in, sizeof(in), NULL, NULL, NULL);
+	if (*err)
+		return 0;
+	memcpy(&o, payload(), sizeof(o));
+	return o.fh;
+}
+
+TEST(fs_init_lookup_open_read)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_init_in init = { .major = 7, .minor = 36, .max_readahead = 65536 };
+	struct fuse_init_out io;
+	struct fuse_read_in rd = { .size = 4096 };
+	struct fuse_release_in rel;
+	size_t n;
+	u64 node, fh;
+	int err;
+
+	TEST_ASSERT(s, "make");
+	TEST_ASSERT_EQ(call(s, FUSE_INIT, 0, &init, sizeof(init), NULL, NULL, NULL), 0);
+	memcpy(&io, payload(), sizeof(io));
+	TEST_ASSERT(io.major == 7 && io.minor == 36 && io.max_write == FS_MAX_IO, "init");
+	node = lookup(s, FUSE_ROOT_ID, "a.txt", &err);
+	TEST_ASSERT(node > 1, "lookup: %d", err);
+	fh = open_node(s, node, O_RDONLY, &err);
+	TEST_ASSERT(fh, "open: %d", err);
+	rd.fh = fh;
+	TEST_ASSERT_EQ(call(s, FUSE_READ, node, &rd, sizeof(rd), NULL, NULL, &n), 0);
+	TEST_ASSERT(n == 20 && !memcmp(payload(), "hello from the host\n", 20), "read %zu", n);
+	rel = (struct fuse_release_in){ .fh = fh };
+	TEST_ASSERT_EQ(call(s, FUSE_RELEASE, node, &rel, sizeof(rel), NULL, NULL, NULL), 0);
+	/* The handle is gone: reading it is EBADF, not some other file. */
+	TEST_ASSERT_EQ(call(s, FUSE_READ, node, &rd, sizeof(rd), NULL, NULL, NULL), -EBADF);
+	/* The same name looked up again is the same node. */
+	TEST_ASSERT_EQ(lookup(s, FUSE_ROOT_ID, "a.txt", &err), node);
+	unmake(s);
+}
+
+TEST(fs_escapes_fail)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_entry_out e;
+	u64 esc;
+	int err;
+
+	TEST_ASSERT(s, "make");
+	/* Names are single components. */
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, FUSE_ROOT_ID, NULL, 0, "..", NULL, NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, FUSE_ROOT_ID, NULL, 0, ".", NULL, NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, FUSE_ROOT_ID, NULL, 0, "esc/secret", NULL, NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, FUSE_ROOT_ID, NULL, 0, "/etc", NULL, NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, FUSE_ROOT_ID, NULL, 0, "", NULL, NULL), -EINVAL);
+	/* A symlink out of the share is a symlink inode, never its target. */
+	esc = lookup(s, FUSE_ROOT_ID, "esc", &err);
+	TEST_ASSERT(esc, "lookup esc: %d", err);
+	memcpy(&e, payload(), sizeof(e));
+	TEST_ASSERT(S_ISLNK(e.attr.mode), "mode 0%o", e.attr.mode);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, esc, NULL, 0, "secret", NULL, NULL), -ENOTDIR);
+	open_node(s, esc, O_RDONLY, &err);
+	TEST_ASSERT_EQ(err, -ELOOP);
+	{
+		struct fuse_open_in in = { .flags = O_RDONLY };
+
+		TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, esc, &in, sizeof(in), NULL, NULL, NULL), -ELOOP);
+	}
+	/* READLINK hands the target over as data. */
+	{
+		size_t n;
+
+		TEST_ASSERT_EQ(call(s, FUSE_READLINK, esc, NULL, 0, NULL, NULL, &n), 0);
+		TEST_ASSERT(n == strlen(outside) && !memcmp(payload(), outside, n), "readlink");
+	}
+	/* A FIFO in the share is not opened (it would hold the I/O thread). */
+	open_node(s, lookup(s, FUSE_ROOT_ID, "fifo", &err), O_RDONLY, &err);
+	TEST_ASSERT_EQ(err, -EPERM);
+	/* Made-up node ids and handles. */
+	TEST_ASSERT_EQ(call(s, FUSE_GETATTR, 999, NULL, 0, NULL, NULL, NULL), -ENOENT);
+	TEST_ASSERT_EQ(call(s, FUSE_GETATTR, 0, NULL, 0, NULL, NULL, NULL), -ENOENT);
+	{
+		struct fuse_read_in rd = { .fh = 7, .size = 10 };
+
+		TEST_ASSERT_EQ(call(s, FUSE_READ, 1, &rd, sizeof(rd), NULL, NULL, NULL), -EBADF);
+		rd.fh = ~0ULL;
+		TEST_ASSERT_EQ(call(s, FUSE_READ, 1, &rd, sizeof(rd), NULL, NULL, NULL), -EBADF);
+	}
+	/* A rename or link out of the share: names are components, directories nodes. */
+	TEST_ASSERT_EQ(call(s, FUSE_RENAME, FUSE_ROOT_ID, &(struct fuse_rename_in){ .newdir = esc },
+			    sizeof(struct fuse_rename_in), "a.txt", "x", NULL), -ENOTDIR);
+	TEST_ASSERT_EQ(call(s, FUSE_RENAME, FUSE_ROOT_ID, &(struct fuse_rename_in){ .newdir = 1 },
+			    sizeof(struct fuse_rename_in), "a.txt", "../x", NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_SYMLINK, FUSE_ROOT_ID, NULL, 0, "l2", "/etc/passwd", NULL), 0);
+	open_node(s, lookup(s, FUSE_ROOT_ID, "l2", &err), O_RDONLY, &err);
+	TEST_ASSERT_EQ(err, -ELOOP);
+	unmake(s);
+}
+
+TEST(fs_changes_reach_the_host)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_create_in cr = { .flags = O_WRONLY, .mode = S_IFREG | 0644 };
+	struct fuse_mkdir_in mk = { .mode = 0755 };
+	struct {
+		struct fuse_write_in w;
+		char data[16];
+	} wr = { .w = { .size = 11 }, .data = "from guest\n" };
+	struct fuse_open_out o;
+	char p[256], buf[32] = "";
+	struct stat st;
+	FILE *f;
+	u64 d;
+	int err;
+
+	TEST_ASSERT(s, "make");
+	TEST_ASSERT_EQ(call(s, FUSE_CREATE, FUSE_ROOT_ID, &cr, sizeof(cr), "new.txt", NULL, NULL), 0);
+	memcpy(&o, (u8 *)payload() + sizeof(struct fuse_entry_out), sizeof(o));
+	wr.w.fh = o.fh;
+	TEST_ASSERT_EQ(call(s, FUSE_WRITE, 1, &wr, sizeof(wr.w) + 11, NULL, NULL, NULL), 0);
+	snprintf(p, sizeof(p), "%s/new.txt", dir);
+	f = fopen(p, "r");
+	TEST_ASSERT(f && fgets(buf, sizeof(buf), f) && !strcmp(buf, "from guest\n"), "'%s'", buf);
+	fclose(f);
+	TEST_ASSERT_EQ(call(s, FUSE_MKDIR, FUSE_ROOT_ID, &mk, sizeof(mk), "sub", NULL, NULL), 0);
+	d = lookup(s, FUSE_ROOT_ID, "sub", &err);
+	TEST_ASSERT_EQ(call(s, FUSE_RENAME, FUSE_ROOT_ID, &(struct fuse_rename_in){ .newdir = d },
+			    sizeof(struct fuse_rename_in), "new.txt", "moved.txt", NULL), 0);
+	snprintf(p, sizeof(p), "%s/sub/moved.txt", dir);
+	TEST_ASSERT_EQ(stat(p, &st), 0);
+	TEST_ASSERT_EQ(st.st_size, 11);
+	TEST_ASSERT_EQ(call(s, FUSE_UNLINK, d, NULL, 0, "moved.txt", NULL, NULL), 0);
+	TEST_ASSERT(stat(p, &st) < 0, "still there");
+	TEST_ASSERT_EQ(call(s, FUSE_RMDIR, FUSE_ROOT_ID, NULL, 0, "sub", NULL, NULL), 0);
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	TEST_ASSERT(stat(p, &st) < 0, "dir still there");
+	/* No device nodes made on the host. */
+	TEST_ASSERT_EQ(call(s, FUSE_MKNOD, FUSE_ROOT_ID,
+			    &(struct fuse_mknod_in){ .mode = S_IFCHR | 0600, .rdev = 0x0103 },
+			    sizeof(struct fuse_mknod_in), "null", NULL, NULL), -EPERM);
+	unmake(s);
+}
+
+TEST(fs_read_only_refuses_every_change)
+{
+	struct fs_server *s = make(true, 64);
+	struct fuse_create_in cr = { .flags = O_WRONLY, .mode = S_IFREG | 0644 };
+	struct fuse_setattr_in sa = { .valid = FATTR_SIZE, .size = 0 };
+	char p[256];
+	struct stat st;
+	u64 node;
+	int err;
+
+	TEST_ASSERT(s, "make");
+	TEST_ASSERT_EQ(call(s, FUSE_CREATE, 1, &cr, sizeof(cr), "n", NULL, NULL), -EROFS);
+	TEST_ASSERT_EQ(call(s, FUSE_MKDIR, 1, &(struct fuse_mkdir_in){ .mode = 0755 },
+			    sizeof(struct fuse_mkdir_in), "d", NULL, NULL), -EROFS);
+	TEST_ASSERT_EQ(call(s, FUSE_UNLINK, 1, NULL, 0, "a.txt", NULL, NULL), -EROFS);
+	TEST_ASSERT_EQ(call(s, FUSE_SYMLINK, 1, NULL, 0, "l", "t", NULL), -EROFS);
+	node = lookup(s, 1, "a.txt", &err);
+	open_node(s, node, O_RDWR, &err);
+	TEST_ASSERT_EQ(err, -EROFS);
+	open_node(s, node, O_RDONLY | O_TRUNC, &err);
+	TEST_ASSERT_EQ(err, -EROFS);
+	TEST_ASSERT_EQ(call(s, FUSE_SETATTR, node, &sa, sizeof(sa), NULL, NULL, NULL), -EROFS);
+	snprintf(p, sizeof(p), "%s/a.txt", dir);
+	TEST_ASSERT(stat(p, &st) == 0 && st.st_size == 20, "a.txt changed");
+	TEST_ASSERT(open_node(s, node, O_RDONLY, &err), "read-only open: %d", err);
+	unmake(s);
+}
+
+TEST(fs_inodes_are_bounded_and_forgotten)
+{
+	struct fs_server *s = make(false, 3);	/* the root and two more */
+	struct fs_server_stats st;
+	struct fuse_forget_in fg = { .nlookup = 1 };
+	u64 a, b;
+	int err;
+
+	TEST_ASSERT(s, "make");
+	host_write("b.txt", "b");
+	host_write("c.txt", "c");
+	a = lookup(s, 1, "a.txt", &err);
+	b = lookup(s, 1, "b.txt", &err);
+	TEST_ASSERT(a && b, "lookups");
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, 1, NULL, 0, "c.txt", NULL, NULL), -ENFILE);
+	/* FORGET takes no reply and frees the slot. */
+	TEST_ASSERT_EQ(call(s, FUSE_FORGET, a, &fg, sizeof(fg), NULL, NULL, NULL), 1);
+	fs_server_get_stats(s, &st);
+	TEST_ASSERT_EQ(st.inodes, 2);
+	TEST_ASSERT(lookup(s, 1, "c.txt", &err), "after forget: %d", err);
+	/* The root is never forgotten. */
+	fg.nlookup = 100;
+	call(s, FUSE_FORGET, 1, &fg, sizeof(fg), NULL, NULL, NULL);
+	TEST_ASSERT(lookup(s, 1, "a.txt", &err) == 0 && err == -ENFILE, "root still counts");
+	TEST_ASSERT_EQ(call(s, FUSE_GETATTR, 1, NULL, 0, NULL, NULL, NULL), 0);
+	unmake(s);
+}
+
+TEST(fs_readdir_lists_the_share)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_open_in in = { .flags = O_RDONLY };
+	struct fuse_open_out o;
+	struct fuse_read_in rd = { .size = 4096 };
+	size_t n, pos = 0;
+	char names[256] = "";
+
+	TEST_ASSERT(s, "make");
+	TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, 1, &in, sizeof(in), NULL, NULL, NULL), 0);
+	memcpy(&o, payload(), sizeof(o));
+	rd.fh = o.fh;
+	TEST_ASSERT_EQ(call(s, FUSE_READDIR, 1, &rd, sizeof(rd), NULL, NULL, &n), 0);
+	while (pos + FUSE_NAME_OFFSET <= n) {
+		const struct fuse_dirent *d = (const void *)((const u8 *)payload() + pos);
+
+		strncat(names, d->name, d->namelen);
+		strcat(names, " ");
+		pos += FUSE_DIRENT_SIZE(d);
+	}
+	TEST_ASSERT(strstr(names, "a.txt ") && strstr(names, "esc ") && strstr(names, "fifo "),
+		    "'%s'", names);
+	/* A tiny buffer: no partial entry, and the next call goes on from its offset. */
+	rd.size = 8;
+	TEST_ASSERT_EQ(call(s, FUSE_READDIR, 1, &rd, sizeof(rd), NULL, NULL, &n), 0);
+	TEST_ASSERT_EQ(n, 0);
+	unmake(s);
+}
+
+TEST(fs_malformed_requests)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_in_header h = { .len = 1000, .opcode = FUSE_GETATTR, .unique = 5, .nodeid = 1 };
+	struct iovec iov = { reply, sizeof(reply) };
+	struct fuse_out_header oh;
+	u8 tiny[8];
+
+	TEST_ASSERT(s, "make");
+	/* A length past what arrived. */
+	TEST_ASSERT(fs_server_handle(s, (u8 *)&h, sizeof(h), &iov, 1) > 0, "reply");
+	memcpy(&oh, reply, sizeof(oh));
+	TEST_ASSERT_EQ(oh.error, -EINVAL);
+	/* Less than a header: nothing to answer. */
+	TEST_ASSERT_EQ(fs_server_handle(s, tiny, sizeof(tiny), &iov, 1), 0);
+	/* A reply buffer too small for the header. */
+	iov.iov_len = 4;
+	h.len = sizeof(h);
+	TEST_ASSERT_EQ(fs_server_handle(s, (u8 *)&h, sizeof(h), &iov, 1), 0);
+	/* A name without its NUL, an unknown opcode, truncated arguments. */
+	TEST_ASSERT_EQ(call(s, 9999, 1, NULL, 0, NULL, NULL, NULL), -ENOSYS);
+	TEST_ASSERT_EQ(call(s, FUSE_OPEN, 1, "x", 1, NULL, NULL, NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, 1, "abc", 3, NULL, NULL, NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_INIT, 0, &(u32[4]){ 8, 0 }, 16, NULL, NULL, NULL), -EPROTO);
+	unmake(s);
+}
