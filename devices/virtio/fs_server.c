@@ -499,19 +499,65 @@ static int fs_readdir(struct fs_server *s, struct fs_req *r, const struct iovec 
 	return 0;
 }
 
+/*
+ * New files belong to the guest's caller, as on a local file system: when
+ * vmm runs as root, this thread takes the request's uid and gid as its
+ * file-system ids around the creation (setfsuid is per thread), which
+ * also makes the host check the caller's permissions on the directory.
+ */
+static bool fs_as_caller(const struct fs_req *r)
+{
+	if (geteuid() != 0)
+		return false;
+	syscall(SYS_setfsgid, r->h->gid);
+	syscall(SYS_setfsuid, r->h->uid);
+	return true;
+}
+
+static void fs_as_vmm(bool was)
+{
+	if (!was)
+		return;
+	syscall(SYS_setfsuid, 0);
+	syscall(SYS_setfsgid, 0);
+}
+
+/* Where a creating request's name starts in its arguments. */
+static size_t fs_make_name_off(u32 op)
+{
+	return op == FUSE_CREATE ? sizeof(struct fuse_create_in) :
+	       op == FUSE_MKDIR ? sizeof(struct fuse_mkdir_in) :
+	       op == FUSE_MKNOD ? sizeof(struct fuse_mknod_in) : 0;
+}
+
+static int fs_make_as(struct fs_server *s, struct fs_req *r, struct fs_inode *dir, int *fd);
+static int fs_make_reply(struct fs_server *s, struct fs_req *r, struct fs_inode *dir, int fd);
+
 /* CREATE, MKDIR, MKNOD, SYMLINK: the new name's entry (and CREATE's handle). */
 static int fs_make(struct fs_server *s, struct fs_req *r, struct fs_inode *dir)
+{
+	int fd = -1, err;
+	bool as;
+
+	if (s->ro)
+		return -EROFS;
+	as = fs_as_caller(r);
+	err = fs_make_as(s, r, dir, &fd);
+	fs_as_vmm(as);
+	if (err)
+		return err;
+	return fs_make_reply(s, r, dir, fd);
+}
+
+/* The creation itself, as the caller; CREATE's open descriptor in *@fd. */
+static int fs_make_as(struct fs_server *s, struct fs_req *r, struct fs_inode *dir, int *fd_out)
 {
 	u32 op = r->h->opcode;
 	const char *name, *target = NULL;
 	size_t off;
 	int fd = -1, err;
 
-	if (s->ro)
-		return -EROFS;
-	off = op == FUSE_CREATE ? sizeof(struct fuse_create_in) :
-	      op == FUSE_MKDIR ? sizeof(struct fuse_mkdir_in) :
-	      op == FUSE_MKNOD ? sizeof(struct fuse_mknod_in) : 0;
+	off = fs_make_name_off(op);
 	name = fs_arg_name(r, off);
 	if (!name || !fs_name_ok(name) || off > r->arg_len)
 		return -EINVAL;
@@ -540,8 +586,17 @@ static int fs_make(struct fs_server *s, struct fs_req *r, struct fs_inode *dir)
 			       a->mode & ~a->umask & 07777);
 		err = fd < 0 ? fd : 0;
 	}
-	if (err)
-		return err;
+	*fd_out = fd;
+	return err;
+}
+
+/* The new name's entry, and for CREATE the handle on @fd (taken). */
+static int fs_make_reply(struct fs_server *s, struct fs_req *r, struct fs_inode *dir, int fd)
+{
+	u32 op = r->h->opcode;
+	const char *name = fs_arg_name(r, fs_make_name_off(op));
+	int err;
+
 	err = fs_openat(dir->fd, name, O_PATH, 0);
 	if (err < 0) {
 		if (fd >= 0)

@@ -56,7 +56,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 out=${1:-${VMM_CACHE:-$HOME/.cache/vmm}/arm64/build}
 VMM_ARM64=${VMM_ARM64:-$TOP/vmm-arm64}
-INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4 gpio_keys evdev"}
+INNER_MODULES=${INNER_MODULES:-"pvpanic-mmio virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio-rng crc32c_generic ext4 gpio_keys evdev fuse virtiofs"}
 OUTER_MODULES=${OUTER_MODULES:-"virtio_mmio virtio_blk tun virtio_net"}
 # The content of hello.txt on the ext4 test disk (made by tests/integration/arm64.sh).
 HELLO=${E2E_HELLO:-hello-from-the-vmm-host}
@@ -333,6 +333,22 @@ flushkill)
 	while :; do sleep 3600; done
 	;;
 rng) rng_check ;;
+fs)
+	# vmm --fs /shared,tag=share (the outer's directory): read, list, write,
+	# rename, delete; the symlinks out of it lead into this guest's tree.
+	mkdir -p /mnt
+	if mount -t virtiofs share /mnt 2>/tmp/err; then
+		echo "INNER: fs_read=$(cat /mnt/hello.txt)"
+		echo "INNER: fs_list=$(ls /mnt | tr '\n' ' ')"
+		echo "INNER: fs_escape=$(cat /mnt/out/secret /mnt/up/secret-dir/secret 2>&1 | tr '\n' ';' | cut -c 1-200)"
+		echo "written-by-the-inner" >/mnt/from-inner.txt && mkdir /mnt/newdir &&
+			mv /mnt/from-inner.txt /mnt/newdir/moved.txt && rm /mnt/delete-me.txt && sync &&
+			echo "INNER: fs_changes=done"
+		umount /mnt && echo "INNER: fs_umount=ok"
+	else
+		echo "INNER: fs_mount_failed=$(tr '\n' ' ' </tmp/err)"
+	fi
+	;;
 button)
 	# vmm's power key (gpio-keys on its PL061): the outer runs vmm shutdown
 	# once this waits on the key's input device, as acpid or systemd-logind would.
@@ -424,6 +440,7 @@ flushkill|1|120|inner.action=flushkill|-d /raw.img,serial=raw|INNER: flushed
 rng|1|120|inner.action=rng|--rng
 hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
 button|1|120|inner.action=button|--api-socket /tmp/vmm-api.sock
+fs|1|120|inner.action=fs|--fs /shared,tag=share
 net|1|120|inner.action=net inner.net_lo=1|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
 pci|2|120|inner.action=pci|--virtio-transport pci -d /disk.img,ro,serial=ext4 --rng
 user|1|120|inner.action=user|-n user,hostfwd=tcp::5555-:5555
@@ -463,6 +480,14 @@ run_arg() {	# KEY DEFAULT: inner.KEY=VALUE from the run's command line
 	v=$2
 	for a in $extra; do case $a in "inner.$1="*) v=${a#"inner.$1="} ;; esac; done
 	echo "$v"
+}
+fs_prep() {	# a shared directory, with ways out of it that must lead nowhere
+	mkdir -p /shared /secret-dir
+	echo hello-from-the-outer >/shared/hello.txt
+	echo >/shared/delete-me.txt
+	echo HOST-SECRET >/secret-dir/secret
+	ln -sf /secret-dir /shared/out
+	ln -sf .. /shared/up
 }
 net_prep() {	# before vmm starts: the data the outer sends, listeners' stdin
 	echo 8 >/proc/sys/net/ipv4/tcp_min_tso_segs	# GSO frames of 8+ segments (the inner too)
@@ -598,6 +623,7 @@ elif [ -c /dev/kvm ]; then
 		case " $extra " in
 		*" inner.action=net "*) net_prep ;;
 		*" inner.action=user "*) user_prep ;;
+		*" inner.action=fs "*) fs_prep ;;
 		esac
 		t0=$(ms)
 		# Timestamp the inner's first marker (vmm start -> inner userspace).
@@ -642,6 +668,9 @@ elif [ -c /dev/kvm ]; then
 		[ -z "$input" ] || exec 4>&-
 		echo "OUTER: run $name exit=$(cat /tmp/rc 2>/dev/null || echo none) ms=$(( t1 - t0 ))"
 		case " $extra " in *" inner.net_lo=1 "*) net_loopback ;; esac
+		case " $extra " in *" inner.action=fs "*)
+			echo "OUTER: run $name fs_moved=$(cat /shared/newdir/moved.txt 2>&1 | tr ' ' _) fs_deleted=$([ -e /shared/delete-me.txt ] && echo no || echo yes)" ;;
+		esac
 		rm -f /tmp/rx.dat
 		# After vmm is gone: what reached its files.
 		case " $args " in *" -d /raw.img"*)

@@ -49,7 +49,7 @@ LOG=${E2E_LOG:-$WORK/arm64-serial.log}
 [ -n "$E2E_NET_LOOP" ] && TESTS="arm64_virtio_net_loop" || TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
 arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
 arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
-arm64_power_button
+arm64_power_button arm64_virtio_fs
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
 arm64_virtio_pci_functions arm64_virtio_pci_blk_ro arm64_virtio_pci_rng arm64_virtio_pci_msix
 arm64_virtio_net_user_dhcp arm64_virtio_net_user_hostfwd arm64_virtio_net_user_gateway
@@ -436,6 +436,19 @@ elif [ "$(field button exit)" != 0 ]; then
 	fail_ arm64_power_button "vmm exit $(field button exit), expected 0: $(summary button)"
 else
 	pass arm64_power_button "vmm shutdown: gpio-keys on the PL061 reported the key ($(inner button power_key | cut -d' ' -f1)), the inner powered off: exit 0 after $(field button ms) ms"
+fi
+
+# --fs: the outer's /shared over virtio-fs (vmm's own FUSE server).
+if [ "$(inner fs fs_read)" != hello-from-the-outer ]; then
+	fail_ arm64_virtio_fs "the inner read '$(inner fs fs_read)' from the share: $(summary fs)"
+elif [ "$(field fs fs_moved)" != written-by-the-inner ] || [ "$(field fs fs_deleted)" != yes ]; then
+	fail_ arm64_virtio_fs "the outer sees moved '$(field fs fs_moved)', deleted '$(field fs fs_deleted)': $(summary fs)"
+elif seg fs | grep -q HOST-SECRET; then
+	fail_ arm64_virtio_fs "a symlink out of the share reached the outer's file: $(inner fs fs_escape)"
+elif [ "$(inner fs fs_umount)" != ok ] || [ "$(field fs exit)" != 0 ]; then
+	fail_ arm64_virtio_fs "umount '$(inner fs fs_umount)', vmm exit $(field fs exit): $(summary fs)"
+else
+	pass arm64_virtio_fs "virtiofs: read, listed, wrote, renamed, deleted, the outer saw each; symlinks out led nowhere; exit 0"
 fi
 
 # --- virtio-net: Linux's virtio_net on vmm's tap backend -----------------------

@@ -10,6 +10,7 @@
 #include <linux/fuse.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "devices/virtio/fs_server.h"
@@ -256,6 +257,44 @@ TEST(fs_changes_reach_the_host)
 	TEST_ASSERT_EQ(call(s, FUSE_MKNOD, FUSE_ROOT_ID,
 			    &(struct fuse_mknod_in){ .mode = S_IFCHR | 0600, .rdev = 0x0103 },
 			    sizeof(struct fuse_mknod_in), "null", NULL, NULL), -EPERM);
+	unmake(s);
+}
+
+/* As root, what the guest makes belongs to the request's uid and gid. */
+TEST(fs_new_files_belong_to_the_caller)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_mkdir_in mk = { .mode = 0755 };
+	u8 req[256];
+	struct fuse_in_header h = { .opcode = FUSE_MKDIR, .unique = 1, .nodeid = 1,
+				    .uid = 4321, .gid = 8765 };
+	struct iovec iov = { reply, sizeof(reply) };
+	struct fuse_out_header oh;
+	char p[256];
+	struct stat st;
+
+	TEST_ASSERT(s, "make");
+	if (geteuid() != 0) {
+		unmake(s);
+		return;		/* only root can take another's ids */
+	}
+	memcpy(req + sizeof(h), &mk, sizeof(mk));
+	memcpy(req + sizeof(h) + sizeof(mk), "owned", 6);
+	h.len = sizeof(h) + sizeof(mk) + 6;
+	memcpy(req, &h, sizeof(h));
+	/* The share is root's 0700: the caller may not create there, as on the host. */
+	TEST_ASSERT(fs_server_handle(s, req, h.len, &iov, 1) > 0, "reply");
+	memcpy(&oh, reply, sizeof(oh));
+	TEST_ASSERT_EQ(oh.error, -EACCES);
+	chmod(dir, 0777);
+	TEST_ASSERT(fs_server_handle(s, req, h.len, &iov, 1) > 0, "reply");
+	memcpy(&oh, reply, sizeof(oh));
+	TEST_ASSERT_EQ(oh.error, 0);
+	snprintf(p, sizeof(p), "%s/owned", dir);
+	TEST_ASSERT_EQ(stat(p, &st), 0);
+	TEST_ASSERT(st.st_uid == 4321 && st.st_gid == 8765, "owner %u:%u", st.st_uid, st.st_gid);
+	/* And the thread is vmm again afterwards: root may read anything. */
+	TEST_ASSERT_EQ(syscall(SYS_setfsuid, -1), 0);
 	unmake(s);
 }
 
