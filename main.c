@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -516,6 +517,14 @@ int main(int argc, char **argv)
 		return EXIT_HOST_ERROR;
 	}
 	fatal_signals_setup();
+	/*
+	 * vmm never executes anything: no set-uid program or file capability
+	 * could ever raise what it (or a guest that took it over) may do.
+	 */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		log_error("cannot set no_new_privs: %s", strerror(errno));
+		return EXIT_HOST_ERROR;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

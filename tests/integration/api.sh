@@ -61,6 +61,9 @@ if [ "$(field state)" = running ] && [ "$(field name)" = $NAME ] &&
 else
 	fail api_info "$(tr '\n' ' ' <"$WORK/info")"
 fi
+# Issue 11's first step: vmm can never gain privileges (it executes nothing).
+nnp=$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' /proc/$vmpid/status)
+[ "$nnp" = 1 ] && pass api_no_new_privs "NoNewPrivs: 1" || fail api_no_new_privs "NoNewPrivs: '$nnp'"
 mode=$(stat -c %a "$SOCKDIR/$NAME.sock" 2>/dev/null)/$(stat -c %a "$SOCKDIR" 2>/dev/null)
 [ "$mode" = 600/700 ] && pass api_socket_modes "$mode" || fail api_socket_modes "socket/dir $mode"
 

@@ -655,3 +655,54 @@ TEST(term_close_leaks_no_threads_or_fds)
 	close(out[0]);
 	close(out[1]);
 }
+
+/* TERM_LOSSY (a pty or socket console): nobody reading never holds a writer. */
+TEST(term_lossy_never_blocks_a_writer)
+{
+	static const struct term_ops lossy_ops = { .input = sink_input, .quit = sink_quit,
+						   .flags = TERM_LOSSY };
+	struct slow_writer w = { 0 };
+	struct term_stats st;
+	struct sink s;
+	pthread_t th;
+	long long t0, ms;
+	int out[2];
+
+	sink_init(&s);
+	TEST_ASSERT(!socketpair(AF_UNIX, SOCK_STREAM, 0, out), "socketpair");
+	w.t = term_open(-1, out[1], &lossy_ops, &s);
+	TEST_ASSERT(w.t, "term_open");
+	term_output_block(w.t, true);	/* what vm_run() does: ignored when lossy */
+	t0 = mono_ms();
+	pthread_create(&th, NULL, slow_writer_thread, &w);
+	pthread_join(th, NULL);
+	ms = mono_ms() - t0;
+	term_get_stats(w.t, &st);
+	term_close(w.t);
+	close(out[0]);
+	close(out[1]);
+	TEST_ASSERT(ms < 1000, "1 MiB to nobody took %lld ms", ms);
+	TEST_ASSERT(st.out_dropped > 0, "nothing dropped, yet nobody read");
+}
+
+/* TERM_NO_ESCAPE: C-a x is two bytes for the guest, not a quit. */
+TEST(term_no_escape_passes_ctrl_a_through)
+{
+	static const struct term_ops raw_ops = { .input = sink_input, .quit = sink_quit,
+						 .flags = TERM_NO_ESCAPE };
+	struct sink s;
+	struct term *t;
+	int in[2];
+
+	sink_init(&s);
+	TEST_ASSERT(!pipe(in), "pipe");
+	t = term_open(in[0], -1, &raw_ops, &s);
+	TEST_ASSERT(t, "term_open");
+	put(in[1], "a\x01xb");
+	TEST_ASSERT(sink_wait(&s, 4), "got %zu bytes", sink_len(&s));
+	term_close(t);
+	TEST_ASSERT_EQ(s.quits, 0);
+	TEST_ASSERT(!memcmp(s.buf, "a\x01xb", 4), "'%.4s'", s.buf);
+	close(in[0]);
+	close(in[1]);
+}
