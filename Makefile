@@ -214,6 +214,13 @@ $(BUILD)/kvm_hold: tests/tools/kvm_hold.c
 $(BUILD)/stopwatch: tests/bench/stopwatch.c
 	$(CC) $(CFLAGS) -o $@ $<
 
+# make bench's host sides of virtio-blk and virtio-net (tests/bench/blk.sh, net.sh).
+$(BUILD)/blkhost: tests/bench/blkhost.c
+	$(CC) $(CFLAGS) -o $@ $< -laio
+
+$(BUILD)/nethost: tests/bench/nethost.c
+	$(CC) $(CFLAGS) -o $@ $<
+
 # GET /vm latency on the control socket (a running vmm's, or a self-hosted one).
 $(BUILD)/api_latency: tests/bench/api_latency.c $(BUILD)/libvmm.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvmm.a $(LDLIBS)

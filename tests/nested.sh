@@ -2,7 +2,7 @@
 # The integration scripts that need /dev/kvm, on a host without a usable
 # one: all of them in one x86 QEMU (TCG, emulated SVM) whose Linux has a
 # /dev/kvm (tests/tools/nested-x86.sh), with this tree at the same path.
-#   sh tests/nested.sh SCRIPT...
+#   sh tests/nested.sh SCRIPT...      (NESTED_EXTRA: more files to copy in)
 # Each script's results are appended to $RESULTS as if it had run here.
 # The emulated machine sometimes freezes (see x86_nested.sh): a session
 # silent for NESTED_SILENT_S is recognised by nested-x86.sh's signature,
@@ -26,6 +26,8 @@ tree="$TOP/vmm $TOP/vmm-asan $TOP/vmm-tsan $TOP/tests $TOP/guest/build/testguest
 # curl, for api.sh's check of the API through a common HTTP client. (tmux
 # for console.sh's pty test is not there yet: it sees no prompt nested.)
 p=$(command -v curl) && tree="$tree $p"
+# More for a caller (make bench's binaries), absolute paths.
+tree="$tree $NESTED_EXTRA"
 kernel=$(sh "$TOP/guest/fetch-kernel.sh" cloud 2>"$WORK/fetch.err") &&
 	initrd=$(sh "$TOP/guest/mkinitramfs.sh" "$kernel" 2>"$WORK/initrd.err") &&
 	tree="$tree $kernel $initrd" || kernel= initrd=

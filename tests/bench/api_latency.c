@@ -7,6 +7,11 @@
  *   api_latency [N]          against the same server code and the real
  *                            VM operations on a hand-built VM (no /dev/kvm),
  *                            served by a thread that loops as vm_run() does
+ *   api_latency SOCKET N pause
+ *                            N x (PUT /vm/pause, PUT /vm/resume) on a running
+ *                            vmm: each answer comes once every vcpu is out of
+ *                            KVM_RUN (pause) or released (resume); prints
+ *                            "BENCH api_pause ..." and "BENCH api_resume ..."
  */
 #include <poll.h>
 #include <pthread.h>
@@ -58,11 +63,67 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* One request on @fd, timed from send to the whole answer: microseconds, or < 0. */
+static double timed(int fd, const char *req, int want)
+{
+	char buf[8192];
+	double t0 = now_us();
+	size_t len = 0, blen;
+	const char *body;
+	int status = 0, r = 1;
+
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
+		return -1;
+	while (r == 1) {
+		ssize_t k = recv(fd, buf + len, sizeof(buf) - len, 0);
+
+		if (k <= 0)
+			return -1;
+		len += k;
+		r = http_parse_response(buf, len, false, &status, &body, &blen);
+	}
+	if (r || status != want) {
+		fprintf(stderr, "api_latency: answer %d to %.*s\n", status, 20, req);
+		return -1;
+	}
+	return now_us() - t0;
+}
+
+static void report(const char *what, double *t, int n)
+{
+	qsort(t, n, sizeof(*t), cmp);
+	printf("BENCH %s n=%d median_us=%.1f p99_us=%.1f max_us=%.1f\n", what, n, t[n / 2],
+	       t[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], t[n - 1]);
+}
+
+/* N pause/resume pairs on a running vmm. */
+static int pause_bench(int fd, int n)
+{
+	static const char pause[] = "PUT /vm/pause HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	static const char resume[] = "PUT /vm/resume HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	double *p = calloc(n, sizeof(*p)), *r = calloc(n, sizeof(*r));
+
+	for (int i = 0; p && r && i < n; i++) {
+		p[i] = timed(fd, pause, 200);
+		r[i] = timed(fd, resume, 200);
+		if (p[i] < 0 || r[i] < 0)
+			return 1;
+		usleep(1000);	/* let the vcpus run between pairs */
+	}
+	if (!p || !r)
+		return 1;
+	report("api_pause", p, n);
+	report("api_resume", r, n);
+	free(p);
+	free(r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char req[] = "GET /vm HTTP/1.1\r\nHost: localhost\r\n\r\n";
 	static const struct api_limits lim = API_LIMITS_DEFAULT;
-	char path[128], buf[8192];
+	char path[128];
 	int n = 1000, fd;
 	double *t;
 	pthread_t th;
@@ -107,32 +168,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "api_latency: cannot connect to %s\n", path);
 		return 1;
 	}
+	if (!own && argc > 3 && !strcmp(argv[3], "pause"))
+		return pause_bench(fd, n);
 	for (int i = 0; i < n; i++) {
-		double t0 = now_us();
-		size_t len = 0;
-		const char *body;
-		size_t blen;
-		int status = 0, r = 1;
-
-		if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
+		t[i] = timed(fd, req, 200);
+		if (t[i] < 0)
 			return 1;
-		while (r == 1) {
-			ssize_t k = recv(fd, buf + len, sizeof(buf) - len, 0);
-
-			if (k <= 0)
-				return 1;
-			len += k;
-			r = http_parse_response(buf, len, false, &status, &body, &blen);
-		}
-		t[i] = now_us() - t0;
-		if (r || status != 200) {
-			fprintf(stderr, "api_latency: answer %d\n", status);
-			return 1;
-		}
 	}
-	qsort(t, n, sizeof(*t), cmp);
-	printf("BENCH api_get_vm n=%d median_us=%.1f p99_us=%.1f max_us=%.1f\n", n, t[n / 2],
-	       t[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], t[n - 1]);
+	report("api_get_vm", t, n);
 	close(fd);
 	if (own) {
 		stop_serving = 1;

@@ -29,7 +29,7 @@ irq_cpu() {
 
 echo "== virtio-blk: guest ring-3 driver vs the host on the same file, O_DIRECT + libaio both sides, median of $RUNS"
 echo "   (128 KiB sequential, 8 in flight, 256 MiB; 4 KiB random read, 32 in flight, 20000 requests)"
-if ! cc -O2 -Wall -Wextra -o $B/blkhost tests/bench/blkhost.c -laio; then
+if [ ! -x $B/blkhost ] && ! make -s $B/blkhost; then
 	echo "skipped: cannot build tests/bench/blkhost.c (libaio)"
 	exit 0
 fi
