@@ -29,7 +29,6 @@
 #define TERM_OUT_BUF		(64 * 1024)
 #define TERM_OUT_HIWAT		4096	/* flush now, don't wait the delay */
 #define TERM_OUT_DELAY_NS	1000000	/* let one-byte writes gather */
-#define TERM_STALL_MS		500	/* no byte moved this long: out_fd is stuck */
 
 static const char term_help[] =
 	"\r\nC-a x  exit    C-a h  help    C-a C-a  send C-a\r\n";
@@ -66,7 +65,7 @@ struct term {
 	bool out_stalled;		/* a flush gave up; cleared by progress */
 	int flushers;			/* term_flush() callers waiting */
 	bool out_broken;
-	bool lossy_warned;		/* TERM_LOSSY: the first drop was logged */
+	bool lossy_warned;		/* the first drop while the VM runs was logged */
 	struct term_stats stats;
 	/* the output thread's write(2) progress, read without out_lock */
 	atomic_ullong out_progress;
@@ -254,11 +253,24 @@ static void *term_output_thread(void *arg)
 	return NULL;
 }
 
-/* @wait false: give up rather than block (output stuck, buffer full). */
+static bool term_wait_progress(struct term *t, bool (*done)(struct term *t));
+
+/* A blocked writer may go on: there is room, or it must not wait any more. */
+static bool term_has_room(struct term *t)
+{
+	return t->out_len < TERM_OUT_BUF || t->out_done || !t->out_block;
+}
+
+/*
+ * @wait false: give up rather than block (output stuck, buffer full).
+ * Blocking waits only while out_fd moves: a reader that takes nothing for
+ * TERM_STALL_MS costs output (until it moves again), not the guest's
+ * progress.
+ */
 static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 {
 	size_t room, n, was;
-	bool warn = false;
+	bool warn = false, stalled = false;
 
 	if (t->out_fd < 0)
 		return;
@@ -267,15 +279,20 @@ static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 	while (len) {
 		room = TERM_OUT_BUF - t->out_len;
 		if (!room) {
-			if (!wait || !t->out_block || t->out_done) {
-				/* A lossy console says so once (after the unlock). */
-				warn = (t->ops.flags & TERM_LOSSY) && !t->lossy_warned;
-				t->lossy_warned = true;
+			if (!wait || !t->out_block || t->out_done || t->out_stalled) {
+				/*
+				 * Said once (after the unlock): a lossy console, or a
+				 * reader stuck while the VM runs.
+				 */
+				stalled = t->out_stalled && t->out_block;
+				warn = ((t->ops.flags & TERM_LOSSY) || stalled) && !t->lossy_warned;
+				t->lossy_warned |= warn;
 				t->stats.out_dropped += len;
 				break;
 			}
-			/* backpressure: the guest waits for the reader */
-			pthread_cond_wait(&t->out_space, &t->out_lock);
+			/* backpressure while the reader moves; see above */
+			if (!term_wait_progress(t, term_has_room))
+				t->out_stalled = true;
 			continue;
 		}
 		n = MIN(room, len);
@@ -288,7 +305,10 @@ static void term_append(struct term *t, const u8 *buf, size_t len, bool wait)
 		len -= n;
 	}
 	pthread_mutex_unlock(&t->out_lock);
-	if (warn)
+	if (warn && stalled)
+		log_warn("console output: nothing read for %d ms; dropping output while its"
+			 " reader is stuck (the guest runs on)", TERM_STALL_MS);
+	else if (warn)
 		log_warn("console output: its reader is too slow or absent; dropping what"
 			 " does not fit (%u KiB kept)", TERM_OUT_BUF / 1024);
 }

@@ -21,14 +21,15 @@
  * Output: term_write() appends to a 64 KiB buffer; an output thread writes
  * it out ~1 ms after the first byte (sooner past 4 KiB), so one byte per
  * guest exit does not mean one write(2) per byte. When the buffer is full
- * (out_fd blocked, a slow reader) term_write() blocks until there is room:
- * output is never dropped while the VM runs, unless out_fd fails for good
- * (EPIPE, EIO ...), which is logged once. Once the VM is stopping
- * (term_output_block(false)) writers never wait: what does not fit is
- * dropped and counted, so a stalled terminal cannot hold up a stop.
+ * term_write() waits for room while out_fd takes bytes (a slow reader
+ * loses nothing); once out_fd has taken nothing for TERM_STALL_MS (a pipe
+ * nobody reads, a tty stopped by XOFF) writers drop what does not fit,
+ * counted and said once, until it moves again: a stuck reader costs
+ * output, never the guest's progress. out_fd failing for good (EPIPE,
+ * EIO ...) is logged once. Once the VM is stopping
+ * (term_output_block(false)) writers never wait at all.
  * term_flush() and term_close() wait for out_fd only while it moves: after
- * TERM_STALL_MS without a byte written they give up (a pipe nobody reads,
- * a tty stopped by XOFF).
+ * TERM_STALL_MS without a byte written they give up.
  *
  * If in_fd is a tty it goes to raw mode until term_close(), exit() or
  * term_restore().
@@ -40,6 +41,7 @@
 
 #define TERM_ESCAPE		0x01	/* Ctrl-A */
 #define TERM_INPUT_RETRY_MS	10
+#define TERM_STALL_MS		500	/* no byte taken this long: the reader is stuck */
 
 struct term;
 

@@ -25,7 +25,7 @@ if [ ! -f "$out" ]; then
 	cp "$bb" "$tmp/bin/busybox"
 	mknod "$tmp/dev/console" c 5 1	# the kernel opens it before init runs
 	for c in sh mount echo cat grep wc poweroff sleep uname ls ps setsid cttyhack dmesg \
-		 insmod head dd od tr ip udhcpc true sync sed stty; do
+		 insmod head dd od tr ip udhcpc true sync sed stty find xargs stat; do
 		ln -s busybox "$tmp/bin/$c"
 	done
 	: >"$tmp/lib/modules/load"
@@ -108,6 +108,22 @@ fs|fsro)
 				rm /mnt/delete-me.txt && sync && echo "VMM-INIT: fs_changes=done"
 		fi
 		umount /mnt && echo "VMM-INIT: fs_umount=ok"
+	else
+		echo "VMM-INIT: fs_mount_failed=$(tr '\n' ' ' </tmp/err)"
+	fi ;;
+fsbench)
+	# make bench's virtio-fs figures: a big file read, a tree of small files
+	# walked and stat'ed, through the share (the outer times the same on its own).
+	ms() { read -r up _ </proc/uptime; echo $(( ${up%.*} * 1000 + 1${up#*.}0 - 1000 )); }
+	mkdir -p /mnt
+	if mount -t virtiofs share /mnt 2>/tmp/err; then
+		t0=$(ms)
+		cat /mnt/big >/dev/null
+		echo "VMM-INIT: fsbench_read_ms=$(( $(ms) - t0 ))"
+		t0=$(ms)
+		n=$(find /mnt/tree -type f | xargs stat -c %s | wc -l)
+		echo "VMM-INIT: fsbench_tree_ms=$(( $(ms) - t0 )) files=$n"
+		umount /mnt
 	else
 		echo "VMM-INIT: fs_mount_failed=$(tr '\n' ' ' </tmp/err)"
 	fi ;;

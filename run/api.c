@@ -139,7 +139,7 @@ void api_handle(const struct http_request *req, const struct api_vm_ops *ops, vo
 		}
 		if (ops->pause(ctx, vm) < 0) {
 			api_error(resp, 500, "a vcpu did not stop within 2 s (held in a device, such as"
-				  " a write to a stalled console); the VM runs on");
+				  " a disk that does not answer); the VM runs on");
 			return;
 		}
 		api_reply_state(resp, api_state_name(ops->state(ctx, vm)));

@@ -55,7 +55,7 @@ void vm_teardown(struct vm *vm);
 /*
  * Pause and resume a running VM (not from a vcpu). vm_pause() gives up
  * after VM_PAUSE_TIMEOUT_MS if a vcpu does not come out of a device (a
- * console write to a stalled terminal): -ETIMEDOUT, the VM runs on;
+ * device that does not answer): -ETIMEDOUT, the VM runs on;
  * -EINVAL if it is not running.
  */
 #define VM_PAUSE_TIMEOUT_MS 2000

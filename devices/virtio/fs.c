@@ -133,17 +133,24 @@ int virtio_fs_parse_opts(const char *arg, struct virtio_fs_opts *o, const char *
 }
 
 /*
- * Each inode the guest holds is a descriptor: raise the soft RLIMIT_NOFILE
- * to the hard one, and keep within it (512 left for everything else).
+ * Each inode the guest holds is a descriptor. Raise RLIMIT_NOFILE to what
+ * the shares may need (as root, past the hard limit too, as virtiofsd
+ * does: a hard limit of 4096 is common and a guest walking a tree of 10,000
+ * files holds most of them), else the soft limit to the hard one; then keep
+ * within it (512 left for everything else).
  */
+#define FS_NOFILE_WANT	(4 * (FS_DEFAULT_INODES + FS_DEFAULT_HANDLES) + 1024)
+
 static void fs_fd_budget(struct fs_server_opts *so)
 {
-	struct rlimit rl;
+	struct rlimit rl, want = { FS_NOFILE_WANT, FS_NOFILE_WANT };
 	rlim_t budget;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
-	if (rl.rlim_cur < rl.rlim_max) {
+	if (rl.rlim_max < FS_NOFILE_WANT && setrlimit(RLIMIT_NOFILE, &want) == 0) {
+		getrlimit(RLIMIT_NOFILE, &rl);
+	} else if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);

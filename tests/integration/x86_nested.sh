@@ -24,7 +24,10 @@
 # vmm.seek=N; after QEMU exits, both lines are looked for in the image here.
 # Alone: sh tests/integration/x86_nested.sh. Environment: VMM_CACHE,
 # X86_QEMU_TIMEOUT (hard limit, 240 s), X86_LOG (keep the serial log there),
-# X86_VERBOSE=1 (full boot logs of both kernels).
+# X86_VERBOSE=1 (full boot logs of both kernels), X86_FS_BENCH=1 (make bench:
+# one more run, fsbench, timing a 256 MiB read and a walk of 10,000 files
+# through --fs against the outer doing the same directly; its figures are
+# printed as "x86: fsbench ..." lines, nothing is checked).
 . "$(dirname "$0")/../lib.sh"
 QEMU_TIMEOUT=${X86_QEMU_TIMEOUT:-240}
 QUIET=quiet
@@ -56,7 +59,9 @@ mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 bb=/bin/busybox
 [ -x "$bb" ] || bb=$(command -v busybox) || fail_all "busybox-static is not installed"
 cp "$bb" "$root/bin/busybox"
-for c in sh mount echo cat grep insmod poweroff sleep sync ip mkfifo cut tr mkdir ln ls; do ln -s busybox "$root/bin/$c"; done
+for c in sh mount echo cat grep insmod poweroff sleep sync ip mkfifo cut tr mkdir ln ls dd find xargs stat wc seq; do
+	ln -s busybox "$root/bin/$c"
+done
 if ! sh "$TOP/guest/kmods.sh" "$moddir" "$root/lib/modules" kvm-amd virtio_pci virtio_blk \
 		2>"$WORK/kmods.err"; then
 	fail_all "cannot collect the outer's modules: $(head -n 1 "$WORK/kmods.err")"
@@ -68,6 +73,7 @@ cp "$kernel" "$root/vmlinuz"
 cp "$inner" "$root/inner.cpio.gz"
 root_add_libs "$root" "$VMM" $(slirp_lib)
 echo "$QUIET" >"$root/quiet"
+[ -z "$X86_FS_BENCH" ] || touch "$root/fsbench"
 cat >"$root/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -142,6 +148,20 @@ run fs </dev/null --fs /shared,tag=share -p "$q vmm.action=fs"
 echo "OUTER: fs_host moved=$(cat /shared/newdir/moved.txt 2>&1) deleted=$([ -e /shared/delete-me.txt ] && echo no || echo yes)"
 run fsro </dev/null --fs /shared,tag=share,ro -p "$q vmm.action=fsro"
 echo "OUTER: fsro_host ro_test=$([ -e /shared/ro-test.txt ] && echo created || echo absent) hello=$(cat /shared/hello.txt 2>&1)"
+if [ -e /fsbench ]; then
+	ms() { read -r up _ </proc/uptime; echo $(( ${up%.*} * 1000 + 1${up#*.}0 - 1000 )); }
+	mkdir -p /bench/tree
+	dd if=/dev/urandom of=/bench/big bs=1M count=256 2>/dev/null
+	for d in $(seq 100); do
+		mkdir /bench/tree/$d
+		for f in $(seq 100); do echo $f >/bench/tree/$d/$f; done
+	done
+	run fsbench </dev/null --fs /bench,tag=share -p "$q vmm.action=fsbench"
+	t0=$(ms); cat /bench/big >/dev/null; echo "OUTER: fsbench_host_read_ms=$(( $(ms) - t0 ))"
+	t0=$(ms); n=$(find /bench/tree -type f | xargs stat -c %s | wc -l)
+	echo "OUTER: fsbench_host_tree_ms=$(( $(ms) - t0 )) files=$n"
+	rm -rf /bench
+fi
 # button: vmm's output to a file, watched for the inner waiting on the button.
 echo "OUTER: run button start"
 /bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 60 \
@@ -325,6 +345,13 @@ if seg button | grep -q '^VMM-INIT: power button pressed' && [ "$(rc_of button)"
 	pass x86_linux_power_button "vmm shutdown: Linux's ACPI button driver saw the press, the inner powered off: exit 0"
 else
 	fail x86_linux_power_button "button '$(val button "power button")', vmm exit $(rc_of button): $(summary button)"
+fi
+
+if [ -n "$X86_FS_BENCH" ]; then
+	gr=$(val fsbench fsbench_read_ms) gt=$(val fsbench fsbench_tree_ms)
+	hr=$(sed -n 's/^OUTER: fsbench_host_read_ms=//p' "$LOG") ht=$(sed -n 's/^OUTER: fsbench_host_tree_ms=//p' "$LOG")
+	echo "x86: fsbench guest (virtio-fs) read 256 MiB: ${gr:-?} ms; the outer directly: ${hr:-?} ms"
+	echo "x86: fsbench guest walk+stat: ${gt:-?}; the outer directly: ${ht:-?}"
 fi
 
 if [ "$(val fs fs_read)" != hello-from-the-outer ]; then

@@ -656,31 +656,46 @@ TEST(term_close_leaks_no_threads_or_fds)
 	close(out[1]);
 }
 
-/* TERM_LOSSY (a pty or socket console): nobody reading never holds a writer. */
-TEST(term_lossy_never_blocks_a_writer)
+/*
+ * 1 MiB written while the VM runs to a socket nobody reads: how long the
+ * writer took, and what the terminal counted.
+ */
+static long long write_mib_to_nobody(const struct term_ops *ops, struct term_stats *st)
 {
-	static const struct term_ops lossy_ops = { .input = sink_input, .quit = sink_quit,
-						   .flags = TERM_LOSSY };
 	struct slow_writer w = { 0 };
-	struct term_stats st;
 	struct sink s;
 	pthread_t th;
 	long long t0, ms;
 	int out[2];
 
 	sink_init(&s);
-	TEST_ASSERT(!socketpair(AF_UNIX, SOCK_STREAM, 0, out), "socketpair");
-	w.t = term_open(-1, out[1], &lossy_ops, &s);
-	TEST_ASSERT(w.t, "term_open");
-	term_output_block(w.t, true);	/* what vm_run() does: ignored when lossy */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, out))
+		return -1;
+	w.t = term_open(-1, out[1], ops, &s);
+	if (!w.t)
+		return -1;
+	term_output_block(w.t, true);	/* what vm_run() does */
 	t0 = mono_ms();
 	pthread_create(&th, NULL, slow_writer_thread, &w);
 	pthread_join(th, NULL);
 	ms = mono_ms() - t0;
-	term_get_stats(w.t, &st);
+	term_get_stats(w.t, st);
+	term_output_block(w.t, false);
 	term_close(w.t);
 	close(out[0]);
 	close(out[1]);
+	return ms;
+}
+
+/* TERM_LOSSY (a pty or socket console): nobody reading never holds a writer. */
+TEST(term_lossy_never_blocks_a_writer)
+{
+	static const struct term_ops lossy_ops = { .input = sink_input, .quit = sink_quit,
+						   .flags = TERM_LOSSY };
+	struct term_stats st;
+	long long ms = write_mib_to_nobody(&lossy_ops, &st);
+
+	TEST_ASSERT(ms >= 0, "set-up");
 	TEST_ASSERT(ms < 1000, "1 MiB to nobody took %lld ms", ms);
 	TEST_ASSERT(st.out_dropped > 0, "nothing dropped, yet nobody read");
 }
@@ -705,4 +720,18 @@ TEST(term_no_escape_passes_ctrl_a_through)
 	TEST_ASSERT(!memcmp(s.buf, "a\x01xb", 4), "'%.4s'", s.buf);
 	close(in[0]);
 	close(in[1]);
+}
+
+/*
+ * A reader that takes nothing at all (a pipe nobody reads) holds a writer
+ * only TERM_STALL_MS, then costs output instead of the guest's progress.
+ */
+TEST(term_stuck_reader_costs_output_not_progress)
+{
+	struct term_stats st;
+	long long ms = write_mib_to_nobody(&sink_ops, &st);
+
+	TEST_ASSERT(ms >= TERM_STALL_MS - 50, "the writer gave up after %lld ms", ms);
+	TEST_ASSERT(ms < 4 * TERM_STALL_MS, "1 MiB to a stuck reader took %lld ms", ms);
+	TEST_ASSERT(st.out_dropped > 0, "nothing dropped, yet nobody read");
 }
