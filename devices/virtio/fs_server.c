@@ -283,7 +283,8 @@ static int fs_init(struct fs_server *s, struct fs_req *r)
 	o->major = FUSE_KERNEL_VERSION;
 	o->minor = MIN(in->minor, FUSE_KERNEL_MINOR_VERSION);
 	o->max_readahead = in->max_readahead;
-	o->flags = in->flags & (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES);
+	o->flags = in->flags & (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES |
+				FUSE_DO_READDIRPLUS);
 	o->max_write = FS_MAX_IO;
 	o->max_pages = FS_MAX_IO / 4096;
 	o->time_gran = 1;
@@ -453,13 +454,44 @@ static int fs_write(struct fs_server *s, struct fs_req *r)
 	return 0;
 }
 
-/* READDIR: getdents64 from the requested offset, as fuse_dirent records. */
-static int fs_readdir(struct fs_server *s, struct fs_req *r, const struct iovec *out,
-		      unsigned int nr_out, size_t *data_len)
+/*
+ * One READDIRPLUS entry's lookup: the node (one more reference) and its
+ * attributes in @e, or node 0 ("no attributes", which the guest accepts)
+ * for "." and "..", a name gone meanwhile, or a full inode table.
+ */
+static void fs_readdir_lookup(struct fs_server *s, struct fs_inode *dir, const char *name,
+			      struct fuse_entry_out *e)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return;
+	fd = fs_openat(dir->fd, name, O_PATH, 0);
+	if (fd < 0)
+		return;
+	if (fs_stat(fd, &st)) {
+		close(fd);
+		return;
+	}
+	e->nodeid = fs_inode_get(s, fd, &st, &err);
+	if (!e->nodeid)
+		return;
+	e->entry_valid = e->attr_valid = FS_TIMEOUT_S;
+	fs_attr(&e->attr, &st);
+}
+
+/*
+ * READDIR and READDIRPLUS (@dir set): getdents64 from the requested
+ * offset, as fuse_dirent records, or fuse_direntplus ones that carry each
+ * entry's lookup (the guest then needs no LOOKUP or GETATTR per name).
+ */
+static int fs_readdir(struct fs_server *s, struct fs_req *r, struct fs_inode *dir,
+		      const struct iovec *out, unsigned int nr_out, size_t *data_len)
 {
 	const struct fuse_read_in *a = ARG(r, struct fuse_read_in);
-	size_t size, used = 0;
-	u8 *dents = s->scratch, rec[FUSE_NAME_OFFSET + 256 + 8];
+	size_t size, used = 0, name_off = dir ? FUSE_NAME_OFFSET_DIRENTPLUS : FUSE_NAME_OFFSET;
+	u8 *dents = s->scratch, rec[sizeof(struct fuse_direntplus) + 256 + 8];
 	long n;
 	int fd;
 
@@ -479,19 +511,26 @@ static int fs_readdir(struct fs_server *s, struct fs_req *r, const struct iovec 
 			u8 type;
 			char name[];
 		} *d = (void *)(dents + pos);
-		struct fuse_dirent *fd_out = (struct fuse_dirent *)rec;
-		size_t nlen = strnlen(d->name, 255), rlen = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + nlen);
+		struct fuse_direntplus *dp = (struct fuse_direntplus *)rec;
+		struct fuse_dirent *de = dir ? &dp->dirent : (struct fuse_dirent *)rec;
+		size_t nlen = strnlen(d->name, 255), rlen = FUSE_DIRENT_ALIGN(name_off + nlen);
 
 		if (!d->reclen || rlen > size - used)
 			break;
 		memset(rec, 0, rlen);
-		fd_out->ino = d->ino;
-		fd_out->off = (u64)d->off;
-		fd_out->namelen = (u32)nlen;
-		fd_out->type = d->type;
-		memcpy(fd_out->name, d->name, nlen);
-		if (iov_from_buf(out, nr_out, sizeof(struct fuse_out_header) + used, rec, rlen) != rlen)
+		if (dir)
+			fs_readdir_lookup(s, dir, d->name, &dp->entry_out);
+		de->ino = d->ino;
+		de->off = (u64)d->off;
+		de->namelen = (u32)nlen;
+		de->type = d->type;
+		memcpy(de->name, d->name, nlen);
+		if (iov_from_buf(out, nr_out, sizeof(struct fuse_out_header) + used, rec, rlen) != rlen) {
+			/* Not sent: the guest does not hold what it did not get. */
+			if (dir && dp->entry_out.nodeid)
+				fs_inode_forget(s, dp->entry_out.nodeid, 1);
 			break;
+		}
 		used += rlen;
 		pos += d->reclen;
 	}
@@ -775,7 +814,8 @@ static int fs_dispatch(struct fs_server *s, struct fs_req *r, const struct iovec
 	case FUSE_OPENDIR: return fs_open(s, r, in, true);
 	case FUSE_READ: return fs_read(s, r, out, nr_out, data_len);
 	case FUSE_WRITE: return fs_write(s, r);
-	case FUSE_READDIR: return fs_readdir(s, r, out, nr_out, data_len);
+	case FUSE_READDIR: return fs_readdir(s, r, NULL, out, nr_out, data_len);
+	case FUSE_READDIRPLUS: return fs_readdir(s, r, in, out, nr_out, data_len);
 	case FUSE_RELEASE:
 	case FUSE_RELEASEDIR: {
 		const struct fuse_release_in *a = ARG(r, struct fuse_release_in);

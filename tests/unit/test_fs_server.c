@@ -410,3 +410,45 @@ TEST(fs_malformed_requests)
 	TEST_ASSERT_EQ(call(s, FUSE_INIT, 0, &(u32[4]){ 8, 0 }, 16, NULL, NULL, NULL), -EPROTO);
 	unmake(s);
 }
+
+/* READDIRPLUS: each entry carries its lookup; what is not sent is not held. */
+TEST(fs_readdirplus_carries_lookups)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_open_in in = { .flags = O_RDONLY };
+	struct fuse_open_out o;
+	struct fuse_read_in rd = { .size = 4096 };
+	struct fs_server_stats st0, st1;
+	size_t n, pos = 0;
+	bool saw_a = false, dot_zero = false;
+
+	TEST_ASSERT(s, "make");
+	TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, 1, &in, sizeof(in), NULL, NULL, NULL), 0);
+	memcpy(&o, payload(), sizeof(o));
+	rd.fh = o.fh;
+	fs_server_get_stats(s, &st0);
+	/* Room for no entry at all: nothing looked up is kept. */
+	rd.size = 16;
+	TEST_ASSERT_EQ(call(s, FUSE_READDIRPLUS, 1, &rd, sizeof(rd), NULL, NULL, &n), 0);
+	TEST_ASSERT_EQ(n, 0);
+	fs_server_get_stats(s, &st1);
+	TEST_ASSERT_EQ(st1.inodes, st0.inodes);
+	rd.size = 4096;
+	TEST_ASSERT_EQ(call(s, FUSE_READDIRPLUS, 1, &rd, sizeof(rd), NULL, NULL, &n), 0);
+	while (pos + FUSE_NAME_OFFSET_DIRENTPLUS <= n) {
+		const struct fuse_direntplus *d = (const void *)((const u8 *)payload() + pos);
+
+		if (d->dirent.namelen == 5 && !memcmp(d->dirent.name, "a.txt", 5))
+			saw_a = d->entry_out.nodeid > 1 && d->entry_out.attr.size == 20;
+		if (d->dirent.namelen == 1 && d->dirent.name[0] == '.')
+			dot_zero = d->entry_out.nodeid == 0;
+		pos += FUSE_DIRENTPLUS_SIZE(d);
+	}
+	TEST_ASSERT(saw_a, "a.txt without its lookup");
+	TEST_ASSERT(dot_zero, "'.' carried a node");
+	fs_server_get_stats(s, &st1);
+	TEST_ASSERT(st1.inodes > st0.inodes, "no references taken");
+	/* READDIRPLUS names its directory: a made-up one is refused. */
+	TEST_ASSERT_EQ(call(s, FUSE_READDIRPLUS, 99, &rd, sizeof(rd), NULL, NULL, NULL), -ENOENT);
+	unmake(s);
+}
