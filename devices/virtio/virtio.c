@@ -20,6 +20,7 @@
 #include "kvm/kvm.h"
 #include "util/cpulist.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 #define VIRTIO_CORE_FEATURES	((1ULL << VIRTIO_F_VERSION_1) |		\
 				 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
@@ -137,17 +138,23 @@ static void *virtio_dev_thread(void *arg)
 	}
 }
 
-/* With --io-affinity, the thread runs on those CPUs from its first instruction. */
+/*
+ * With --io-affinity, the thread runs on those CPUs from its first
+ * instruction; like every thread of vmm it starts through thread_spawn()
+ * (named, stop signals blocked, fault signals on its own stack).
+ */
 static int virtio_dev_thread_start(struct virtio_dev *dev)
 {
 	const struct vm_config *cfg = dev->vm->cfg;
 	pthread_attr_t attr;
+	char name[16];
 	int r;
 
 	r = cpulist_thread_attr(&attr, cfg && cfg->io_affinity_set ? &cfg->io_affinity : NULL);
 	if (r < 0)
 		return r;
-	r = -pthread_create(&dev->thread, &attr, virtio_dev_thread, dev);
+	snprintf(name, sizeof(name), "virtio-%s", dev->ops->name);
+	r = -thread_spawn(&dev->thread, &attr, name, false, virtio_dev_thread, dev);
 	pthread_attr_destroy(&attr);
 	return r;
 }

@@ -284,3 +284,25 @@ else
 	fail api_sigterm_twice_stops_at_once "$(cat "$WORK/info.err" "$WORK/tw.err" | tail -c 300)"
 	kill -9 $p 2>/dev/null
 fi
+
+# Every thread starts through thread_spawn(): a virtio device's I/O thread
+# too is named and leaves the stop signals to main (SIGTERM blocked there).
+timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --rng --name thr </dev/null >/dev/null 2>&1 &
+p=$!
+if wait_for thr; then
+	blk=
+	for t in /proc/$p/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = virtio-rng ] &&
+			blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$t/status")
+	done
+	# SIGTERM is signal 15: bit 14 of the mask.
+	if [ -n "$blk" ] && [ $(( 0x$blk >> 14 & 1 )) = 1 ]; then
+		pass api_io_thread_spawned "virtio-rng thread, SigBlk $blk"
+	else
+		fail api_io_thread_spawned "no virtio-rng thread with SIGTERM blocked ('$blk'): $(cat /proc/$p/task/*/comm | tr '\n' ' ')"
+	fi
+	"$VMM" stop thr 2>/dev/null
+else
+	fail api_io_thread_spawned "$(cat "$WORK/info.err")"
+fi
+wait $p 2>/dev/null
