@@ -33,14 +33,15 @@ struct fs_inode {
 	u64 nlookup;		/* the guest's references; FORGET brings it to 0 */
 	dev_t dev;
 	ino_t ino;
-	u32 next;		/* hash chain */
+	u32 next;		/* hash chain; for a free slot, the next free one */
 };
 
 struct fs_server {
 	bool ro;
 	int proc_fd;		/* /proc/self/fd: reopening our own O_PATH fds */
 	struct fs_inode *inodes;	/* nodeid = index + 1; index 0 the root */
-	u32 nr_inodes, max_inodes, used_inodes;
+	u32 nr_inodes, max_inodes, used_inodes;	/* nr_inodes: slots ever used */
+	u32 free_head;		/* freed slots, through .next (FS_NONE: none) */
 	u32 hash[FS_HASH];
 	int *handles;		/* fh = index + 1 */
 	u32 max_handles, used_handles;
@@ -93,10 +94,12 @@ static u64 fs_inode_get(struct fs_server *s, int fd, const struct stat *st, int 
 		*err = -ENFILE;
 		return 0;
 	}
-	for (idx = 1; idx < s->nr_inodes && s->inodes[idx].fd >= 0; idx++)
-		;
-	if (idx == s->nr_inodes)
-		s->nr_inodes++;
+	/* A freed slot, else a new one: no scan, a tree walk makes thousands. */
+	idx = s->free_head;
+	if (idx != FS_NONE)
+		s->free_head = s->inodes[idx].next;
+	else
+		idx = s->nr_inodes++;
 	s->inodes[idx] = (struct fs_inode){ .fd = fd, .nlookup = 1, .dev = st->st_dev,
 					    .ino = st->st_ino, .next = s->hash[h] };
 	s->hash[h] = idx;
@@ -116,9 +119,9 @@ static void fs_inode_forget(struct fs_server *s, u64 nodeid, u64 n)
 	fs_unhash(s, (u32)(nodeid - 1));
 	close(in->fd);
 	in->fd = -1;
+	in->next = s->free_head;
+	s->free_head = (u32)(nodeid - 1);
 	s->used_inodes--;
-	while (s->nr_inodes > 1 && s->inodes[s->nr_inodes - 1].fd < 0)
-		s->nr_inodes--;
 }
 
 /* --- handles ----------------------------------------------------------- */
@@ -237,6 +240,25 @@ struct fs_req {
 };
 
 #define ARG(r, type) ((r)->arg_len >= sizeof(type) ? (const type *)(r)->arg : NULL)
+
+/*
+ * The descriptor behind the handle a request names: every argument struct
+ * that carries one (fuse_read_in, _fsync_in, _lseek_in, _fallocate_in)
+ * starts with it. -EINVAL if the arguments are shorter than @len, -EBADF
+ * for a handle not open.
+ */
+#define FS_ARG_FD(s, r, type) fs_arg_fd((s), (r), sizeof(type))
+static int fs_arg_fd(struct fs_server *s, const struct fs_req *r, size_t len)
+{
+	u64 fh;
+	int fd;
+
+	if (r->arg_len < len)
+		return -EINVAL;
+	memcpy(&fh, r->arg, sizeof(fh));
+	fd = fs_handle_fd(s, fh);
+	return fd < 0 ? -EBADF : fd;
+}
 #define OUT(r, type) ((type *)((r)->reply + sizeof(struct fuse_out_header)))
 
 /* The NUL-terminated name at @off of the arguments, or NULL. */
@@ -408,10 +430,10 @@ static int fs_read(struct fs_server *s, struct fs_req *r, const struct iovec *ou
 	unsigned int n = 0;
 	size_t skip = sizeof(struct fuse_out_header), want;
 	ssize_t got;
-	int fd;
+	int fd = FS_ARG_FD(s, r, struct fuse_read_in);
 
-	if (!a || (fd = fs_handle_fd(s, a->fh)) < 0)
-		return a ? -EBADF : -EINVAL;
+	if (fd < 0)
+		return fd;
 	want = MIN((size_t)a->size, (size_t)FS_MAX_IO);
 	/* The chain's buffers past the header, @want bytes of them: read straight in. */
 	for (unsigned int i = 0; i < nr_out && n < ARRAY_SIZE(iov) && want; i++) {
@@ -493,10 +515,10 @@ static int fs_readdir(struct fs_server *s, struct fs_req *r, struct fs_inode *di
 	size_t size, used = 0, name_off = dir ? FUSE_NAME_OFFSET_DIRENTPLUS : FUSE_NAME_OFFSET;
 	u8 *dents = s->scratch, rec[sizeof(struct fuse_direntplus) + 256 + 8];
 	long n;
-	int fd;
+	int fd = FS_ARG_FD(s, r, struct fuse_read_in);
 
-	if (!a || (fd = fs_handle_fd(s, a->fh)) < 0)
-		return a ? -EBADF : -EINVAL;
+	if (fd < 0)
+		return fd;
 	size = MIN((size_t)a->size, (size_t)FS_MAX_IO);
 	if (lseek(fd, (off_t)a->offset, SEEK_SET) < 0)
 		return -errno;
@@ -736,10 +758,10 @@ static int fs_statfs(struct fs_server *s, struct fs_req *r, struct fs_inode *in)
 static int fs_fsync(struct fs_server *s, struct fs_req *r)
 {
 	const struct fuse_fsync_in *a = ARG(r, struct fuse_fsync_in);
-	int fd = a ? fs_handle_fd(s, a->fh) : -1;
+	int fd = FS_ARG_FD(s, r, struct fuse_fsync_in);
 
 	if (fd < 0)
-		return a ? -EBADF : -EINVAL;
+		return fd;
 	return ((a->fsync_flags & 1) ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
 }
 
@@ -747,11 +769,11 @@ static int fs_lseek(struct fs_server *s, struct fs_req *r)
 {
 	const struct fuse_lseek_in *a = ARG(r, struct fuse_lseek_in);
 	struct fuse_lseek_out *o = OUT(r, struct fuse_lseek_out);
-	int fd = a ? fs_handle_fd(s, a->fh) : -1;
+	int fd = FS_ARG_FD(s, r, struct fuse_lseek_in);
 	off_t off;
 
 	if (fd < 0)
-		return a ? -EBADF : -EINVAL;
+		return fd;
 	off = lseek(fd, (off_t)a->offset, (int)a->whence);
 	if (off < 0)
 		return -errno;
@@ -763,10 +785,10 @@ static int fs_lseek(struct fs_server *s, struct fs_req *r)
 static int fs_fallocate(struct fs_server *s, struct fs_req *r)
 {
 	const struct fuse_fallocate_in *a = ARG(r, struct fuse_fallocate_in);
-	int fd = a ? fs_handle_fd(s, a->fh) : -1;
+	int fd = FS_ARG_FD(s, r, struct fuse_fallocate_in);
 
 	if (fd < 0)
-		return a ? -EBADF : -EINVAL;
+		return fd;
 	if (s->ro)
 		return -EROFS;
 	return fallocate(fd, (int)a->mode, (off_t)a->offset, (off_t)a->length) < 0 ? -errno : 0;
@@ -930,6 +952,7 @@ struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, 
 	s->hash[fs_hash(st.st_dev, st.st_ino)] = 0;
 	s->nr_inodes = 1;
 	s->used_inodes = 1;
+	s->free_head = FS_NONE;
 	return s;
 }
 
