@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fuse.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "devices/virtio/fs_server.h"
@@ -28,8 +30,20 @@
 #define FS_NONE		UINT32_MAX
 #define FS_MINOR_MIN	27	/* what we answer for; Linux 4.19+ sends 27 or newer */
 
+/* Not in every <linux/magic.h>. */
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC		0x19800202
+#endif
+#ifndef CONFIGFS_MAGIC
+#define CONFIGFS_MAGIC		0x62656570
+#endif
+#ifndef FUSECTL_SUPER_MAGIC
+#define FUSECTL_SUPER_MAGIC	0x65735543
+#endif
+
 struct fs_inode {
 	int fd;			/* O_PATH; -1: a free slot */
+	bool sealed;		/* on a host kernel interface (fs_sealed_fs) */
 	u64 nlookup;		/* the guest's references; FORGET brings it to 0 */
 	dev_t dev;
 	ino_t ino;
@@ -42,6 +56,7 @@ struct fs_server {
 	struct fs_inode *inodes;	/* nodeid = index + 1; index 0 the root */
 	u32 nr_inodes, max_inodes, used_inodes;	/* nr_inodes: slots ever used */
 	u32 free_head;		/* freed slots, through .next (FS_NONE: none) */
+	u32 last;		/* the inode made last: its .sealed is reused */
 	u32 hash[FS_HASH];
 	int *handles;		/* fh = index + 1 */
 	u32 max_handles, used_handles;
@@ -74,6 +89,30 @@ static void fs_unhash(struct fs_server *s, u32 idx)
 }
 
 /*
+ * File systems that are host kernel interfaces, not files: sharing "/"
+ * must not hand the guest the host's /proc, /sys and the like. tmpfs
+ * (/dev, /run) is not among them; fs_reopen() refuses device nodes.
+ */
+static const u32 fs_sealed_magic[] = {
+	PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC,
+	CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC, EFIVARFS_MAGIC,
+	PSTOREFS_MAGIC, DEVPTS_SUPER_MAGIC, BINFMTFS_MAGIC, MQUEUE_MAGIC, CONFIGFS_MAGIC,
+	FUSECTL_SUPER_MAGIC, SELINUX_MAGIC, SMACK_MAGIC, NSFS_MAGIC, XENFS_SUPER_MAGIC,
+};
+
+static bool fs_sealed_fs(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return true;	/* unknown: refuse rather than guess */
+	for (size_t i = 0; i < ARRAY_SIZE(fs_sealed_magic); i++)
+		if ((u32)sf.f_type == fs_sealed_magic[i])
+			return true;
+	return false;
+}
+
+/*
  * The node id for @fd (an O_PATH descriptor we opened, taken), one more
  * lookup on it: an inode the guest already holds keeps its id (hard links,
  * the same name looked up twice). 0 with *@err on failure.
@@ -81,6 +120,8 @@ static void fs_unhash(struct fs_server *s, u32 idx)
 static u64 fs_inode_get(struct fs_server *s, int fd, const struct stat *st, int *err)
 {
 	u32 h = fs_hash(st->st_dev, st->st_ino), idx;
+	struct fs_inode *last = &s->inodes[s->last];
+	bool sealed;
 
 	for (idx = s->hash[h]; idx != FS_NONE; idx = s->inodes[idx].next) {
 		if (s->inodes[idx].dev == st->st_dev && s->inodes[idx].ino == st->st_ino) {
@@ -94,15 +135,23 @@ static u64 fs_inode_get(struct fs_server *s, int fd, const struct stat *st, int 
 		*err = -ENFILE;
 		return 0;
 	}
+	/*
+	 * On the device of the inode made last, while that one is held (its
+	 * descriptor pins the file system, so the number was not reused):
+	 * the same answer. A tree walk pays one fstatfs per file system.
+	 */
+	sealed = last->fd >= 0 && last->dev == st->st_dev ? last->sealed : fs_sealed_fs(fd);
 	/* A freed slot, else a new one: no scan, a tree walk makes thousands. */
 	idx = s->free_head;
 	if (idx != FS_NONE)
 		s->free_head = s->inodes[idx].next;
 	else
 		idx = s->nr_inodes++;
-	s->inodes[idx] = (struct fs_inode){ .fd = fd, .nlookup = 1, .dev = st->st_dev,
-					    .ino = st->st_ino, .next = s->hash[h] };
+	s->inodes[idx] = (struct fs_inode){ .fd = fd, .sealed = sealed, .nlookup = 1,
+					    .dev = st->st_dev, .ino = st->st_ino,
+					    .next = s->hash[h] };
 	s->hash[h] = idx;
+	s->last = idx;
 	s->used_inodes++;
 	return idx + 1;
 }
@@ -714,6 +763,8 @@ static int fs_rename(struct fs_server *s, struct fs_req *r, struct fs_inode *dir
 	newdir = fs_inode(s, a->newdir);
 	if (!newname || !fs_name_ok(oldname) || !fs_name_ok(newname) || !newdir)
 		return -EINVAL;
+	if (newdir->sealed)
+		return -EACCES;
 	return syscall(SYS_renameat2, dir->fd, oldname, newdir->fd, newname,
 		       two ? a->flags : 0) < 0 ? -errno : 0;
 }
@@ -729,6 +780,8 @@ static int fs_link(struct fs_server *s, struct fs_req *r, struct fs_inode *newdi
 		return -EROFS;
 	if (!old || !name || !fs_name_ok(name))
 		return -EINVAL;
+	if (old->sealed)
+		return -EACCES;
 	snprintf(num, sizeof(num), "%d", old->fd);
 	if (linkat(s->proc_fd, num, newdir->fd, name, AT_SYMLINK_FOLLOW) < 0)
 		return -errno;
@@ -825,6 +878,13 @@ static int fs_dispatch(struct fs_server *s, struct fs_req *r, const struct iovec
 	    op != FUSE_FLUSH && op != FUSE_FSYNC && op != FUSE_FSYNCDIR && op != FUSE_LSEEK &&
 	    op != FUSE_FALLOCATE && op != FUSE_INTERRUPT)
 		return -ENOENT;
+	/*
+	 * A sealed inode (fs_sealed_fs) is a name in its parent's listing,
+	 * which the guest may stat and mount its own proc or sysfs on;
+	 * nothing in it is opened, listed, looked up or changed.
+	 */
+	if (in && in->sealed && op != FUSE_GETATTR && op != FUSE_STATFS)
+		return -EACCES;
 	switch (op) {
 	case FUSE_INIT: return fs_init(s, r);
 	case FUSE_DESTROY: return 0;
@@ -934,16 +994,20 @@ struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, 
 	s->handles = malloc(o->max_handles * sizeof(*s->handles));
 	s->scratch = malloc(FS_MAX_IO);
 	s->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Before any failure: fs_server_destroy() closes the handles not -1. */
+	for (u32 i = 0; s->handles && i < o->max_handles; i++)
+		s->handles[i] = -1;
 	if (!s->inodes || !s->handles || !s->scratch || s->proc_fd < 0 || fs_stat(root_fd, &st)) {
 		*err = s->proc_fd < 0 ? -errno : -ENOMEM;
-		close(root_fd);
-		fs_server_destroy(s);
-		return NULL;
+		goto fail;
+	}
+	/* Sharing /proc or /sys itself: nothing in it could be used. */
+	if (fs_sealed_fs(root_fd)) {
+		*err = -EPERM;
+		goto fail;
 	}
 	for (u32 i = 0; i < FS_HASH; i++)
 		s->hash[i] = FS_NONE;
-	for (u32 i = 0; i < o->max_handles; i++)
-		s->handles[i] = -1;
 	for (u32 i = 0; i <= o->max_inodes; i++)
 		s->inodes[i].fd = -1;
 	/* The root: node id 1, never forgotten, counted against the limit. */
@@ -954,6 +1018,10 @@ struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, 
 	s->used_inodes = 1;
 	s->free_head = FS_NONE;
 	return s;
+fail:
+	close(root_fd);
+	fs_server_destroy(s);
+	return NULL;
 }
 
 void fs_server_destroy(struct fs_server *s)

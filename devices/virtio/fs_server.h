@@ -19,6 +19,12 @@
  * data the guest reads back (READLINK). An inode is reopened for I/O
  * through /proc/self/fd/N of vmm's own descriptor N.
  *
+ * Sealed: names resolve across mount points, so sharing "/" would reach
+ * the host's /proc, /sys, debugfs, cgroupfs and other kernel interfaces.
+ * An inode on one of those file systems can be looked up, stat'ed and
+ * forgotten (the guest mounts its own there); any other request naming it,
+ * or linking it or renaming into it, answers EACCES.
+ *
  * Bounds: at most max_inodes inodes the guest holds (LOOKUP and the like
  * answer ENFILE past it; FORGET frees them) and max_handles open files and
  * directories (EMFILE past it); at most FS_MAX_IO bytes a read or write.
@@ -37,7 +43,10 @@ struct fs_server_opts {
 
 struct fs_server;
 
-/* Takes @root_fd (an O_PATH or O_RDONLY directory). NULL: *@err set. */
+/*
+ * Takes @root_fd (an O_PATH or O_RDONLY directory). NULL: *@err set,
+ * -EPERM when @root_fd itself is on a sealed file system (/proc, /sys, ...).
+ */
 struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, int *err);
 void fs_server_destroy(struct fs_server *s);
 /*

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "devices/virtio/fs_server.h"
@@ -451,4 +452,144 @@ TEST(fs_readdirplus_carries_lookups)
 	/* READDIRPLUS names its directory: a made-up one is refused. */
 	TEST_ASSERT_EQ(call(s, FUSE_READDIRPLUS, 99, &rd, sizeof(rd), NULL, NULL, NULL), -ENOENT);
 	unmake(s);
+}
+
+/* A server on the host directory @path (not a temporary one). */
+static struct fs_server *make_on(const char *path, bool ro, int *err)
+{
+	struct fs_server_opts o = { .ro = ro, .max_inodes = 64, .max_handles = 8 };
+
+	*err = 0;
+	return fs_server_create(open(path, O_PATH | O_DIRECTORY | O_CLOEXEC), &o, err);
+}
+
+static bool is_fs(const char *path, u32 magic)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (u32)sf.f_type == magic;
+}
+
+/* Sharing the host's /proc or /sys itself is refused outright. */
+TEST(fs_refuses_sharing_proc)
+{
+	int err;
+
+	TEST_ASSERT(!make_on("/proc", true, &err), "sharing /proc");
+	TEST_ASSERT_EQ(err, -EPERM);
+	if (is_fs("/sys", 0x62656572)) {	/* SYSFS_MAGIC */
+		TEST_ASSERT(!make_on("/sys", false, &err), "sharing /sys");
+		TEST_ASSERT_EQ(err, -EPERM);
+	}
+}
+
+/*
+ * Sharing "/" (read-only): /proc and /sys are names the guest can look up
+ * and stat (to mount its own there), but nothing in them is reachable.
+ */
+TEST(fs_seals_host_kernel_interfaces)
+{
+	struct fuse_open_in in = { .flags = O_RDONLY };
+	struct fuse_read_in rd = { .fh = 1, .size = 4096 };
+	struct fuse_setattr_in sa = { .valid = FATTR_MODE, .mode = 0777 };
+	struct fuse_forget_in fg = { .nlookup = 1 };
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	struct fs_server *s;
+	u64 proc, sys, etc, dev, node;
+	size_t n, pos = 0;
+	int err;
+
+	s = make_on("/", true, &err);
+	TEST_ASSERT(s, "sharing /: %d", err);
+	proc = lookup(s, FUSE_ROOT_ID, "proc", &err);
+	TEST_ASSERT(proc > 1, "lookup proc: %d", err);
+	memcpy(&e, payload(), sizeof(e));
+	TEST_ASSERT(S_ISDIR(e.attr.mode), "proc mode 0%o", e.attr.mode);
+	TEST_ASSERT_EQ(call(s, FUSE_GETATTR, proc, NULL, 0, NULL, NULL, NULL), 0);
+	TEST_ASSERT_EQ(call(s, FUSE_STATFS, proc, NULL, 0, NULL, NULL, NULL), 0);
+	TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, proc, &in, sizeof(in), NULL, NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_OPEN, proc, &in, sizeof(in), NULL, NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, proc, NULL, 0, "self", NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, proc, NULL, 0, "1", NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_READDIRPLUS, proc, &rd, sizeof(rd), NULL, NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_READDIR, proc, &rd, sizeof(rd), NULL, NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_READLINK, proc, NULL, 0, NULL, NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_SETATTR, proc, &sa, sizeof(sa), NULL, NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_GETXATTR, proc, NULL, 0, NULL, NULL, NULL), -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_ACCESS, proc, NULL, 0, NULL, NULL, NULL), -EACCES);
+	if (is_fs("/sys", 0x62656572)) {	/* SYSFS_MAGIC */
+		sys = lookup(s, FUSE_ROOT_ID, "sys", &err);
+		TEST_ASSERT(sys > 1, "lookup sys: %d", err);
+		TEST_ASSERT_EQ(call(s, FUSE_LOOKUP, sys, NULL, 0, "kernel", NULL, NULL), -EACCES);
+	}
+	/* An ordinary directory, made right after a sealed one, is not sealed. */
+	etc = lookup(s, FUSE_ROOT_ID, "etc", &err);
+	TEST_ASSERT(etc > 1, "lookup etc: %d", err);
+	TEST_ASSERT(lookup(s, etc, "passwd", &err) > 1, "lookup etc/passwd: %d", err);
+	TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, etc, &in, sizeof(in), NULL, NULL, NULL), 0);
+	memcpy(&o, payload(), sizeof(o));
+	rd.fh = o.fh;
+	TEST_ASSERT_EQ(call(s, FUSE_READDIR, etc, &rd, sizeof(rd), NULL, NULL, &n), 0);
+	TEST_ASSERT(n > 0, "etc listed empty");
+	/* /dev (devtmpfs or tmpfs) is not sealed; its device nodes do not open. */
+	dev = lookup(s, FUSE_ROOT_ID, "dev", &err);
+	TEST_ASSERT(dev > 1, "lookup dev: %d", err);
+	TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, dev, &in, sizeof(in), NULL, NULL, NULL), 0);
+	node = lookup(s, dev, "null", &err);
+	TEST_ASSERT(node > 1, "lookup dev/null: %d", err);
+	open_node(s, node, O_RDONLY, &err);
+	TEST_ASSERT_EQ(err, -EPERM);
+	/* proc forgotten, then made anew by READDIRPLUS of "/": sealed again. */
+	TEST_ASSERT_EQ(call(s, FUSE_FORGET, proc, &fg, sizeof(fg), NULL, NULL, NULL), 1);
+	TEST_ASSERT_EQ(call(s, FUSE_GETATTR, proc, NULL, 0, NULL, NULL, NULL), -ENOENT);
+	TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, FUSE_ROOT_ID, &in, sizeof(in), NULL, NULL, NULL), 0);
+	memcpy(&o, payload(), sizeof(o));
+	rd = (struct fuse_read_in){ .fh = o.fh, .size = 65536 };
+	TEST_ASSERT_EQ(call(s, FUSE_READDIRPLUS, FUSE_ROOT_ID, &rd, sizeof(rd), NULL, NULL, &n), 0);
+	proc = 0;
+	while (pos + FUSE_NAME_OFFSET_DIRENTPLUS <= n) {
+		const struct fuse_direntplus *d = (const void *)((const u8 *)payload() + pos);
+
+		if (d->dirent.namelen == 4 && !memcmp(d->dirent.name, "proc", 4))
+			proc = d->entry_out.nodeid;
+		pos += FUSE_DIRENTPLUS_SIZE(d);
+	}
+	TEST_ASSERT(proc > 1, "proc not in the listing of /");
+	TEST_ASSERT_EQ(call(s, FUSE_GETATTR, proc, NULL, 0, NULL, NULL, NULL), 0);
+	TEST_ASSERT_EQ(call(s, FUSE_OPENDIR, proc, &in, sizeof(in), NULL, NULL, NULL), -EACCES);
+	fs_server_destroy(s);
+}
+
+/*
+ * Writable, a sealed inode is neither linked elsewhere nor renamed into.
+ * (Harmless even unsealed: a directory is not hard-linked, the name to
+ * rename does not exist.)
+ */
+TEST(fs_seals_link_and_rename)
+{
+	struct fs_server *s;
+	u64 proc;
+	int err;
+
+	s = make_on("/", false, &err);
+	TEST_ASSERT(s, "sharing /: %d", err);
+	proc = lookup(s, FUSE_ROOT_ID, "proc", &err);
+	TEST_ASSERT(proc > 1, "lookup proc: %d", err);
+	TEST_ASSERT_EQ(call(s, FUSE_LINK, FUSE_ROOT_ID, &(struct fuse_link_in){ .oldnodeid = proc },
+			    sizeof(struct fuse_link_in), "vmm-test-no-such-link", NULL, NULL),
+		       -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_RENAME, FUSE_ROOT_ID, &(struct fuse_rename_in){ .newdir = proc },
+			    sizeof(struct fuse_rename_in), "vmm-test-no-such-name", "x", NULL),
+		       -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_RENAME2, FUSE_ROOT_ID,
+			    &(struct fuse_rename2_in){ .newdir = proc },
+			    sizeof(struct fuse_rename2_in), "vmm-test-no-such-name", "x", NULL),
+		       -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_MKDIR, proc, &(struct fuse_mkdir_in){ .mode = 0755 },
+			    sizeof(struct fuse_mkdir_in), "vmm-test-no-such-dir", NULL, NULL),
+		       -EACCES);
+	TEST_ASSERT_EQ(call(s, FUSE_UNLINK, proc, NULL, 0, "vmm-test-no-such-name", NULL, NULL),
+		       -EACCES);
+	fs_server_destroy(s);
 }
