@@ -27,6 +27,25 @@ run_vmm() {
 	rc=$?
 }
 
+# bg_vmm SECONDS ARGS...: vmm ARGS in the background as this shell's own
+# child, so that VMM_PID is vmm itself for wait, kill and /proc (a
+# timeout(1) in between is the command under busybox's, which execs it,
+# but its parent under coreutils', which forks), SIGKILLed if still there
+# after SECONDS (its watcher leaves within a second of vmm: no pid it
+# could kill is ever reused). The caller's redirections apply:
+# bg_vmm 60 run ... >out.
+bg_vmm() {
+	t=$1
+	shift
+	"$VMM" "$@" &
+	VMM_PID=$!
+	(while kill -0 $VMM_PID; do
+		[ "$t" -gt 0 ] || { kill -9 $VMM_PID; break; }
+		sleep 1
+		t=$((t - 1))
+	 done) </dev/null >/dev/null 2>&1 &
+}
+
 # expect_rc NAME WANT [detail-file]
 expect_rc() {
 	if [ "$rc" = "$2" ]; then

@@ -47,9 +47,9 @@ ctl() {	# ctl NAME-OF-CHECK WANT-RC ARGS...
 	expect_rc "$n" "$want" "$WORK/ctl.err"
 }
 
-timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --name $NAME </dev/null \
-	>"$WORK/vm.out" 2>"$WORK/vm.err" &
-vmpid=$!
+bg_vmm 60 run -m 64 -p "action=hang" --name $NAME </dev/null \
+	>"$WORK/vm.out" 2>"$WORK/vm.err"
+vmpid=$VMM_PID
 if ! wait_for $NAME; then
 	fail api_info "no answer on $SOCKDIR/$NAME.sock: $(cat "$WORK/info.err" "$WORK/vm.err" | tail -c 400)"
 	kill -9 $vmpid 2>/dev/null
@@ -122,8 +122,8 @@ expect_rc api_stop_exit_status 0 "$WORK/vm.err"
 ctl api_gone_is_no_vm 3 info $NAME
 
 # A vmm killed with SIGKILL leaves its socket: list cleans it, a new vmm takes the name.
-timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --name stale </dev/null >/dev/null 2>&1 &
-p=$!
+bg_vmm 60 run -m 64 -p "action=hang" --name stale </dev/null >/dev/null 2>&1
+p=$VMM_PID
 wait_for stale
 kill -9 $p
 wait $p 2>/dev/null
@@ -134,8 +134,8 @@ if [ -S "$SOCKDIR/stale.sock" ]; then
 else
 	fail api_list_cleans_stale "SIGKILL left no socket to clean"
 fi
-timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --name stale </dev/null >/dev/null 2>&1 &
-p=$!
+bg_vmm 60 run -m 64 -p "action=hang" --name stale </dev/null >/dev/null 2>&1
+p=$VMM_PID
 : >"$SOCKDIR/x"	# (not a socket, must stay untouched)
 if wait_for stale; then pass api_name_reused_after_kill; else fail api_name_reused_after_kill "$(cat "$WORK/info.err")"; fi
 kill -TERM $p
@@ -153,9 +153,9 @@ rm -f "$SOCKDIR/x"
 rm -f "$WORK/stall"
 mkfifo "$WORK/stall"
 exec 3<>"$WORK/stall"	# opened for reading, never read
-timeout -k 5 90 "$VMM" run -m 64 -p "vmmtest=cmdline action=flood" --name flood </dev/null \
-	>"$WORK/stall" 2>"$WORK/flood.err" &
-p=$!
+bg_vmm 90 run -m 64 -p "vmmtest=cmdline action=flood" --name flood </dev/null \
+	>"$WORK/stall" 2>"$WORK/flood.err"
+p=$VMM_PID
 exits() { "$VMM" counters flood | sed -n 's/^ *"exits": *\([0-9]*\).*/\1/p' | head -n 1; }
 if wait_for flood; then
 	i=0
@@ -188,9 +188,9 @@ exec 3>&-
 rm -f "$WORK/stall"
 
 # --api-socket PATH: anywhere, and the CLI takes the path for a name.
-timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --api-socket "$WORK/my.sock" </dev/null \
-	>/dev/null 2>"$WORK/p.err" &
-p=$!
+bg_vmm 60 run -m 64 -p "action=hang" --api-socket "$WORK/my.sock" </dev/null \
+	>/dev/null 2>"$WORK/p.err"
+p=$VMM_PID
 if wait_for "$WORK/my.sock" && "$VMM" stop "$WORK/my.sock" 2>"$WORK/p.err"; then
 	wait $p
 	rc=$?
@@ -216,9 +216,9 @@ until_out() {
 button() {
 	check=$1 how=$2
 	shift 2
-	timeout -k 5 60 "$VMM" run -m 64 -p "vmmtest=cmdline action=powerbutton" "$@" </dev/null \
-		>"$WORK/btn.out" 2>"$WORK/btn.err" &
-	p=$!
+	bg_vmm 60 run -m 64 -p "vmmtest=cmdline action=powerbutton" "$@" </dev/null \
+		>"$WORK/btn.out" 2>"$WORK/btn.err"
+	p=$VMM_PID
 	if ! until_out "$WORK/btn.out" "POWERBUTTON waiting"; then
 		fail "$check" "the guest never waited: $(tail -c 300 "$WORK/btn.out" "$WORK/btn.err" | tr '\n' ' ')"
 		kill -9 $p 2>/dev/null
@@ -235,9 +235,9 @@ button() {
 }
 button api_shutdown_powers_off 'ctl api_shutdown 0 shutdown btn' --name btn
 
-timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --name ign --shutdown-timeout 2 </dev/null \
-	>/dev/null 2>"$WORK/ign.err" &
-p=$!
+bg_vmm 60 run -m 64 -p "action=hang" --name ign --shutdown-timeout 2 </dev/null \
+	>/dev/null 2>"$WORK/ign.err"
+p=$VMM_PID
 if wait_for ign; then
 	ctl api_shutdown_pause_first 0 pause ign
 	ctl api_shutdown_paused_refused 4 shutdown ign
@@ -270,9 +270,9 @@ fi
 
 button api_sigterm_shutdown 'kill -TERM $p' --api-socket none --on-sigterm shutdown
 
-timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --name twice --on-sigterm shutdown \
-	</dev/null >/dev/null 2>"$WORK/tw.err" &
-p=$!
+bg_vmm 60 run -m 64 -p "action=hang" --name twice --on-sigterm shutdown \
+	</dev/null >/dev/null 2>"$WORK/tw.err"
+p=$VMM_PID
 if wait_for twice; then
 	kill -TERM $p
 	until_out "$WORK/tw.err" "power button pressed"
@@ -287,8 +287,8 @@ fi
 
 # Every thread starts through thread_spawn(): a virtio device's I/O thread
 # too is named and leaves the stop signals to main (SIGTERM blocked there).
-timeout -k 5 60 "$VMM" run -m 64 -p "action=hang" --rng --name thr </dev/null >/dev/null 2>&1 &
-p=$!
+bg_vmm 60 run -m 64 -p "action=hang" --rng --name thr </dev/null >/dev/null 2>&1
+p=$VMM_PID
 if wait_for thr; then
 	blk=
 	for t in /proc/$p/task/*; do

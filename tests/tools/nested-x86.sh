@@ -98,7 +98,7 @@ exec 7<>"$work/mon.in"
 timeout -k 5 "${NESTED_TIMEOUT:-300}" $qemu -accel tcg${NESTED_TCG:+,$NESTED_TCG} -cpu max -smp "${NESTED_SMP:-2}" -m "${NESTED_MEM:-1024}" \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$work/root.cpio.gz" \
 	-append "console=ttyS0 ${NESTED_QUIET-quiet} panic=-1 nokaslr $NESTED_APPEND" \
-	-device virtio-serial-pci -chardev file,id=hvc,path="$log" -device virtconsole,chardev=hvc \
+	-device virtio-serial-pci -chardev file,id=hvc,path="$log",append=on -device virtconsole,chardev=hvc \
 	${want_map:+-drive file="$want_map",if=virtio,format=raw} \
 	-monitor pipe:"$work/mon" </dev/null >"$work/serial.log" 2>&1 &
 qpid=$!
