@@ -17,8 +17,8 @@ AR ?= ar
 OUT := vmm
 
 # arm64: a static cross build with Debian's aarch64-linux-gnu-gcc; libfdt,
-# zlib, libaio, json-c, GLib and PCRE2 come from a private sysroot that
-# tests/deps-arm64.sh fills with Debian's arm64 packages, plus a static
+# zlib, liblzma, liblz4, libzstd, libaio, json-c, GLib and PCRE2 come from a
+# private sysroot that tests/deps-arm64.sh fills with Debian's arm64 packages, plus a static
 # libslirp it builds there from Debian's source (--net user). The binary is
 # ./vmm-arm64 (./vmm stays x86's).
 ifeq ($(ARCH),arm64)
@@ -31,7 +31,7 @@ ARM64_SYSROOT := build/arm64-sysroot
 ARM64_DEPS := $(ARM64_SYSROOT)/.deps-arm64
 CFLAGS += -isystem $(ARM64_SYSROOT)/usr/include
 LDFLAGS += -static -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
-LDLIBS := -lfdt -lz -laio -ljson-c -lslirp -lglib-2.0 -lpcre2-8 -lm -lpthread
+LDLIBS := -lfdt -lz -llzma -llz4 -lzstd -laio -ljson-c -lslirp -lglib-2.0 -lpcre2-8 -lm -lpthread
 OUT := vmm-arm64
 SLIRP := yes
 CFLAGS += -DVMM_HAVE_SLIRP
@@ -70,6 +70,9 @@ endif
 .PHONY: all deps check unit demo bench install clean e2e-arm64 e2e-x86 guest asan tsan
 all: $(OUT)
 
+# The guest's /init for vmm run --exec and --rootfs, on every arch (INIT_OBJ).
+include guest/init/init.mk
+
 $(OUT): $(BUILD)/vmm
 	cp $< $@.tmp && mv $@.tmp $@
 
@@ -79,8 +82,8 @@ vmm-arm64:
 	$(MAKE) ARCH=arm64 vmm-arm64
 endif
 
-$(BUILD)/vmm: $(BUILD)/main.o $(BUILD)/libvmm.a $(EMBED_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(BUILD)/main.o $(EMBED_OBJ) $(BUILD)/libvmm.a $(LDFLAGS) $(LDLIBS)
+$(BUILD)/vmm: $(BUILD)/main.o $(BUILD)/libvmm.a $(EMBED_OBJ) $(INIT_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(BUILD)/main.o $(EMBED_OBJ) $(INIT_OBJ) $(BUILD)/libvmm.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/libvmm.a: $(CORE_OBJS)
 	rm -f $@; $(AR) rcs $@ $^
@@ -101,9 +104,9 @@ $(BUILD)/tsan/%.o: %.c
 # teardown stress tests (tests/integration/stop.sh).
 asan: vmm-asan
 tsan: vmm-tsan
-vmm-asan: $(BUILD)/asan/main.o $(ASAN_OBJS) $(EMBED_OBJ)
+vmm-asan: $(BUILD)/asan/main.o $(ASAN_OBJS) $(EMBED_OBJ) $(INIT_OBJ)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(LDFLAGS) $(LDLIBS)
-vmm-tsan: $(BUILD)/tsan/main.o $(TSAN_OBJS) $(EMBED_OBJ)
+vmm-tsan: $(BUILD)/tsan/main.o $(TSAN_OBJS) $(EMBED_OBJ) $(INIT_OBJ)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) -O1 -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 # The built-in test guest is linked into vmm so `vmm run` needs no files.

@@ -25,6 +25,7 @@
 #include "run/api_vm.h"
 #include "run/console_backend.h"
 #include "run/ctl.h"
+#include "run/exec.h"
 #include "run/lifecycle.h"
 #include "run/signals.h"
 #include "util/clock.h"
@@ -65,6 +66,13 @@ static void usage(FILE *f)
 "                          share host directory DIR (virtio-fs, served by vmm;\n"
 "                          up to 4): mount -t virtiofs NAME /mnt in the guest;\n"
 "                          NAME defaults to DIR's last component\n"
+"      --exec CMD          run CMD (/bin/sh -c) in the guest on the host's / shared\n"
+"                          read-only, in this directory; its output and exit\n"
+"                          status are vmm's (125: vmm's own failure, said on stderr)\n"
+"      --rootfs DIR[,rw]   DIR is the guest's root (virtio-fs; read-only unless rw):\n"
+"                          CMD runs there, or without --exec the tree's /sbin/init\n"
+"      --modules DIR       the kernel's modules for --exec/--rootfs (default: the\n"
+"                          root's /lib/modules/RELEASE)\n"
 "  -n, --net tap[,ifname=NAME][,mac=MAC] | none |\n"
 "            user[,hostfwd=...][,restrict=on][,host-loopback=off][,mac=MAC]\n"
 "                          a virtio-net device on a tap (created if NAME does not\n"
@@ -132,6 +140,8 @@ static void usage(FILE *f)
 "    5  the guest did not power off within --shutdown-timeout of the power\n"
 "       button and was stopped\n"
 "  124  --timeout expired\n"
+"  125  --exec: the command's status never came back (otherwise it is the\n"
+"       command's own: 0-255, 128+N when signal N killed it)\n"
 "  128+N  vmm was stopped by signal N (e.g. 143 for SIGTERM)\n"
 "  (stop through the control API: 0)\n"
 "\n"
@@ -384,6 +394,15 @@ static void api_close(struct api_server *api)
 	api_socket_remove();
 }
 
+/* --exec on a command line that did not parse: its failure is still 125. */
+static bool exec_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--exec") || !strncmp(argv[i], "--exec=", 7))
+			return true;
+	return false;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	char name[API_NAME_MAX + 1], api_path[108];
@@ -395,6 +414,7 @@ static int cmd_run(int argc, char **argv)
 	struct vm vm;
 	struct net_backends *nets;
 	struct console_backend cons;
+	struct cpio initramfs = { 0 };	/* --exec, --rootfs: every boot's initrd */
 	struct term *term;
 	struct timespec deadline;
 	char err[256];
@@ -408,7 +428,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (r < 0) {
 		log_error("%s", err);
-		return EXIT_USAGE;
+		return exec_asked(argc, argv) ? EXIT_EXEC_FAILED : EXIT_USAGE;
 	}
 	/* --timeout counts from vmm's start, across kernel loading and reboots. */
 	deadline = clock_timespec(clock_start_ns() + cfg.timeout_sec * 1000000000ULL);
@@ -435,10 +455,21 @@ static int cmd_run(int argc, char **argv)
 		return r;
 	}
 	actx.console = &cons;
+	if (cfg.exec_cmd || cfg.rootfs) {
+		r = exec_prepare(&cfg, &cons, &initramfs);
+		if (r) {
+			cpio_free(&initramfs);
+			console_backend_close(&cons);
+			net_backends_destroy(nets);
+			api_close(api);
+			return cfg.exec_cmd ? EXIT_EXEC_FAILED : r;
+		}
+	}
 	ops.flags = cons.term_flags;
 	term = term_open(cons.in_fd, cons.out_fd, &ops, &link);
 	if (!term) {
 		log_error("cannot set up the console: %s", strerror(errno));
+		cpio_free(&initramfs);
 		console_backend_close(&cons);
 		net_backends_destroy(nets);
 		api_close(api);
@@ -477,15 +508,18 @@ static int cmd_run(int argc, char **argv)
 	net_backends_destroy(nets);
 	/* Last: a client waiting on `vmm stop` learns here that the VM is gone. */
 	api_close(api);
+	cpio_free(&initramfs);
 
 	if (r < 0)
-		return -r;
+		return cfg.exec_cmd ? EXIT_EXEC_FAILED : -r;	/* said already */
 	if (r == VM_STOP_TIMEOUT)
 		log_error("timeout: the guest was still running after %u s",
 			  cfg.timeout_sec);
-	else if (stop_message(r) && (r != VM_STOP_RESET || cfg.debug))
+	else if (!cfg.exec_cmd && stop_message(r) && (r != VM_STOP_RESET || cfg.debug))
 		log_info("%s", stop_message(r));
 	status = exit_status(&vm, r);
+	if (cfg.exec_cmd)
+		status = exec_exit_status(r, vm.exec_status, status);
 	return status;
 }
 

@@ -13,6 +13,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
 #include "run/api_socket.h"
+#include "run/exec_proto.h"
 #include "util/cpulist.h"
 
 #define CONFIG_DEFAULT_MEM	(512 * MiB)
@@ -98,6 +99,9 @@ enum {
 	OPT_ON_SIGTERM,
 	OPT_SERIAL,
 	OPT_FS,
+	OPT_EXEC,
+	OPT_ROOTFS,
+	OPT_MODULES,
 };
 
 static const struct option run_options[] = {
@@ -127,6 +131,9 @@ static const struct option run_options[] = {
 	{ "on-sigterm", required_argument, NULL, OPT_ON_SIGTERM },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "fs", required_argument, NULL, OPT_FS },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "modules", required_argument, NULL, OPT_MODULES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -174,6 +181,50 @@ static int parse_serial(const char *s, struct vm_config *cfg)
 		cfg->serial = VM_SERIAL_FILE, cfg->serial_path = s + 5;
 	else
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * --exec and --rootfs: the root becomes the last shared directory, tagged
+ * EXEC_ROOT_TAG, and vmm's initramfs replaces --initrd.
+ */
+static int config_root(struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct virtio_fs_opts *o = &cfg->fs_opts[cfg->nr_fs];
+	const char *opt = cfg->exec_cmd ? "--exec" : "--rootfs";
+	size_t n;
+
+	if (!cfg->exec_cmd && !cfg->rootfs) {
+		if (cfg->modules_dir)
+			return config_fail(err, errlen, "--modules: only with --exec or --rootfs");
+		return 0;
+	}
+	if (cfg->exec_cmd && !*cfg->exec_cmd)
+		return config_fail(err, errlen, "--exec: expected a command");
+	if (!cfg->kernel_path)
+		return config_fail(err, errlen, "%s needs --kernel (a Linux kernel)", opt);
+	if (cfg->initrd_path)
+		return config_fail(err, errlen,
+			"%s: vmm builds the initramfs itself; --initrd cannot be given", opt);
+	if (cfg->nr_fs == VM_MAX_FS)
+		return config_fail(err, errlen,
+			"%s: the root is shared as one of the %d --fs; give at most %d others",
+			opt, VM_MAX_FS, VM_MAX_FS - 1);
+	for (unsigned int i = 0; i < cfg->nr_fs; i++)
+		if (!strcmp(cfg->fs_opts[i].tag, EXEC_ROOT_TAG))
+			return config_fail(err, errlen, "--fs: tag %s is vmm's for the root",
+					   EXEC_ROOT_TAG);
+	memset(o, 0, sizeof(*o));
+	n = cfg->rootfs ? strlen(cfg->rootfs) - (cfg->rootfs_rw ? 3 : 0) : 1;
+	if (!n || n >= sizeof(o->path))
+		return config_fail(err, errlen, "--rootfs: expected a directory[,rw]");
+	memcpy(o->path, cfg->rootfs ? cfg->rootfs : "/", n);
+	snprintf(o->tag, sizeof(o->tag), "%s", EXEC_ROOT_TAG);
+	o->ro = !cfg->rootfs_rw;
+	cfg->fs[cfg->nr_fs++] = cfg->rootfs ? cfg->rootfs : "/";
+	/* A reboot would run CMD again: it ends the run instead (status 125). */
+	if (cfg->exec_cmd)
+		cfg->no_reboot = true;
 	return 0;
 }
 
@@ -313,6 +364,21 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			cfg->fs[cfg->nr_fs++] = optarg;
 			break;
 		}
+		case OPT_EXEC:
+			cfg->exec_cmd = optarg;
+			break;
+		case OPT_ROOTFS: {
+			size_t n = strlen(optarg);
+
+			cfg->rootfs_rw = n > 3 && !strcmp(optarg + n - 3, ",rw");
+			cfg->rootfs = optarg;
+			break;
+		}
+		case OPT_MODULES:
+			if (!*optarg)
+				return config_fail(err, errlen, "--modules: expected a directory");
+			cfg->modules_dir = optarg;
+			break;
 		case 'n': {
 			struct virtio_net_opts o;
 			const char *why = "";
@@ -405,5 +471,5 @@ int config_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	if (optind < argc)
 		return config_fail(err, errlen, "unexpected argument '%s' (see vmm --help)",
 				   argv[optind]);
-	return 0;
+	return config_root(cfg, err, errlen);
 }

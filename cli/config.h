@@ -92,6 +92,17 @@ struct vm_config {
 	cpu_set_t io_affinity;
 	enum vm_irqchip irqchip;	/* --irqchip */
 	bool pmu;			/* --pmu: a PMU for the guest (arm64) */
+	/*
+	 * --exec CMD, --rootfs DIR[,rw], --modules DIR (run/exec.h): the root
+	 * is shared as fs_opts[nr_fs - 1] (tag vmm-root) and vmm builds the
+	 * initramfs, held in initrd_data for every boot of this run.
+	 */
+	const char *exec_cmd;
+	const char *rootfs;		/* NULL with --exec: the host's / */
+	bool rootfs_rw;
+	const char *modules_dir;
+	const u8 *initrd_data;		/* instead of initrd_path; owned by cmd_run() */
+	size_t initrd_len;
 	/* The control API (run/api_socket.h): NULL name: vmm-PID; "none": no socket. */
 	const char *name;		/* --name */
 	const char *api_socket;		/* --api-socket PATH|none */

@@ -49,5 +49,12 @@ int arch_power_button(struct vm *vm);
 enum vm_virtio_transport arch_default_virtio_transport(void);
 /* The kernel command line vmm always passes, before the user's part. */
 const char *arch_default_cmdline(const struct vm_config *cfg);
+/* --exec: the guest-physical address of the status register (devices/exec_status.h). */
+u64 arch_exec_status_addr(void);
+/*
+ * The release ("6.1.0-18-amd64") of the Linux kernel in the @len bytes of
+ * the kernel file at @img, for its modules' directory. -ENOENT: not found.
+ */
+int arch_kernel_release(const u8 *img, size_t len, char *out, size_t outlen);
 
 #endif

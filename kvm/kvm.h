@@ -19,6 +19,7 @@ enum vm_exit_status {
 	EXIT_GUEST_CRASH = 4,	/* triple fault, fatal KVM exit */
 	EXIT_SHUTDOWN_TIMEOUT = 5,	/* no power-off within --shutdown-timeout of the button */
 	EXIT_TIMEOUT = 124,
+	EXIT_EXEC_FAILED = 125,	/* --exec: CMD's status never came back (run/exec.h) */
 };
 
 /* Why the VM stopped; the first reason reported wins. */
@@ -34,6 +35,7 @@ enum vm_stop_reason {
 	VM_STOP_HOST_ERROR,
 	VM_STOP_API,		/* PUT /vm/stop on the control API: exit 0 */
 	VM_STOP_SHUTDOWN_TIMEOUT,	/* the power button went unanswered: exit 5 */
+	VM_STOP_EXEC_STATUS,	/* --exec: the guest's init reported CMD's status */
 };
 
 #define VM_MAX_REGIONS 8
@@ -89,6 +91,7 @@ struct vm {
 	_Atomic int stop_reason;	/* enum vm_stop_reason */
 	int stop_fd;			/* eventfd: written when a stop is requested */
 	int stop_signal;		/* with VM_STOP_SIGNAL: which one */
+	_Atomic u32 exec_status;	/* with VM_STOP_EXEC_STATUS: run/exec_proto.h's value */
 	/* A graceful shutdown: the button was pressed; stop at the deadline (run loop only). */
 	bool shutdown_requested;
 	struct timespec shutdown_deadline;

@@ -2,7 +2,7 @@
 # Dependencies of the arm64 cross build (make ARCH=arm64), idempotent and
 # quick when everything is present:
 # - the cross toolchain, installed as ordinary amd64 packages (needs root);
-# - Debian's arm64 libfdt, zlib, libaio, GLib, PCRE2 and json-c, unpacked into a
+# - Debian's arm64 libfdt, zlib, liblzma, liblz4, libzstd, libaio, GLib, PCRE2 and json-c, unpacked into a
 #   private sysroot (default build/arm64-sysroot) from packages fetched with
 #   a private apt state. The host's dpkg architectures and packages are never
 #   touched, so nothing can conflict with the amd64 -dev packages x86 builds
@@ -15,7 +15,7 @@ SYSROOT=${1:-build/arm64-sysroot}
 CROSS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross dpkg-dev"
 # The -dev packages hold the static libraries we link; their headers need
 # nothing from the runtime packages.
-LIBS="libfdt-dev zlib1g-dev libaio-dev libglib2.0-dev libpcre2-dev libjson-c-dev"
+LIBS="libfdt-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libaio-dev libglib2.0-dev libpcre2-dev libjson-c-dev"
 # Built from source into the sysroot (the stamp records it too).
 SRCS="libslirp"
 
@@ -41,7 +41,7 @@ apt_a64 update >/dev/null
 for deb in "$apt_dir/debs"/*.deb; do
 	dpkg-deb -x "$deb" "$SYSROOT"
 done
-for lib in libfdt.a libz.a libaio.a libglib-2.0.a libpcre2-8.a libjson-c.a; do
+for lib in libfdt.a libz.a liblzma.a liblz4.a libzstd.a libaio.a libglib-2.0.a libpcre2-8.a libjson-c.a; do
 	if [ ! -f "$SYSROOT/usr/lib/aarch64-linux-gnu/$lib" ]; then
 		echo "deps-arm64: $lib missing from the unpacked packages" >&2
 		exit 1

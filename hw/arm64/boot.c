@@ -25,7 +25,6 @@
 #include "util/log.h"
 
 #define KERNEL_MAX_FILE		(256 * MiB)
-#define KERNEL_MAX_UNPACKED	(1024 * MiB)
 #define ARM64_CMDLINE_MAX	2048	/* COMMAND_LINE_SIZE, with the NUL */
 
 /* PCI bus 0 (hw/arm64/layout.h): pin p of slot s on SPI 64 + (s + p) % 32. */
@@ -57,7 +56,7 @@ static int load_image(struct vm *vm, const char *name, const u8 *img, size_t siz
 
 	/* Image.gz: unpack it here (an arm64 Image cannot unpack itself). */
 	if (arm64_is_gzip(img, size)) {
-		r = arm64_gunzip(img, size, KERNEL_MAX_UNPACKED, &unpacked, &size, &why);
+		r = arm64_gunzip(img, size, ARM64_KERNEL_MAX_UNPACKED, &unpacked, &size, &why);
 		if (r < 0) {
 			log_error("cannot unpack kernel '%s': %s", name, why);
 			return r == -ENOMEM ? r : -EINVAL;
@@ -110,22 +109,36 @@ static int load_initrd(struct vm *vm, u64 kernel_end)
 	void *dst;
 	int fd, r;
 
-	if (!path)
+	if (!path && !vm->cfg->initrd_data)
 		return 0;
-	fd = file_open_sized("initrd", path, &size);
-	if (fd < 0)
-		return fd;
+	/* vmm's own initramfs (--exec, --rootfs), or the file. */
+	fd = -1;
+	size = vm->cfg->initrd_len;
+	if (!vm->cfg->initrd_data) {
+		fd = file_open_sized("initrd", path, &size);
+		if (fd < 0)
+			return fd;
+	}
+	if (!path)
+		path = "vmm's initramfs";
 	if (size > top - kernel_end || ALIGN_DOWN(top - size, 4096) < kernel_end) {
 		log_error("initrd '%s' (%llu MiB) does not fit beside the kernel in %llu MiB of RAM",
 			  path, (unsigned long long)(size >> 20),
 			  (unsigned long long)(vm->cfg->ram_size >> 20));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return -E2BIG;
 	}
 	start = ALIGN_DOWN(top - size, 4096);
 	dst = gpa_to_hva(vm, start, size);
-	r = dst ? file_read_fd("initrd", path, fd, dst, size) : -EFAULT;
-	close(fd);
+	if (fd < 0) {
+		r = dst ? 0 : -EFAULT;
+		if (dst)
+			memcpy(dst, vm->cfg->initrd_data, size);
+	} else {
+		r = dst ? file_read_fd("initrd", path, fd, dst, size) : -EFAULT;
+		close(fd);
+	}
 	if (r == 0) {
 		m->initrd_start = start;
 		m->initrd_end = start + size;

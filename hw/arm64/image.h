@@ -40,6 +40,9 @@ int arm64_image_parse(const u8 *img, size_t size, struct arm64_image *out,
 int arm64_kernel_plan(const u8 *img, size_t size, u64 room, struct arm64_image *out,
 		      bool *flat, const char **why);
 
+/* No real Image comes close once unpacked; more is corrupt or hostile. */
+#define ARM64_KERNEL_MAX_UNPACKED	(1024 * MiB)
+
 static inline bool arm64_is_gzip(const u8 *p, size_t size)
 {
 	return size >= 2 && p[0] == 0x1f && p[1] == 0x8b;

@@ -11,6 +11,7 @@
  *   0x0900_1000  pvpanic-mmio                             2 bytes
  *   0x0900_2000  boot-time marker (write 123)             4 KiB
  *   0x0900_3000  PL061 GPIO: the power key on pin 3       4 KiB   SPI 2
+ *   0x0900_4000  --exec status register                   4 bytes
  *   0x0a00_0000  virtio-mmio windows (reserved)           16 MiB  SPI 16+
  *   0x0c00_0000  GICv3 redistributors, 128 KiB per vcpu   64 MiB (512 vcpus)
  *   0x1000_0000  PCI MMIO window (reserved)               768 MiB
@@ -53,6 +54,8 @@
 #define ARM64_GPIO_BASE		0x09003000ULL	/* devices/pl061.h */
 #define ARM64_GPIO_SPI		2
 #define ARM64_POWER_KEY_PIN	3		/* as QEMU's virt machine */
+
+#define ARM64_EXEC_STATUS_BASE	0x09004000ULL	/* devices/exec_status.h */
 
 #define ARM64_VIRTIO_MMIO_BASE	0x0a000000ULL
 #define ARM64_VIRTIO_MMIO_SIZE	0x01000000ULL

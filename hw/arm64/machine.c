@@ -14,15 +14,18 @@
 #include "devices/console.h"
 #include "devices/pci.h"
 #include "devices/boot_timer.h"
+#include "devices/exec_status.h"
 #include "devices/pl061.h"
 #include "devices/pvpanic.h"
 #include "devices/virtio/devices.h"
 #include "devices/virtio/mmio.h"
 #include "devices/uart8250.h"
+#include "hw/arm64/image.h"
 #include "hw/arm64/layout.h"
 #include "hw/arm64/machine.h"
 #include "kvm/arch.h"
 #include "kvm/kvm.h"
+#include "util/kernel_release.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
 
@@ -70,10 +73,42 @@ const char *arch_default_cmdline(const struct vm_config *cfg)
 	 * by then and exits with the panic status instead of rebooting.
 	 */
 #define ARM64_CMDLINE "console=ttyS0 earlycon=uart8250,mmio,0x9000000 panic=-1"
+/*
+ * --exec: the command's output alone, unless the kernel has an error to
+ * tell. No earlycon: it replays the boot log before "quiet" is read.
+ */
+#define ARM64_EXEC_CMDLINE "quiet console=ttyS0 panic=-1"
+	static char line[sizeof(ARM64_CMDLINE) + 32];
+
 	/* --console virtio: the last console= is /dev/console (printk.c). */
-	if (cfg->console == VM_CONSOLE_VIRTIO)
-		return ARM64_CMDLINE " console=hvc0";
-	return ARM64_CMDLINE;
+	snprintf(line, sizeof(line), "%s%s", cfg->exec_cmd ? ARM64_EXEC_CMDLINE : ARM64_CMDLINE,
+		 cfg->console == VM_CONSOLE_VIRTIO ? " console=hvc0" : "");
+	return line;
+}
+
+u64 arch_exec_status_addr(void)
+{
+	return ARM64_EXEC_STATUS_BASE;
+}
+
+int arch_kernel_release(const u8 *img, size_t len, char *out, size_t outlen)
+{
+	u8 *raw = NULL;
+	size_t raw_len;
+	const char *why;
+	int r;
+
+	/* Image.gz: the banner is inside. */
+	if (arm64_is_gzip(img, len)) {
+		r = arm64_gunzip(img, len, ARM64_KERNEL_MAX_UNPACKED, &raw, &raw_len, &why);
+		if (r < 0)
+			return r;
+		img = raw;
+		len = raw_len;
+	}
+	r = kernel_release_find(img, len, out, outlen);
+	free(raw);
+	return r;
 }
 
 int arch_virtio_mmio_slot(struct vm *vm, unsigned int index, u64 *base, u32 *gsi,
@@ -211,6 +246,9 @@ int arch_vm_init(struct vm *vm)
 	if (r == 0)
 		r = bus_register(vm, BUS_MMIO, ARM64_BOOT_TIMER_BASE, ARM64_BOOT_TIMER_SIZE,
 				 boot_timer_io, NULL, "boot-timer");
+	if (r == 0 && vm->cfg && vm->cfg->exec_cmd)
+		r = bus_register(vm, BUS_MMIO, ARM64_EXEC_STATUS_BASE, EXEC_STATUS_SIZE,
+				 exec_status_io, NULL, "exec-status");
 	return r < 0 ? r : arm64_pci_init(vm);
 }
 

@@ -21,7 +21,7 @@
 #include "hw/x86/layout.h"
 #include "hw/x86/machine.h"
 #include "hw/x86/multiboot.h"
-#include "hw/x86/payload.h"
+#include "util/payload.h"
 #include "kvm/arch.h"
 #include "kvm/kvm.h"
 #include "util/file.h"
@@ -273,19 +273,32 @@ static int load_initrd(struct vm *vm, const struct x86_kernel *k, u64 *gpa, u64 
 	int fd, r;
 
 	*gpa = *size = 0;
-	if (!path)
+	if (!path && !vm->cfg->initrd_data)
 		return 0;
-	fd = file_open_sized("initrd", path, size);
-	if (fd < 0)
-		return fd;
+	/* vmm's own initramfs (--exec, --rootfs), or the file. */
+	fd = -1;
+	*size = vm->cfg->initrd_len;
+	if (!vm->cfg->initrd_data) {
+		fd = file_open_sized("initrd", path, size);
+		if (fd < 0)
+			return fd;
+	}
+	if (!path)
+		path = "vmm's initramfs";
 	r = x86_initrd_place(vm->cfg->ram_size, *size, k->initrd_addr_max, k->kernel_end,
 			     gpa, &why);
 	if (r < 0) {
 		log_error("initrd '%s': %s", path, why);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return r == -E2BIG ? -E2BIG : -EINVAL;
 	}
 	dst = gpa_to_hva(vm, *gpa, *size);
+	if (fd < 0) {
+		if (dst)
+			memcpy(dst, vm->cfg->initrd_data, *size);
+		return dst ? 0 : -EFAULT;
+	}
 	r = dst ? file_read_fd("initrd", path, fd, dst, *size) : -EFAULT;
 	close(fd);
 	return r;

@@ -37,6 +37,7 @@
 #define X86_NULL_MMIO_SIZE	0x1000ULL
 #define X86_VIRTIO_MMIO_BASE	0xd0001000ULL	/* one page per virtio-mmio device */
 #define X86_VIRTIO_MMIO_STRIDE	0x1000ULL
+#define X86_EXEC_STATUS_ADDR	0xdffff000ULL	/* --exec: devices/exec_status.h */
 
 /* Port I/O map. */
 #define X86_COM1_PORT		0x3f8

@@ -22,6 +22,7 @@
 #include "kvm/arch.h"
 #include "kvm/irq.h"
 #include "kvm/kvm.h"
+#include "util/kernel_release.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
 
@@ -39,10 +40,37 @@ const char *arch_default_cmdline(const struct vm_config *cfg)
 	 */
 #define X86_CMDLINE "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 " \
 		    "i8042.noaux i8042.nokbd"
+/*
+ * --exec: the command's output alone, unless the kernel has an error to
+ * tell. No early console: it replays the boot log before "quiet" is read,
+ * and early_printk() ignores the log level.
+ */
+#define X86_EXEC_CMDLINE "quiet console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nokbd"
+	static char line[sizeof(X86_CMDLINE) + 32];
+
 	/* --console virtio: the last console= is /dev/console (printk.c). */
-	if (cfg->console == VM_CONSOLE_VIRTIO)
-		return X86_CMDLINE " console=hvc0";
-	return X86_CMDLINE;
+	snprintf(line, sizeof(line), "%s%s", cfg->exec_cmd ? X86_EXEC_CMDLINE : X86_CMDLINE,
+		 cfg->console == VM_CONSOLE_VIRTIO ? " console=hvc0" : "");
+	return line;
+}
+
+u64 arch_exec_status_addr(void)
+{
+	return X86_EXEC_STATUS_ADDR;
+}
+
+int arch_kernel_release(const u8 *img, size_t len, char *out, size_t outlen)
+{
+	/* A bzImage's setup header points at its version string (boot.rst: kernel_version). */
+	if (len > 0x210 && !memcmp(img + 0x202, "HdrS", 4)) {
+		size_t kv = (size_t)img[0x20e] | (size_t)img[0x20f] << 8;
+
+		if (!kv || kv + 0x200 >= len)
+			return -ENOENT;
+		return kernel_release_word((const char *)img + kv + 0x200, len - kv - 0x200,
+					   out, outlen);
+	}
+	return kernel_release_find(img, len, out, outlen);	/* an ELF vmlinux */
 }
 
 static void com1_irq_set(void *opaque, int level)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "devices/boot_timer.h"
+#include "devices/exec_status.h"
 #include "devices/pvpanic.h"
 #include "hw/x86/layout.h"
 #include "hw/x86/machine.h"
@@ -221,6 +222,9 @@ int x86_power_init(struct vm *vm)
 	/* Reads 0 (the benchmarks' null device); a write of 123 marks boot time. */
 	r |= bus_register(vm, BUS_MMIO, X86_NULL_MMIO_ADDR, X86_NULL_MMIO_SIZE,
 			  boot_timer_io, NULL, "boot-timer");
+	if (vm->cfg && vm->cfg->exec_cmd)
+		r |= bus_register(vm, BUS_MMIO, X86_EXEC_STATUS_ADDR, EXEC_STATUS_SIZE,
+				  exec_status_io, NULL, "exec-status");
 	return r ? -1 : 0;
 }
 

@@ -426,6 +426,27 @@ if [ -f "$VMM_ARM64" ]; then
 fi
 # The flat test binary (tests/e2e-arm64/flat, make arm64-flat) for the flat* runs.
 [ -z "$FLAT_BIN" ] || cp "$FLAT_BIN" "$r/flat.bin"
+# exec: vmm --exec on the outer's own root, which then holds the inner
+# kernel's modules where vmm looks for them (/lib/modules/RELEASE: only the
+# virtio, fuse and pvpanic ones), and the command, a script.
+kmods=$r/lib/modules/$(basename "$MODULES")
+mkdir -p "$kmods/kernel/drivers/misc" "$kmods/kernel/fs"
+# (Debian's arm64 kernel has no pvpanic at all.)
+for d in drivers/virtio drivers/misc/pvpanic fs/fuse; do
+	[ ! -d "$MODULES/kernel/$d" ] || cp -r "$MODULES/kernel/$d" "$kmods/kernel/$(dirname "$d")/"
+done
+cp "$MODULES/modules.builtin" "$kmods/"
+cat >"$r/exec.sh" <<'EXEC'
+#!/bin/sh
+echo "EXEC: cwd=$(pwd) machine=$(uname -m) root=$(grep ' / ' /proc/mounts | tail -n 1 | cut -d ' ' -f 3,4 | cut -c 1-11)"
+i=1
+while [ $i -le 50 ]; do
+	echo "EXEC: line-$i"
+	i=$((i + 1))
+done
+exit 7
+EXEC
+chmod +x "$r/exec.sh"
 if [ -n "$E2E_RUNS" ]; then
 	grep -v '^#' "$E2E_RUNS" >"$r/runs"
 else
@@ -441,6 +462,7 @@ rng|1|120|inner.action=rng|--rng
 hvc|1|120|inner.action=hvc|--console virtio||typed-into-vmm
 button|1|120|inner.action=button|--api-socket /tmp/vmm-api.sock
 fs|1|120|inner.action=fs|--fs /shared,tag=share
+exec|1|120|inner.exec=1|--exec /exec.sh
 net|1|120|inner.action=net inner.net_lo=1|-n tap,ifname=vmmtap0,mac=52:54:00:12:34:56
 pci|2|120|inner.action=pci|--virtio-transport pci -d /disk.img,ro,serial=ext4 --rng
 user|1|120|inner.action=user|-n user,hostfwd=tcp::5555-:5555
@@ -627,7 +649,10 @@ elif [ -c /dev/kvm ]; then
 		esac
 		t0=$(ms)
 		# Timestamp the inner's first marker (vmm start -> inner userspace).
-		{ /vmm-arm64 run -k /Image -i /inner.cpio.gz -c "$cpus" -m "$INNER_MEM" --no-reboot \
+		# --exec builds its own initramfs.
+		initrd="-i /inner.cpio.gz"
+		case " $args " in *" --exec "*) initrd= ;; esac
+		{ /vmm-arm64 run -k /Image $initrd -c "$cpus" -m "$INNER_MEM" --no-reboot \
 			--timeout "$timeout" $args -p "quiet $extra inner.run=$name" </tmp/input 2>&1 &
 		  echo $! >/tmp/pid
 		  wait $!

@@ -4,8 +4,9 @@
  * The buses carry what hw/x86/machine.c puts there without KVM: COM1 (the
  * 8250 UART), the power, reset, CMOS, pvpanic and POST ports
  * (x86_power_init), the PCI host (x86_pci_init: 0xcf8/0xcfc with the 0xcf9
- * reset byte, ECAM, the BAR window) with its host bridge, and the null
- * MMIO page. A virtio function on the bus is fuzz_virtio_pci's: creating
+ * reset byte, ECAM, the BAR window) with its host bridge, the null
+ * MMIO page, and --exec's status register (0xdffff000, from the null page's
+ * base). A virtio function on the bus is fuzz_virtio_pci's: creating
  * one (and its thread) per input here made this target 15 times slower. Every access goes through bus_access() or, for a port
  * I/O exit, bus_pio_exit() (string I/O: count items in one exit), into a
  * buffer of exactly the size KVM's would have, so ASan sees a handler write
@@ -157,6 +158,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	size_t nr = size / REC_SIZE;
 	const u8 *pool = data + nr * REC_SIZE;
+	static const struct vm_config cfg = { .exec_cmd = "true" };
 	size_t pool_len = size - nr * REC_SIZE;
 	struct uart8250 *com1;
 	u8 *ram = calloc(1, RAM_SIZE);
@@ -164,6 +166,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (!ram)
 		return 0;
 	fuzz_vm_init(&vm, ram, RAM_SIZE);
+	vm.cfg = &cfg;		/* --exec: the status register is mapped too */
 	vm.vm_fd = fake_kvm_open();
 	vm.msi = true;
 	com1_level = 0;

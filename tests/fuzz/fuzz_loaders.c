@@ -32,7 +32,7 @@
 #include "hw/x86/bzimage.h"
 #include "hw/x86/elf.h"
 #include "hw/x86/layout.h"
-#include "hw/x86/payload.h"
+#include "util/payload.h"
 #include "kvm/kvm.h"
 #include "fuzz_vm.h"
 

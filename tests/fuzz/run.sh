@@ -18,7 +18,8 @@ CLANG=${CLANG:-clang}
 CFLAGS="-std=gnu11 -O1 -g -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
-# Each target and the sources it links (besides util/, which all get).
+# Each target and the sources it links (besides util/, which all get, with
+# the compression libraries util/payload.c needs).
 srcs() {
 	case $1 in
 	fuzz_virtqueue) echo devices/virtio/virtqueue.c kvm/mem.c ;;
@@ -32,13 +33,12 @@ srcs() {
 		kvm/bus.c kvm/irq.c kvm/mem.c ;;
 	fuzz_virtio_console) echo devices/virtio/console.c devices/console.c devices/term.c \
 		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/irq.c kvm/mem.c ;;
-	fuzz_bus) echo devices/uart8250.c hw/x86/power.c hw/x86/pci.c devices/pvpanic.c devices/boot_timer.c \
+	fuzz_bus) echo devices/uart8250.c hw/x86/power.c hw/x86/pci.c devices/pvpanic.c devices/boot_timer.c devices/exec_status.c \
 		devices/pci.c kvm/bus.c kvm/irq.c kvm/mem.c ;;
 	fuzz_virtio_mmio) echo devices/virtio/mmio.c devices/virtio/rng.c \
 		devices/virtio/virtio.c devices/virtio/virtqueue.c kvm/bus.c kvm/eventfd.c \
 		kvm/irq.c kvm/mem.c ;;
-	fuzz_loaders) echo hw/x86/bzimage.c hw/x86/elf.c hw/x86/payload.c hw/arm64/image.c \
-		kvm/bus.c kvm/mem.c -lz -llzma -llz4 -lzstd ;;
+	fuzz_loaders) echo hw/x86/bzimage.c hw/x86/elf.c hw/arm64/image.c kvm/bus.c kvm/mem.c ;;
 	# libslirp linked, not dlopen'ed, in restricted mode (see the target).
 	fuzz_slirp) echo devices/virtio/net_slirp.c devices/virtio/virtio.c \
 		devices/virtio/virtqueue.c kvm/mem.c -DVMM_HAVE_SLIRP "$(pkg-config --cflags slirp)" \
@@ -83,7 +83,7 @@ for t in $targets; do
 		continue ;;
 	esac
 	# shellcheck disable=SC2086
-	$CLANG $CFLAGS -o "$OUT/$t" "tests/fuzz/$t.c" util/*.c $s || exit 1
+	$CLANG $CFLAGS -o "$OUT/$t" "tests/fuzz/$t.c" util/*.c $s -lz -llzma -llz4 -lzstd || exit 1
 	mkdir -p "$OUT/corpus-$t"
 	log=$OUT/$t.log
 	seeds=$TOP/tests/fuzz/seeds/$t

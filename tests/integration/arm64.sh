@@ -49,7 +49,7 @@ LOG=${E2E_LOG:-$WORK/arm64-serial.log}
 [ -n "$E2E_NET_LOOP" ] && TESTS="arm64_virtio_net_loop" || TESTS="arm64_outer_kvm arm64_inner_boot_1cpu arm64_inner_boot_2cpu arm64_inner_mem
 arm64_inner_cmdline arm64_inner_panic arm64_inner_hang_timeout arm64_virtio_blk_ext4
 arm64_virtio_blk_ro arm64_virtio_blk_flush_survives_sigkill arm64_virtio_rng arm64_virtio_console
-arm64_power_button arm64_virtio_fs
+arm64_power_button arm64_virtio_fs arm64_exec
 arm64_virtio_net_ping arm64_virtio_net_tcp_tx arm64_virtio_net_tcp_rx arm64_virtio_net_offloads
 arm64_virtio_pci_functions arm64_virtio_pci_blk_ro arm64_virtio_pci_rng arm64_virtio_pci_msix
 arm64_virtio_net_user_dhcp arm64_virtio_net_user_hostfwd arm64_virtio_net_user_gateway
@@ -449,6 +449,18 @@ elif [ "$(inner fs fs_umount)" != ok ] || [ "$(field fs exit)" != 0 ]; then
 	fail_ arm64_virtio_fs "umount '$(inner fs fs_umount)', vmm exit $(field fs exit): $(summary fs)"
 else
 	pass arm64_virtio_fs "virtiofs: read, listed, wrote, renamed, deleted, the outer saw each; symlinks out led nowhere; exit 0"
+fi
+
+# --exec: /exec.sh on the outer's own root (read-only), its status vmm's.
+lines=$(seg exec | sed -n 's/^EXEC: line-//p' | tr -d '\r' | tr '\n' ' ')
+if ! seg exec | tr -d '\r' | grep -q '^EXEC: cwd=/ machine=aarch64 root=virtiofs ro'; then
+	fail_ arm64_exec "no 'EXEC: cwd=/ machine=aarch64 root=virtiofs ro' from the command: $(summary exec)"
+elif [ "$lines" != "$(seq 1 50 | tr '\n' ' ')" ]; then
+	fail_ arm64_exec "its 50 lines came as '$(echo "$lines" | cut -c 1-200)': $(summary exec)"
+elif [ "$(field exec exit)" != 7 ]; then
+	fail_ arm64_exec "vmm exit $(field exec exit), expected the command's 7: $(summary exec)"
+else
+	pass arm64_exec "--exec /exec.sh: ran as root on the outer's / (virtiofs, read-only), 50 lines in order, exit 7 came back, after $(field exec ms) ms"
 fi
 
 # --- virtio-net: Linux's virtio_net on vmm's tap backend -----------------------

@@ -18,18 +18,24 @@
 #           out of the share lead into the inner's own tree, never to the
 #           outer's /secret-dir;
 #   fsro:   the same share with ,ro: writes and deletes refused, nothing
-#           changed.
+#           changed;
+#   exec:   --exec on the outer's own root, from /shared: CMD's output byte
+#           for byte, its exit status (7) vmm's; exec_signal (kill -9: 137),
+#           exec_panic (a panic: 125 and vmm's line saying so);
+#   rootfs: --rootfs on a busybox tree: its init as PID 1, its shell answers
+#           a typed line, poweroff: 0.
 # Each run also checks that Linux binds pvpanic to the DSDT's QEMU0001.
 # The inner reads a marker from the disk and writes a line into sector
 # vmm.seek=N; after QEMU exits, both lines are looked for in the image here.
 # Alone: sh tests/integration/x86_nested.sh. Environment: VMM_CACHE,
-# X86_QEMU_TIMEOUT (hard limit, 240 s), X86_LOG (keep the serial log there),
+# X86_QEMU_TIMEOUT (hard limit, 420 s), X86_LOG (keep the serial log there),
 # X86_VERBOSE=1 (full boot logs of both kernels), X86_FS_BENCH=1 (make bench:
 # one more run, fsbench, timing a 256 MiB read and a walk of 10,000 files
-# through --fs against the outer doing the same directly; its figures are
-# printed as "x86: fsbench ..." lines, nothing is checked).
+# through --fs against the outer doing the same directly, then --exec true
+# against a prebuilt initramfs running true; the figures are printed as
+# "x86: fsbench ..." and "x86: execbench ..." lines, nothing is checked).
 . "$(dirname "$0")/../lib.sh"
-QEMU_TIMEOUT=${X86_QEMU_TIMEOUT:-240}
+QEMU_TIMEOUT=${X86_QEMU_TIMEOUT:-420}
 QUIET=quiet
 ACCEL=${X86_QEMU_ACCEL:-tcg}
 [ -z "$X86_VERBOSE" ] || QUIET=ignore_loglevel	# both kernels' whole boot logs
@@ -37,7 +43,7 @@ LOG=${X86_LOG:-$WORK/x86-serial.log}
 TESTS="x86_outer_kvm x86_linux_power_button x86_linux_virtio_fs x86_linux_virtio_fs_ro x86_linux_boot_2cpu x86_linux_virtio_pci_functions x86_linux_virtio_pci_msix
 x86_linux_virtio_blk_pci x86_linux_virtio_rng x86_linux_virtio_net_user x86_linux_virtio_mmio
 x86_linux_virtio_console x86_linux_pvpanic_acpi x86_linux_panic_exit_3 x86_linux_no_firmware_errors
-x86_log_clean"
+x86_linux_exec_status x86_linux_exec_signal x86_linux_exec_panic x86_linux_rootfs x86_log_clean"
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 fail_all() { for t in $TESTS; do fail "$t" "$1"; done; exit 1; }
 
@@ -59,9 +65,36 @@ mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 bb=/bin/busybox
 [ -x "$bb" ] || bb=$(command -v busybox) || fail_all "busybox-static is not installed"
 cp "$bb" "$root/bin/busybox"
-for c in sh mount echo cat grep insmod poweroff sleep sync ip mkfifo cut tr mkdir ln ls dd find xargs stat wc seq; do
+for c in sh mount echo cat grep insmod poweroff sleep sync ip mkfifo cut tr mkdir ln ls dd find xargs stat wc seq \
+	 cmp sed touch; do
 	ln -s busybox "$root/bin/$c"
 done
+# exec, rootfs: the inner kernel's modules at /lib/modules/RELEASE, where
+# vmm looks for them in the root it shares (only the virtio, fuse and
+# pvpanic ones, with modules.builtin).
+rel=$(basename "$moddir")
+mkdir -p "$root/lib/modules/$rel/kernel/drivers/misc" "$root/lib/modules/$rel/kernel/fs"
+cp -r "$moddir/kernel/drivers/virtio" "$root/lib/modules/$rel/kernel/drivers/"
+cp -r "$moddir/kernel/drivers/misc/pvpanic" "$root/lib/modules/$rel/kernel/drivers/misc/"
+cp -r "$moddir/kernel/fs/fuse" "$root/lib/modules/$rel/kernel/fs/"
+cp "$moddir/modules.builtin" "$moddir/modules.order" "$root/lib/modules/$rel/"
+# rootfs: a busybox tree whose init reports and hands the console to a shell.
+bbroot=$root/bbroot
+mkdir -p "$bbroot/bin" "$bbroot/sbin" "$bbroot/proc" "$bbroot/sys" "$bbroot/dev" "$bbroot/tmp" \
+	"$bbroot/run"
+cp "$bb" "$bbroot/bin/busybox"
+for c in sh echo cat grep cut tail poweroff; do
+	ln -s busybox "$bbroot/bin/$c"
+done
+cat >"$bbroot/sbin/init" <<'BBINIT'
+#!/bin/sh
+# The last mount on / is the one in use (the initramfs is still below it).
+echo "ROOTFS: init=$0 pid=$$ root=$(grep ' / ' /proc/mounts | tail -n 1 | cut -d ' ' -f 3,4 | cut -c 1-11)"
+echo t >/tmp/t && echo "ROOTFS: tmp=ok"
+echo "ROOTFS: shell ready"
+exec sh
+BBINIT
+chmod +x "$bbroot/sbin/init"
 if ! sh "$TOP/guest/kmods.sh" "$moddir" "$root/lib/modules" kvm-amd virtio_pci virtio_blk \
 		2>"$WORK/kmods.err"; then
 	fail_all "cannot collect the outer's modules: $(head -n 1 "$WORK/kmods.err")"
@@ -73,7 +106,16 @@ cp "$kernel" "$root/vmlinuz"
 cp "$inner" "$root/inner.cpio.gz"
 root_add_libs "$root" "$VMM" $(slirp_lib)
 echo "$QUIET" >"$root/quiet"
-[ -z "$X86_FS_BENCH" ] || touch "$root/fsbench"
+if [ -n "$X86_FS_BENCH" ]; then
+	touch "$root/fsbench"
+	# execbench's baseline: busybox, and an init that runs true and powers off.
+	mkdir -p "$WORK/true/bin" "$WORK/true/dev"
+	cp "$bb" "$WORK/true/bin/busybox"
+	ln -s busybox "$WORK/true/bin/sh"
+	printf '#!/bin/sh\n/bin/busybox true\n/bin/busybox poweroff -f\n' >"$WORK/true/init"
+	chmod +x "$WORK/true/init"
+	(cd "$WORK/true" && find . | cpio -o -H newc 2>/dev/null) >"$root/true.cpio"
+fi
 cat >"$root/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -100,42 +142,62 @@ watchdog() {
 	done
 	kill -9 $1
 }
+# vmm_watch NAME: the vmm just started in the background is watched;
+# vmm_reap: wait for it, rc= its exit status.
+vmm_watch() {
+	pid=$!
+	watchdog $pid $1 &
+	wd=$!
+}
+vmm_reap() {
+	wait $pid
+	rc=$?
+	kill $wd 2>/dev/null
+}
+# vmm's output goes to a file, shown when it exits: the heartbeat above
+# shares the console, and a tick written amid a line of the inner's split
+# it (a check then missed "VMM-INIT: virtio devices="). One write(2) to a
+# tty is never split by another writer's.
 run() {
 	name=$1
 	shift
 	echo "OUTER: run $name start"
-	/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 60 "$@" &
-	pid=$!
-	watchdog $pid $name &
-	wd=$!
-	wait $pid
-	rc=$?
-	kill $wd 2>/dev/null
+	/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 60 "$@" \
+		>/tmp/$name.out 2>&1 &
+	vmm_watch $name
+	vmm_reap
+	cat /tmp/$name.out
+	echo "OUTER: run $name exit=$rc"
+}
+# run_until NAME MARKER ACTION VMM-ARGS...: the same, and ACTION (a shell
+# command) once vmm's output holds MARKER; vmm's input is a fifo, open as
+# fd 4 for ACTION to write.
+run_until() {
+	name=$1 marker=$2 action=$3
+	shift 3
+	echo "OUTER: run $name start"
+	rm -f /tmp/$name.in
+	mkfifo /tmp/$name.in
+	exec 4<>/tmp/$name.in
+	/bin/vmm run -k /vmlinuz -m 256 --no-reboot --timeout 60 "$@" </tmp/$name.in \
+		>/tmp/$name.out 2>&1 &
+	vmm_watch $name
+	i=0
+	until grep -q "$marker" /tmp/$name.out || [ $i = 600 ] || ! kill -0 $pid 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	eval "$action"
+	vmm_reap
+	exec 4>&-
+	cat /tmp/$name.out
 	echo "OUTER: run $name exit=$rc"
 }
 q=$(cat /quiet)
 run pci </dev/null -c 2 -d /dev/vda --rng --net user -p "$q vmm.seek=1"
 run mmio </dev/null --virtio-transport mmio -d /dev/vda --rng --net user -p "$q vmm.seek=2"
-# hvc: vmm's input is a fifo, written once the inner has hvc0 open.
-echo "OUTER: run hvc start"
-mkfifo /tmp/in
-exec 4<>/tmp/in
-/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 60 --console virtio \
-	-p "$q" </tmp/in >/tmp/hvc.out 2>&1 &
-pid=$!
-watchdog $pid hvc &
-wd=$!
-i=0
-until grep -q 'ready for input' /tmp/hvc.out || [ $i = 600 ] || ! kill -0 $pid 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
-echo typed-into-vmm >&4
-wait $pid
-rc=$?
-kill $wd 2>/dev/null
-cat /tmp/hvc.out
-echo "OUTER: run hvc exit=$rc"
+# hvc: a line typed once the inner has hvc0 open.
+run_until hvc 'ready for input' 'echo typed-into-vmm >&4' -i /inner.cpio.gz --console virtio -p "$q"
 run panic </dev/null -p "$q vmm.action=panic"
 # fs, fsro: a shared directory, with a way out of it that must lead nowhere.
 mkdir -p /shared /secret-dir
@@ -161,27 +223,57 @@ if [ -e /fsbench ]; then
 	t0=$(ms); n=$(find /bench/tree -type f | xargs stat -c %s | wc -l)
 	echo "OUTER: fsbench_host_tree_ms=$(( $(ms) - t0 )) files=$n"
 	rm -rf /bench
+	# --exec true, start to exit, against the same kernel on a prebuilt
+	# initramfs whose init runs true and powers off, same command line.
+	for i in 1 2 3; do
+		t0=$(ms)
+		/bin/vmm run -k /vmlinuz -m 256 --api-socket none --exec true </dev/null >/dev/null 2>&1
+		r1=$? t1=$(ms)
+		/bin/vmm run -k /vmlinuz -m 256 --api-socket none -i /true.cpio --exact-cmdline \
+			-p "quiet console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nokbd" \
+			</dev/null >/dev/null 2>&1
+		r2=$? t2=$(ms)
+		echo "OUTER: execbench exec_true_ms=$((t1 - t0)) exit=$r1 initramfs_true_ms=$((t2 - t1)) exit=$r2"
+	done
 fi
-# button: vmm's output to a file, watched for the inner waiting on the button.
-echo "OUTER: run button start"
-/bin/vmm run -k /vmlinuz -i /inner.cpio.gz -m 256 --no-reboot --timeout 60 \
-	--api-socket /tmp/btn.sock -p "$q vmm.action=powerbutton" </dev/null >/tmp/btn.out 2>&1 &
-pid=$!
-watchdog $pid button &
-wd=$!
-i=0
-until grep -q 'waiting for the power button' /tmp/btn.out || [ $i = 600 ] ||
-      ! kill -0 $pid 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
-/bin/vmm shutdown /tmp/btn.sock
-echo "OUTER: button shutdown=$?"
-wait $pid
-rc=$?
-kill $wd 2>/dev/null
-cat /tmp/btn.out
-echo "OUTER: run button exit=$rc"
+# exec: a command in the inner on the outer's own root (read-only), run from
+# the share; its output byte for byte and in order, its status vmm's.
+exec_cmd='echo "exec: cwd=$(pwd) hello=$(cat hello.txt)"; for i in $(seq 1 200); do echo line-$i; done
+echo to-stderr >&2; echo "Kernel panic - not syncing: printed by a program"
+touch /exec-ro-test 2>/dev/null && echo exec: root_writable || echo exec: root_ro
+echo t >/tmp/t && echo exec: tmp_ok; exit 7'
+{
+	echo "exec: cwd=/shared hello=hello-from-the-outer"
+	seq 1 200 | sed 's/^/line-/'
+	printf 'to-stderr\nKernel panic - not syncing: printed by a program\nexec: root_ro\nexec: tmp_ok\n'
+} >/tmp/exec.want
+exec_run() {
+	name=$1
+	shift
+	echo "OUTER: run $name start"
+	/bin/vmm run -k /vmlinuz -m 256 --timeout 60 --api-socket none "$@" </dev/null \
+		>/tmp/$name.out 2>/tmp/$name.err &
+	vmm_watch $name
+	vmm_reap
+	sed "s/^/OUTER: $name out: /" /tmp/$name.out | head -n 20
+	sed "s/^/OUTER: $name err: /" /tmp/$name.err
+	echo "OUTER: run $name exit=$rc"
+}
+cd /shared
+exec_run exec --exec "$exec_cmd"
+cd /
+echo "OUTER: exec_same=$(cmp -s /tmp/exec.out /tmp/exec.want && echo yes || echo no)" \
+	"cr=$(tr -cd '\r' </tmp/exec.out | wc -c) lines=$(wc -l </tmp/exec.out)" \
+	"err_bytes=$(wc -c </tmp/exec.err) outer_ro_test=$([ -e /exec-ro-test ] && echo created || echo absent)"
+exec_run exec_signal --exec 'kill -9 $$'
+exec_run exec_panic --exec 'echo c >/proc/sysrq-trigger; sleep 5; exit 0'
+# rootfs: the busybox tree's own init, then commands typed into its shell.
+run_until rootfs 'ROOTFS: shell ready' 'echo "echo \"ROOTFS: typed-\$((6 * 7))\"; poweroff -f" >&4' \
+	--rootfs /bbroot --modules /lib/modules/$(uname -r) -p "$q"
+# button: vmm shutdown once the inner waits on the power button.
+run_until button 'waiting for the power button' \
+	'/bin/vmm shutdown /tmp/btn.sock; echo "OUTER: button shutdown=$?"' \
+	-i /inner.cpio.gz --api-socket /tmp/btn.sock -p "$q vmm.action=powerbutton"
 echo "OUTER: tainted=$(cat /proc/sys/kernel/tainted)"
 echo "OUTER: kernel_warnings=$(dmesg | grep -E 'WARNING:|BUG:|Oops|soft lockup|rcu.*(stall|self-detected)|Unable to handle' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';' | cut -c 1-600)"
 echo "OUTER: done"
@@ -206,10 +298,13 @@ qemu() {
 	printf '%s' "$MARK" >"$DISK"
 	truncate -s 4M "$DISK"
 	t0=$(now_ms)
+	# Appended to, by QEMU too: the FROZEN line below must not be overwritten
+	# by what QEMU prints as it is stopped (it was, once, and went unretried).
+	: >"$LOG.raw"
 	timeout -k 5 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -kernel "$kernel" -initrd "$WORK/outer.cpio.gz" \
 		-append "console=ttyS0 $QUIET panic=-1" \
-		-drive "file=$DISK,if=virtio,format=raw,cache=unsafe" </dev/null >"$LOG.raw" 2>&1 &
+		-drive "file=$DISK,if=virtio,format=raw,cache=unsafe" </dev/null >>"$LOG.raw" 2>&1 &
 	qpid=$!
 	last=-1 quiet_s=0
 	while kill -0 $qpid 2>/dev/null; do
@@ -352,6 +447,8 @@ if [ -n "$X86_FS_BENCH" ]; then
 	hr=$(sed -n 's/^OUTER: fsbench_host_read_ms=//p' "$LOG") ht=$(sed -n 's/^OUTER: fsbench_host_tree_ms=//p' "$LOG")
 	echo "x86: fsbench guest (virtio-fs) read 256 MiB: ${gr:-?} ms; the outer directly: ${hr:-?} ms"
 	echo "x86: fsbench guest walk+stat: ${gt:-?}; the outer directly: ${ht:-?}"
+	med() { sed -n "s/^OUTER: execbench .*$1=\([0-9]*\) exit=0.*/\1/p" "$LOG" | sort -n | sed -n 2p; }
+	echo "x86: execbench --exec true: $(med exec_true_ms) ms; a prebuilt initramfs running true: $(med initramfs_true_ms) ms (medians of 3, start to exit)"
 fi
 
 if [ "$(val fs fs_read)" != hello-from-the-outer ]; then
@@ -375,6 +472,36 @@ case "$(val fsro fsro_write)|$(val fsro fsro_rm)" in
 	fi ;;
 *)	fail x86_linux_virtio_fs_ro "write: '$(val fsro fsro_write)', rm: '$(val fsro fsro_rm)': $(summary fsro)" ;;
 esac
+
+# --exec: the status is CMD's, the output exact, vmm's own outcomes 125 with a line saying so.
+exec_host=$(sed -n 's/^OUTER: exec_same=//p' "$LOG")
+if [ "$(rc_of exec)" != 7 ]; then
+	fail x86_linux_exec_status "vmm --exec '... exit 7' exited $(rc_of exec): $(summary exec)"
+elif [ "$exec_host" != "yes cr=0 lines=205 err_bytes=0 outer_ro_test=absent" ]; then
+	fail x86_linux_exec_status "exit 7 but the output differs: $exec_host: $(summary exec)"
+else
+	pass x86_linux_exec_status "--exec: exit 7 came back; 205 lines byte for byte and in order (stderr included, no CR), run in /shared, root read-only, /tmp writable, a printed panic line ignored, vmm silent"
+fi
+if [ "$(rc_of exec_signal)" = 137 ] && seg exec_signal | grep -q 'err: .*killed by signal 9'; then
+	pass x86_linux_exec_signal "--exec 'kill -9 \$\$': exit 137, vmm says so"
+else
+	fail x86_linux_exec_signal "exit $(rc_of exec_signal), expected 137: $(summary exec_signal)"
+fi
+if [ "$(rc_of exec_panic)" = 125 ] &&
+   seg exec_panic | grep -q 'err: .*no exit status from the command: the guest panicked'; then
+	pass x86_linux_exec_panic "--exec with a guest panic: exit 125 and vmm's line naming it"
+else
+	fail x86_linux_exec_panic "exit $(rc_of exec_panic), expected 125: $(summary exec_panic)"
+fi
+if ! seg rootfs | grep -q '^ROOTFS: init=/sbin/init pid=1 root=virtiofs ro'; then
+	fail x86_linux_rootfs "the tree's init did not report as PID 1 on a read-only virtiofs root: $(summary rootfs)"
+elif ! seg rootfs | grep -q '^ROOTFS: tmp=ok' || ! seg rootfs | grep -q '^ROOTFS: typed-42'; then
+	fail x86_linux_rootfs "no tmpfs write or no answer from its shell: $(seg rootfs | grep ROOTFS | tr '\n' ';')"
+elif [ "$(rc_of rootfs)" != 0 ]; then
+	fail x86_linux_rootfs "vmm exit $(rc_of rootfs) after poweroff: $(summary rootfs)"
+else
+	pass x86_linux_rootfs "--rootfs on a busybox tree: its init ran as PID 1 on a read-only virtiofs root, its shell answered, poweroff: exit 0"
+fi
 
 if seg panic | grep -q 'VMM-INIT: panicking' && [ "$(rc_of panic)" = 3 ]; then
 	pass x86_linux_panic_exit_3 "sysrq c: vmm exit 3"

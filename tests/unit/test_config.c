@@ -330,3 +330,36 @@ TEST(config_name_and_api_socket)
 	TEST_ASSERT_EQ(parse(&cfg, err, "--name", ".x", NULL), -EINVAL);
 	TEST_ASSERT_EQ(parse(&cfg, err, "--api-socket", "", NULL), -EINVAL);
 }
+
+/* --exec/--rootfs share the root as the last --fs, tag vmm-root, and build the initramfs. */
+TEST(config_exec_and_rootfs_share_the_root)
+{
+	struct vm_config c;
+	char err[256];
+
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "--exec", "make check", NULL), 0);
+	TEST_ASSERT(!strcmp(c.exec_cmd, "make check"), "cmd");
+	TEST_ASSERT_EQ(c.nr_fs, 1);
+	TEST_ASSERT(!strcmp(c.fs_opts[0].path, "/") && !strcmp(c.fs_opts[0].tag, "vmm-root") &&
+		    c.fs_opts[0].ro, "root %s tag %s", c.fs_opts[0].path, c.fs_opts[0].tag);
+	TEST_ASSERT(c.no_reboot, "a reboot ends --exec");
+
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "--fs", "/srv,tag=data", "--rootfs", "/tree,rw",
+			     "--modules", "/mods", NULL), 0);
+	TEST_ASSERT_EQ(c.nr_fs, 2);
+	TEST_ASSERT(!strcmp(c.fs_opts[1].path, "/tree") && !c.fs_opts[1].ro, "%s", c.fs_opts[1].path);
+	TEST_ASSERT(!c.no_reboot && !strcmp(c.modules_dir, "/mods"), "rootfs");
+
+	TEST_ASSERT_EQ(parse(&c, err, "--exec", "true", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "needs --kernel"), "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "-i", "rd", "--exec", "true", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "--initrd"), "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "--exec", "", NULL), -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "--modules", "/m", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "only with"), "%s", err);
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "--fs", "/a,tag=vmm-root", "--exec", "x", NULL),
+		       -EINVAL);
+	TEST_ASSERT_EQ(parse(&c, err, "-k", "bz", "--fs", "/a", "--fs", "/b", "--fs", "/c",
+			     "--fs", "/d", "--exec", "x", NULL), -EINVAL);
+	TEST_ASSERT(strstr(err, "at most 3 others"), "%s", err);
+}

@@ -6,7 +6,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "hw/x86/payload.h"
+#include "util/payload.h"
 #include "test.h"
 
 static u64 rng_state = 0x243f6a8885a308d3ULL;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef VMM_HW_X86_PAYLOAD_H
-#define VMM_HW_X86_PAYLOAD_H
+#ifndef VMM_UTIL_PAYLOAD_H
+#define VMM_UTIL_PAYLOAD_H
 
 /*
- * Host-side decompression of a bzImage payload (the compressed vmlinux ELF),
- * so the guest does not spend its slow ring-0 time inflating itself.
+ * Host-side decompression of a compressed ELF: a bzImage payload (the
+ * vmlinux, so the guest does not spend its slow ring-0 time inflating
+ * itself) or a kernel module (.ko.gz, .ko.xz, .ko.zst for --exec).
  */
 #include "util/types.h"
 

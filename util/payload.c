@@ -18,7 +18,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "hw/x86/payload.h"
+#include "util/payload.h"
 #include "util/why.h"
 
 enum payload_fmt {
