@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,42 +16,198 @@
 
 #include "devices/virtio/fs.h"
 #include "devices/virtio/fs_server.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/thread.h"
 
 #define FS_QUEUE_SIZE	128
 #define FS_CHAIN_MAX	(FS_MAX_IO / 4096 + 8)
 /* The largest request: a WRITE of FS_MAX_IO and its headers, or two names. */
 #define FS_REQ_MAX	(FS_MAX_IO + 4096)
+#define FS_WORKERS	4	/* requests served at once */
+#define FS_RESET_WAIT_MS 5000	/* a reset waits this long for requests in flight */
 
+/* A request from its chain to its reply: queued, on a worker, then done. */
+struct fs_job {
+	struct fs_job *next;
+	struct virtq *vq;
+	struct virtq_chain c;
+	u32 reply_len;
+	u32 gen;			/* fs->gen when popped: another after a reset */
+	struct iovec iov[FS_CHAIN_MAX];
+};
+
+/*
+ * The device's I/O thread pops chains into jobs (fs_queue_notify) and
+ * pushes the replies of done ones (fs_jobs_done, woken by done_efd); the
+ * FS_WORKERS threads in between run them through the server, so one slow
+ * host file holds up only its own request. virtio_fs_create() starts the
+ * workers, virtio_fs_destroy() stops and joins them.
+ */
 struct virtio_fs {
 	struct virtio_dev *dev;
 	struct fs_server *server;
 	struct virtio_fs_config config;
-	struct iovec iov[FS_CHAIN_MAX];
-	u8 *req;			/* FS_REQ_MAX: the readable part of a chain */
+	pthread_mutex_t lock;		/* the lists below, busy, stop */
+	pthread_cond_t work, idle;
+	struct fs_job *todo, **todo_tail, *done, *free;
+	unsigned int busy;		/* jobs on a worker now */
+	u32 gen;			/* resets so far: older jobs are never pushed */
+	bool stop;
+	int done_efd;
+	pthread_t workers[FS_WORKERS];
+	unsigned int nr_workers;
 };
+
+static struct fs_job *fs_job_get(struct virtio_fs *fs)
+{
+	struct fs_job *j;
+
+	pthread_mutex_lock(&fs->lock);
+	j = fs->free;
+	if (j)
+		fs->free = j->next;
+	pthread_mutex_unlock(&fs->lock);
+	if (!j)
+		j = malloc(sizeof(*j));
+	if (j)
+		*j = (struct fs_job){ .c = { .cap = FS_CHAIN_MAX } };
+	if (j)
+		j->c.iov = j->iov;
+	return j;
+}
+
+static void *fs_worker(void *opaque)
+{
+	struct virtio_fs *fs = opaque;
+	u8 *req = malloc(FS_REQ_MAX);
+	struct fs_job *j;
+	u64 one = 1;
+
+	pthread_mutex_lock(&fs->lock);
+	while (!fs->stop) {
+		if (!fs->todo || !req) {
+			pthread_cond_wait(&fs->work, &fs->lock);
+			continue;
+		}
+		j = fs->todo;
+		fs->todo = j->next;
+		if (!fs->todo)
+			fs->todo_tail = &fs->todo;
+		fs->busy++;
+		pthread_mutex_unlock(&fs->lock);
+
+		size_t len = MIN(j->c.out_len, (u64)FS_REQ_MAX);
+
+		iov_to_buf(j->c.iov, j->c.nr_out, 0, req, len);
+		/* A request longer than any valid one is answered as malformed. */
+		j->reply_len = (u32)fs_server_handle(fs->server, req,
+						     j->c.out_len > FS_REQ_MAX ? 0 : len,
+						     &j->c.iov[j->c.nr_out], j->c.nr - j->c.nr_out);
+
+		pthread_mutex_lock(&fs->lock);
+		fs->busy--;
+		j->next = fs->done;
+		fs->done = j;
+		if (!fs->busy)
+			pthread_cond_broadcast(&fs->idle);
+		if (write(fs->done_efd, &one, sizeof(one)) < 0) {
+			/* EAGAIN: a wake-up is pending already */
+		}
+	}
+	pthread_mutex_unlock(&fs->lock);
+	free(req);
+	return NULL;
+}
 
 static void fs_queue_notify(void *opaque, struct virtq *vq)
 {
 	struct virtio_fs *fs = opaque;
-	struct virtq_chain c = { .cap = FS_CHAIN_MAX, .iov = fs->iov };
-	bool pushed = false;
-	int r;
+	struct fs_job *j, *first = NULL, **tail = &first;
+	int r = 0;
 
 	do {
 		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, &c)) > 0) {
-			size_t len = MIN(c.out_len, (u64)FS_REQ_MAX), n;
-
-			iov_to_buf(c.iov, c.nr_out, 0, fs->req, len);
-			/* A request longer than any valid one is answered as malformed. */
-			n = fs_server_handle(fs->server, fs->req, c.out_len > FS_REQ_MAX ? 0 : len,
-					     &c.iov[c.nr_out], c.nr - c.nr_out);
-			virtq_push(vq, c.head, (u32)n);
-			pushed = true;
+		while ((j = fs_job_get(fs)) && (r = virtq_pop(vq, &j->c)) > 0) {
+			j->vq = vq;
+			j->gen = fs->gen;	/* changed only by fs_reset(), on our lock */
+			*tail = j;
+			tail = &j->next;
 		}
-	} while (r >= 0 && virtq_enable_notify(vq));
-	if (pushed)
-		virtio_notify_used(fs->dev, vq);
+		if (j) {
+			pthread_mutex_lock(&fs->lock);
+			j->next = fs->free;
+			fs->free = j;
+			pthread_mutex_unlock(&fs->lock);
+		}
+	} while (j && r >= 0 && virtq_enable_notify(vq));
+	if (!first)
+		return;
+	pthread_mutex_lock(&fs->lock);
+	*fs->todo_tail = first;
+	fs->todo_tail = tail;
+	pthread_cond_broadcast(&fs->work);
+	pthread_mutex_unlock(&fs->lock);
+}
+
+/* done_efd: push what the workers answered (I/O thread, device lock held). */
+static void fs_jobs_done(void *opaque)
+{
+	struct virtio_fs *fs = opaque;
+	struct fs_job *j, *next;
+	struct virtq *pushed[2] = { NULL, NULL };
+	u64 cnt;
+
+	if (read(fs->done_efd, &cnt, sizeof(cnt)) < 0) {
+		/* EAGAIN: already taken */
+	}
+	pthread_mutex_lock(&fs->lock);
+	j = fs->done;
+	fs->done = NULL;
+	pthread_mutex_unlock(&fs->lock);
+	for (; j; j = next) {
+		next = j->next;
+		if (j->gen == fs->gen) {
+			virtq_push(j->vq, j->c.head, j->reply_len);
+			pushed[pushed[0] && pushed[0] != j->vq] = j->vq;
+		}
+		pthread_mutex_lock(&fs->lock);
+		j->next = fs->free;
+		fs->free = j;
+		pthread_mutex_unlock(&fs->lock);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(pushed); i++)
+		if (pushed[i])
+			virtio_notify_used(fs->dev, pushed[i]);
+}
+
+/*
+ * Device reset: queued requests are dropped, ones on a worker finished
+ * (for at most FS_RESET_WAIT_MS: a hung host file must not hold the
+ * guest's reset, nor vmm's stop) and never pushed.
+ */
+static void fs_reset(void *opaque)
+{
+	struct virtio_fs *fs = opaque;
+	struct timespec until = clock_timespec(clock_now_ns() + FS_RESET_WAIT_MS * 1000000ULL);
+	struct fs_job *j, **lists[] = { &fs->todo, &fs->done };
+
+	pthread_mutex_lock(&fs->lock);
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		while ((j = *lists[i])) {
+			*lists[i] = j->next;
+			j->next = fs->free;
+			fs->free = j;
+		}
+	}
+	fs->todo_tail = &fs->todo;
+	fs->gen++;
+	while (fs->busy && pthread_cond_timedwait(&fs->idle, &fs->lock, &until) != ETIMEDOUT)
+		;
+	if (fs->busy)
+		log_ratelimited(log_warn, "virtio-fs: %u requests still on the host %d ms into a reset; reset without them",
+				fs->busy, FS_RESET_WAIT_MS);
+	pthread_mutex_unlock(&fs->lock);
 }
 
 static void fs_config_read(void *opaque, u32 offset, u8 *data, u32 len)
@@ -60,8 +219,10 @@ static void fs_config_read(void *opaque, u32 offset, u8 *data, u32 len)
 
 static int fs_attach(void *opaque, struct virtio_dev *dev)
 {
-	((struct virtio_fs *)opaque)->dev = dev;
-	return 0;
+	struct virtio_fs *fs = opaque;
+
+	fs->dev = dev;
+	return virtio_dev_watch(dev, fs->done_efd, fs_jobs_done, fs);
 }
 
 const struct virtio_dev_ops virtio_fs_ops = {
@@ -72,6 +233,7 @@ const struct virtio_dev_ops virtio_fs_ops = {
 	.nr_queues = 2,			/* hiprio + one request queue */
 	.max_queue_size = FS_QUEUE_SIZE,
 	.queue_notify = fs_queue_notify,
+	.reset = fs_reset,
 	.attach = fs_attach,
 };
 
@@ -168,9 +330,19 @@ struct virtio_fs *virtio_fs_create(const struct virtio_fs_opts *o, int *err, con
 	struct stat st;
 	int fd;
 
-	if (!fs || !(fs->req = malloc(FS_REQ_MAX))) {
+	if (!fs) {
 		*err = -ENOMEM;
 		*why = "out of memory";
+		return NULL;
+	}
+	pthread_mutex_init(&fs->lock, NULL);
+	pthread_cond_init(&fs->work, NULL);
+	pthread_cond_init(&fs->idle, NULL);
+	fs->todo_tail = &fs->todo;
+	fs->done_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fs->done_efd < 0) {
+		*err = -errno;
+		*why = strerror(errno);
 		goto fail;
 	}
 	fs_fd_budget(&so);
@@ -189,19 +361,50 @@ struct virtio_fs *virtio_fs_create(const struct virtio_fs_opts *o, int *err, con
 	}
 	memcpy(fs->config.tag, o->tag, strnlen(o->tag, sizeof(fs->config.tag)));
 	fs->config.num_request_queues = 1;	/* little-endian hosts only, as the rest */
+	for (fs->nr_workers = 0; fs->nr_workers < FS_WORKERS; fs->nr_workers++) {
+		char name[16];
+		int r;
+
+		snprintf(name, sizeof(name), "fs-%u", fs->nr_workers);
+		r = thread_spawn(&fs->workers[fs->nr_workers], NULL, name, false, fs_worker, fs);
+		if (r) {
+			*err = -r;
+			*why = "cannot start its threads";
+			goto fail;
+		}
+	}
 	return fs;
 fail:
-	if (fs)
-		free(fs->req);
-	free(fs);
+	virtio_fs_destroy(fs);
 	return NULL;
 }
 
 void virtio_fs_destroy(struct virtio_fs *fs)
 {
+	struct fs_job *j, **lists[3];
+
 	if (!fs)
 		return;
+	pthread_mutex_lock(&fs->lock);
+	fs->stop = true;
+	pthread_cond_broadcast(&fs->work);
+	pthread_mutex_unlock(&fs->lock);
+	for (unsigned int i = 0; i < fs->nr_workers; i++)
+		pthread_join(fs->workers[i], NULL);
+	lists[0] = &fs->todo;
+	lists[1] = &fs->done;
+	lists[2] = &fs->free;
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		while ((j = *lists[i])) {
+			*lists[i] = j->next;
+			free(j);
+		}
+	}
 	fs_server_destroy(fs->server);
-	free(fs->req);
+	if (fs->done_efd >= 0)
+		close(fs->done_efd);
+	pthread_cond_destroy(&fs->work);
+	pthread_cond_destroy(&fs->idle);
+	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }

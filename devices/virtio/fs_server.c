@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/fuse.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -51,6 +52,11 @@ struct fs_inode {
 };
 
 struct fs_server {
+	/*
+	 * Every request runs under it but for the host I/O of READ, WRITE,
+	 * FSYNC and FALLOCATE (fs_io_begin()): one slow file stalls no other.
+	 */
+	pthread_mutex_t lock;
 	bool ro;
 	int proc_fd;		/* /proc/self/fd: reopening our own O_PATH fds */
 	struct fs_inode *inodes;	/* nodeid = index + 1; index 0 the root */
@@ -310,6 +316,32 @@ static int fs_arg_fd(struct fs_server *s, const struct fs_req *r, size_t len)
 }
 #define OUT(r, type) ((type *)((r)->reply + sizeof(struct fuse_out_header)))
 
+/*
+ * The host I/O of a request, unlocked, on a duplicate of the handle's
+ * descriptor @fd (a RELEASE meanwhile closes only the original): returns
+ * the duplicate, to hand to fs_io_end(), or -errno (still locked).
+ */
+static int fs_io_begin(struct fs_server *s, int fd)
+{
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (d < 0)
+		return -errno;
+	pthread_mutex_unlock(&s->lock);
+	return d;
+}
+
+/* Locked again; returns @r, the I/O's result, with errno kept. */
+static long fs_io_end(struct fs_server *s, int d, long r)
+{
+	int err = errno;
+
+	close(d);
+	pthread_mutex_lock(&s->lock);
+	errno = err;
+	return r;
+}
+
 /* The NUL-terminated name at @off of the arguments, or NULL. */
 static const char *fs_arg_name(const struct fs_req *r, size_t off)
 {
@@ -495,7 +527,10 @@ static int fs_read(struct fs_server *s, struct fs_req *r, const struct iovec *ou
 		iov[n].iov_len = MIN(len - off, want);
 		want -= iov[n++].iov_len;
 	}
-	got = n ? preadv(fd, iov, n, (off_t)a->offset) : 0;
+	fd = fs_io_begin(s, fd);
+	if (fd < 0)
+		return fd;
+	got = fs_io_end(s, fd, n ? preadv(fd, iov, n, (off_t)a->offset) : 0);
 	if (got < 0)
 		return -errno;
 	*data_len = got;
@@ -516,7 +551,10 @@ static int fs_write(struct fs_server *s, struct fs_req *r)
 	fd = fs_handle_fd(s, a->fh);
 	if (fd < 0)
 		return -EBADF;
-	n = pwrite(fd, r->arg + sizeof(*a), a->size, (off_t)a->offset);
+	fd = fs_io_begin(s, fd);
+	if (fd < 0)
+		return fd;
+	n = fs_io_end(s, fd, pwrite(fd, r->arg + sizeof(*a), a->size, (off_t)a->offset));
 	if (n < 0)
 		return -errno;
 	memset(o, 0, sizeof(*o));
@@ -815,7 +853,10 @@ static int fs_fsync(struct fs_server *s, struct fs_req *r)
 
 	if (fd < 0)
 		return fd;
-	return ((a->fsync_flags & 1) ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+	fd = fs_io_begin(s, fd);
+	if (fd < 0)
+		return fd;
+	return fs_io_end(s, fd, (a->fsync_flags & 1) ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
 }
 
 static int fs_lseek(struct fs_server *s, struct fs_req *r)
@@ -844,7 +885,11 @@ static int fs_fallocate(struct fs_server *s, struct fs_req *r)
 		return fd;
 	if (s->ro)
 		return -EROFS;
-	return fallocate(fd, (int)a->mode, (off_t)a->offset, (off_t)a->length) < 0 ? -errno : 0;
+	fd = fs_io_begin(s, fd);
+	if (fd < 0)
+		return fd;
+	return fs_io_end(s, fd, fallocate(fd, (int)a->mode, (off_t)a->offset,
+					  (off_t)a->length)) < 0 ? -errno : 0;
 }
 
 static void fs_forget_batch(struct fs_server *s, const struct fs_req *r)
@@ -925,8 +970,22 @@ static int fs_dispatch(struct fs_server *s, struct fs_req *r, const struct iovec
 	}
 }
 
+static size_t fs_handle_locked(struct fs_server *s, const u8 *req, size_t len,
+			       const struct iovec *out, unsigned int nr_out);
+
 size_t fs_server_handle(struct fs_server *s, const u8 *req, size_t len,
 			const struct iovec *out, unsigned int nr_out)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = fs_handle_locked(s, req, len, out, nr_out);
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+static size_t fs_handle_locked(struct fs_server *s, const u8 *req, size_t len,
+			       const struct iovec *out, unsigned int nr_out)
 {
 	struct fuse_in_header h;
 	struct fuse_out_header *oh;
@@ -971,9 +1030,11 @@ size_t fs_server_handle(struct fs_server *s, const u8 *req, size_t len,
 
 void fs_server_get_stats(struct fs_server *s, struct fs_server_stats *st)
 {
+	pthread_mutex_lock(&s->lock);
 	*st = s->stats;
 	st->inodes = s->used_inodes;
 	st->handles = s->used_handles;
+	pthread_mutex_unlock(&s->lock);
 }
 
 struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, int *err)
@@ -987,6 +1048,7 @@ struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, 
 		close(root_fd);
 		return NULL;
 	}
+	pthread_mutex_init(&s->lock, NULL);
 	s->ro = o->ro;
 	s->max_inodes = o->max_inodes;
 	s->max_handles = o->max_handles;
@@ -1039,5 +1101,6 @@ void fs_server_destroy(struct fs_server *s)
 	free(s->inodes);
 	free(s->handles);
 	free(s->scratch);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

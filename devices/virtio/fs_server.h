@@ -29,7 +29,9 @@
  * answer ENFILE past it; FORGET frees them) and max_handles open files and
  * directories (EMFILE past it); at most FS_MAX_IO bytes a read or write.
  *
- * Single-threaded: the caller serialises requests.
+ * Thread-safe: several threads may hand it requests at once. Each runs
+ * under the server's lock but for its host I/O (the read, write, fsync or
+ * fallocate itself), so a slow file holds up only its own request.
  */
 #define FS_MAX_IO		(128 * 1024)
 #define FS_DEFAULT_INODES	16384
