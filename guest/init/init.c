@@ -118,6 +118,15 @@ static const char *str_after(const char *s, const char *prefix)
 	return s;
 }
 
+/* Whether @needle occurs in @s. */
+static int str_find(const char *s, const char *needle)
+{
+	for (; *s; s++)
+		if (str_after(s, needle))
+			return 1;
+	return 0;
+}
+
 static int str_eq(const char *a, const char *b)
 {
 	const char *rest = str_after(a, b);
@@ -622,6 +631,50 @@ static __attribute__((noreturn)) void cmd_run(long tty, int ctl)
 	sys_exit_group(127);
 }
 
+/*
+ * CMD died of a fault: the kernel's own line about it ("segfault at ...",
+ * "unhandled level 3 translation fault ..."), logged at a level that
+ * "quiet" keeps off the console, read back from /dev/kmsg. The last few
+ * such records, as they are.
+ */
+static void fault_report(void)
+{
+	static char rec[4][256];
+	char buf[1024];
+	long fd = sys_openat(AT_FDCWD, "/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0), n;
+	unsigned int nr = 0;
+
+	if (fd < 0)
+		return;
+	/* One record a read; EAGAIN at the end of the buffer. */
+	while ((n = sys_read(fd, buf, sizeof(buf) - 1)) > 0 || n == -EPIPE) {
+		char *text;
+
+		if (n < 0)
+			continue;	/* overwritten while read: go on with the next */
+		buf[n] = 0;
+		for (text = buf; *text && *text != ';'; text++)
+			;
+		/*
+		 * x86: "sh[85]: segfault at ..." or "traps: sh[85] trap invalid
+		 * opcode ..."; arm64: "sh[85]: unhandled level 3 translation fault ...".
+		 */
+		if (!*text || (!str_find(text, "segfault at") && !str_find(text, "traps: ") &&
+			       !str_find(text, "]: unhandled ")))
+			continue;
+		str_join(rec[nr++ % ARRAY_SIZE(rec)], sizeof(rec[0]), text + 1, NULL);
+	}
+	sys_close(fd);
+	for (unsigned int i = nr > ARRAY_SIZE(rec) ? nr - ARRAY_SIZE(rec) : 0; i < nr; i++) {
+		char *line = rec[i % ARRAY_SIZE(rec)], *nl;
+
+		for (nl = line; *nl && *nl != '\n'; nl++)
+			;
+		*nl = 0;
+		say("kernel: ", line, NULL);
+	}
+}
+
 static __attribute__((noreturn)) void exec_run(void)
 {
 	long tty = console_open(), pid, ret;
@@ -662,7 +715,10 @@ static __attribute__((noreturn)) void exec_run(void)
 	sys_sync();
 	if (!(st & 0x7f))
 		status_report(EXEC_STATUS(EXEC_STATUS_EXITED, st >> 8 & 0xff));
-	else
+	else if ((st & 0x7f) == SIGSEGV || (st & 0x7f) == SIGBUS || (st & 0x7f) == SIGILL ||
+		 (st & 0x7f) == SIGFPE)
+		fault_report();
+	if (st & 0x7f)
 		status_report(EXEC_STATUS(EXEC_STATUS_SIGNALED, st & 0x7f));
 	power_off();
 }
