@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/fuse.h>
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
 
@@ -56,7 +59,8 @@ struct virtio_fs {
 	bool stop;
 	int done_efd;
 	pthread_t workers[FS_WORKERS];
-	unsigned int nr_workers;
+	unsigned int nr_workers;	/* 0 with one CPU: they could not run beside us */
+	u8 *req;			/* FS_REQ_MAX: the I/O thread's copy of a request */
 };
 
 static struct fs_job *fs_job_get(struct virtio_fs *fs)
@@ -75,6 +79,25 @@ static struct fs_job *fs_job_get(struct virtio_fs *fs)
 	if (j)
 		j->c.iov = j->iov;
 	return j;
+}
+
+/* Serve @j now, on this thread: its reply's length. */
+static u32 fs_serve(struct virtio_fs *fs, struct fs_job *j, u8 *req)
+{
+	size_t len = MIN(j->c.out_len, (u64)FS_REQ_MAX);
+
+	iov_to_buf(j->c.iov, j->c.nr_out, 0, req, len);
+	/* A request longer than any valid one is answered as malformed. */
+	return (u32)fs_server_handle(fs->server, req, j->c.out_len > FS_REQ_MAX ? 0 : len,
+				     &j->c.iov[j->c.nr_out], j->c.nr - j->c.nr_out);
+}
+
+static void fs_job_put(struct virtio_fs *fs, struct fs_job *j)
+{
+	pthread_mutex_lock(&fs->lock);
+	j->next = fs->free;
+	fs->free = j;
+	pthread_mutex_unlock(&fs->lock);
 }
 
 static void *fs_worker(void *opaque)
@@ -97,13 +120,7 @@ static void *fs_worker(void *opaque)
 		fs->busy++;
 		pthread_mutex_unlock(&fs->lock);
 
-		size_t len = MIN(j->c.out_len, (u64)FS_REQ_MAX);
-
-		iov_to_buf(j->c.iov, j->c.nr_out, 0, req, len);
-		/* A request longer than any valid one is answered as malformed. */
-		j->reply_len = (u32)fs_server_handle(fs->server, req,
-						     j->c.out_len > FS_REQ_MAX ? 0 : len,
-						     &j->c.iov[j->c.nr_out], j->c.nr - j->c.nr_out);
+		j->reply_len = fs_serve(fs, j, req);
 
 		pthread_mutex_lock(&fs->lock);
 		fs->busy--;
@@ -120,27 +137,47 @@ static void *fs_worker(void *opaque)
 	return NULL;
 }
 
+/*
+ * Host I/O that may take long goes to the workers; the rest (lookups,
+ * attributes, listings: quick, and serialised by the server's lock
+ * anyway) is served here at once, without two more thread switches.
+ */
+static bool fs_to_worker(const struct virtio_fs *fs, const struct fs_job *j)
+{
+	size_t at = offsetof(struct fuse_in_header, opcode);
+	u32 op = 0;
+
+	if (!fs->nr_workers || iov_to_buf(j->c.iov, j->c.nr_out, at, &op, sizeof(op)) != sizeof(op))
+		return false;
+	return op == FUSE_READ || op == FUSE_WRITE || op == FUSE_FSYNC || op == FUSE_FALLOCATE;
+}
+
 static void fs_queue_notify(void *opaque, struct virtq *vq)
 {
 	struct virtio_fs *fs = opaque;
 	struct fs_job *j, *first = NULL, **tail = &first;
+	bool pushed = false;
 	int r = 0;
 
 	do {
 		virtq_disable_notify(vq);
 		while ((j = fs_job_get(fs)) && (r = virtq_pop(vq, &j->c)) > 0) {
 			j->vq = vq;
-			j->gen = fs->gen;	/* changed only by fs_reset(), on our lock */
-			*tail = j;
-			tail = &j->next;
+			j->gen = fs->gen;	/* fs_reset() changes it under the device lock we hold */
+			if (fs_to_worker(fs, j)) {
+				*tail = j;
+				tail = &j->next;
+				continue;
+			}
+			virtq_push(vq, j->c.head, fs_serve(fs, j, fs->req));
+			pushed = true;
+			fs_job_put(fs, j);
 		}
-		if (j) {
-			pthread_mutex_lock(&fs->lock);
-			j->next = fs->free;
-			fs->free = j;
-			pthread_mutex_unlock(&fs->lock);
-		}
+		if (j)
+			fs_job_put(fs, j);
 	} while (j && r >= 0 && virtq_enable_notify(vq));
+	if (pushed)
+		virtio_notify_used(fs->dev, vq);
 	if (!first)
 		return;
 	pthread_mutex_lock(&fs->lock);
@@ -171,10 +208,7 @@ static void fs_jobs_done(void *opaque)
 			virtq_push(j->vq, j->c.head, j->reply_len);
 			pushed[pushed[0] && pushed[0] != j->vq] = j->vq;
 		}
-		pthread_mutex_lock(&fs->lock);
-		j->next = fs->free;
-		fs->free = j;
-		pthread_mutex_unlock(&fs->lock);
+		fs_job_put(fs, j);
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(pushed); i++)
 		if (pushed[i])
@@ -267,11 +301,13 @@ int virtio_fs_parse_opts(const char *arg, struct virtio_fs_opts *o, const char *
 
 		if (n == 2 && !strncmp(opt, "ro", 2)) {
 			o->ro = true;
+		} else if (n == 5 && !strncmp(opt, "xattr", 5)) {
+			o->xattr = true;
 		} else if (n > 4 && !strncmp(opt, "tag=", 4) && n - 4 <= VIRTIO_FS_TAG_MAX) {
 			memcpy(o->tag, opt + 4, n - 4);
 			o->tag[n - 4] = '\0';
 		} else {
-			*why = "unknown option (expected tag=NAME or ro)";
+			*why = "unknown option (expected tag=NAME, ro or xattr)";
 			return -EINVAL;
 		}
 	}
@@ -324,10 +360,11 @@ static void fs_fd_budget(struct fs_server_opts *so)
 
 struct virtio_fs *virtio_fs_create(const struct virtio_fs_opts *o, int *err, const char **why)
 {
-	struct fs_server_opts so = { .ro = o->ro, .max_inodes = FS_DEFAULT_INODES,
+	struct fs_server_opts so = { .ro = o->ro, .xattr = o->xattr, .max_inodes = FS_DEFAULT_INODES,
 				     .max_handles = FS_DEFAULT_HANDLES };
 	struct virtio_fs *fs = calloc(1, sizeof(*fs));
 	struct stat st;
+	cpu_set_t cpus;
 	int fd;
 
 	if (!fs) {
@@ -340,7 +377,8 @@ struct virtio_fs *virtio_fs_create(const struct virtio_fs_opts *o, int *err, con
 	pthread_cond_init(&fs->idle, NULL);
 	fs->todo_tail = &fs->todo;
 	fs->done_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (fs->done_efd < 0) {
+	fs->req = malloc(FS_REQ_MAX);
+	if (fs->done_efd < 0 || !fs->req) {
 		*err = -errno;
 		*why = strerror(errno);
 		goto fail;
@@ -361,7 +399,14 @@ struct virtio_fs *virtio_fs_create(const struct virtio_fs_opts *o, int *err, con
 	}
 	memcpy(fs->config.tag, o->tag, strnlen(o->tag, sizeof(fs->config.tag)));
 	fs->config.num_request_queues = 1;	/* little-endian hosts only, as the rest */
-	for (fs->nr_workers = 0; fs->nr_workers < FS_WORKERS; fs->nr_workers++) {
+	/*
+	 * Workers only where they can run beside the I/O thread and the vcpus:
+	 * on one CPU each hand-off is a wake-up that waits for a time slice.
+	 */
+	CPU_ZERO(&cpus);
+	sched_getaffinity(0, sizeof(cpus), &cpus);
+	for (fs->nr_workers = 0; CPU_COUNT(&cpus) > 1 && fs->nr_workers < FS_WORKERS;
+	     fs->nr_workers++) {
 		char name[16];
 		int r;
 
@@ -406,5 +451,6 @@ void virtio_fs_destroy(struct virtio_fs *fs)
 	pthread_cond_destroy(&fs->work);
 	pthread_cond_destroy(&fs->idle);
 	pthread_mutex_destroy(&fs->lock);
+	free(fs->req);
 	free(fs);
 }

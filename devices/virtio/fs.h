@@ -16,9 +16,10 @@ struct virtio_fs_opts {
 	char path[4096];		/* the shared directory */
 	char tag[VIRTIO_FS_TAG_MAX + 1];
 	bool ro;
+	bool xattr;			/* "user." extended attributes */
 };
 
-/* --fs DIR[,tag=NAME][,ro]; the tag defaults to DIR's last component. */
+/* --fs DIR[,tag=NAME][,ro][,xattr]; the tag defaults to DIR's last component. */
 int virtio_fs_parse_opts(const char *arg, struct virtio_fs_opts *o, const char **why);
 
 struct virtio_fs;

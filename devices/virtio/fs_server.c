@@ -21,6 +21,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "devices/virtio/fs_server.h"
@@ -58,6 +59,7 @@ struct fs_server {
 	 */
 	pthread_mutex_t lock;
 	bool ro;
+	bool xattr;
 	int proc_fd;		/* /proc/self/fd: reopening our own O_PATH fds */
 	struct fs_inode *inodes;	/* nodeid = index + 1; index 0 the root */
 	u32 nr_inodes, max_inodes, used_inodes;	/* nr_inodes: slots ever used */
@@ -826,6 +828,113 @@ static int fs_link(struct fs_server *s, struct fs_req *r, struct fs_inode *newdi
 	return fs_entry_reply(s, r, fs_openat(newdir->fd, name, O_PATH, 0));
 }
 
+/*
+ * Extended attributes: the "user." namespace only. trusted., security.
+ * and system. ones are the host's business (a security.capability set by
+ * the guest on a shared binary would be a file capability on the host;
+ * ACLs would change who may open what), so they do not exist for the
+ * guest: listed never, read ENODATA, set or removed EPERM. On regular
+ * files and directories only, through a descriptor reopened read-only (a
+ * symlink's or a device's are not the guest's to read).
+ */
+#define FS_XATTR_PREFIX	"user."
+#define FS_XATTR_MAX	65536	/* XATTR_SIZE_MAX */
+
+static bool fs_xattr_name_ok(const char *name)
+{
+	return name && !strncmp(name, FS_XATTR_PREFIX, strlen(FS_XATTR_PREFIX));
+}
+
+static int fs_xattr(struct fs_server *s, struct fs_req *r, struct fs_inode *in,
+		    const struct iovec *out, unsigned int nr_out, size_t *data_len)
+{
+	u32 op = r->h->opcode, want = 0;
+	const char *name = NULL, *value = NULL;
+	struct fuse_getxattr_out *o = OUT(r, struct fuse_getxattr_out);
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	if (op == FUSE_GETXATTR || op == FUSE_LISTXATTR) {
+		const struct fuse_getxattr_in *a = ARG(r, struct fuse_getxattr_in);
+
+		if (!a)
+			return -EINVAL;
+		want = MIN(a->size, (u32)FS_XATTR_MAX);
+		off = sizeof(*a);
+	} else if (op == FUSE_SETXATTR) {
+		const struct fuse_setxattr_in *a = ARG(r, struct fuse_setxattr_in);
+
+		/* Without FUSE_SETXATTR_EXT the guest sends the 8-byte form. */
+		if (!a || a->size > FS_XATTR_MAX)
+			return -EINVAL;
+		want = a->size;
+		off = FUSE_COMPAT_SETXATTR_IN_SIZE;
+	}
+	if (op != FUSE_LISTXATTR) {
+		name = fs_arg_name(r, off);
+		if (!name)
+			return -EINVAL;
+		if (op == FUSE_SETXATTR) {
+			value = name + strlen(name) + 1;
+			if ((size_t)(value - (const char *)r->arg) + want > r->arg_len)
+				return -EINVAL;
+		}
+		if (!fs_xattr_name_ok(name))
+			return op == FUSE_GETXATTR ? -ENODATA : -EPERM;
+	}
+	if (s->ro && (op == FUSE_SETXATTR || op == FUSE_REMOVEXATTR))
+		return -EROFS;
+	fd = fs_reopen(s, in->fd, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd == -ELOOP || fd == -EPERM ? -ENOTSUP : fd;
+	switch (op) {
+	case FUSE_GETXATTR:
+		n = fgetxattr(fd, name, s->scratch, want);
+		break;
+	case FUSE_LISTXATTR:
+		/* The whole list, then the "user." part: its size too when asked for. */
+		n = flistxattr(fd, (char *)s->scratch, FS_XATTR_MAX);
+		break;
+	case FUSE_SETXATTR:
+		n = fsetxattr(fd, name, value, want,
+			      (int)((const struct fuse_setxattr_in *)r->arg)->flags);
+		break;
+	default:
+		n = fremovexattr(fd, name);
+		break;
+	}
+	n = n < 0 ? -errno : n;
+	close(fd);
+	if (n < 0 || op == FUSE_SETXATTR || op == FUSE_REMOVEXATTR)
+		return n < 0 ? (int)n : 0;
+	if (op == FUSE_LISTXATTR && n > 0) {
+		/* Keep the "user." names: the list is NUL-separated. */
+		char *src = (char *)s->scratch, *dst = src, *end = src + n;
+
+		for (; src < end; src += strlen(src) + 1) {
+			size_t len = strlen(src) + 1;
+
+			if (fs_xattr_name_ok(src)) {
+				memmove(dst, src, len);
+				dst += len;
+			}
+		}
+		n = dst - (char *)s->scratch;
+	}
+	/* Size 0: the guest asks how large a buffer it needs. */
+	if (!want) {
+		memset(o, 0, sizeof(*o));
+		o->size = (u32)n;
+		r->reply_len = sizeof(*o);
+		return 0;
+	}
+	if ((size_t)n > want)
+		return -ERANGE;
+	*data_len = iov_from_buf(out, nr_out, sizeof(struct fuse_out_header), s->scratch, n);
+	return *data_len == (size_t)n ? 0 : -ERANGE;
+}
+
 static int fs_statfs(struct fs_server *s, struct fs_req *r, struct fs_inode *in)
 {
 	struct fuse_statfs_out *o = OUT(r, struct fuse_statfs_out);
@@ -966,6 +1075,12 @@ static int fs_dispatch(struct fs_server *s, struct fs_req *r, const struct iovec
 	case FUSE_STATFS: return fs_statfs(s, r, in);
 	case FUSE_LSEEK: return fs_lseek(s, r);
 	case FUSE_FALLOCATE: return fs_fallocate(s, r);
+	case FUSE_GETXATTR:
+	case FUSE_LISTXATTR:
+	case FUSE_SETXATTR:
+	case FUSE_REMOVEXATTR:
+		/* ENOSYS: the guest asks no more (a write would check security.capability). */
+		return s->xattr ? fs_xattr(s, r, in, out, nr_out, data_len) : -ENOSYS;
 	default: return -ENOSYS;	/* xattrs, locks, ACCESS, ...: the guest copes */
 	}
 }
@@ -1050,6 +1165,7 @@ struct fs_server *fs_server_create(int root_fd, const struct fs_server_opts *o, 
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	s->ro = o->ro;
+	s->xattr = o->xattr;
 	s->max_inodes = o->max_inodes;
 	s->max_handles = o->max_handles;
 	s->inodes = calloc(o->max_inodes + 1, sizeof(*s->inodes));

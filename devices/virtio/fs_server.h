@@ -39,6 +39,7 @@
 
 struct fs_server_opts {
 	bool ro;			/* refuse every modifying request (EROFS) */
+	bool xattr;			/* serve "user." extended attributes (else ENOSYS) */
 	unsigned int max_inodes;
 	unsigned int max_handles;
 };

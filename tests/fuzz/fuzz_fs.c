@@ -58,7 +58,9 @@ static int nr_fds(void)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	struct fs_server_opts o = { .ro = size && (data[0] & 1), .max_inodes = 64, .max_handles = 16 };
+	/* data[0]: bit 0 read-only, bit 1 extended attributes. */
+	struct fs_server_opts o = { .ro = size && (data[0] & 1), .xattr = size && (data[0] & 2),
+				    .max_inodes = 64, .max_handles = 16 };
 	struct iovec iov[2] = { { reply, 100 }, { reply + 100, sizeof(reply) - 100 } };
 	char dir[64], p[160];
 	struct fs_server *s;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -36,7 +37,8 @@ static void host_write(const char *name, const char *s)
 
 static struct fs_server *make(bool ro, unsigned int max_inodes)
 {
-	struct fs_server_opts o = { .ro = ro, .max_inodes = max_inodes, .max_handles = 8 };
+	struct fs_server_opts o = { .ro = ro, .xattr = true, .max_inodes = max_inodes,
+				    .max_handles = 8 };
 	char p[256];
 	int err = 0;
 
@@ -591,5 +593,91 @@ TEST(fs_seals_link_and_rename)
 		       -EACCES);
 	TEST_ASSERT_EQ(call(s, FUSE_UNLINK, proc, NULL, 0, "vmm-test-no-such-name", NULL, NULL),
 		       -EACCES);
+	fs_server_destroy(s);
+}
+
+/* Extended attributes: "user." ones pass, the host's other namespaces do not exist. */
+TEST(fs_xattrs_user_namespace_only)
+{
+	struct fs_server *s = make(false, 64);
+	struct fuse_setxattr_in set = { .size = 2 };
+	struct fuse_getxattr_in get = { .size = 0 };
+	char p[256], host[16] = "";
+	size_t n;
+	u64 node, link;
+	int err;
+
+	TEST_ASSERT(s, "server");
+	snprintf(p, sizeof(p), "%s/a.txt", dir);
+	if (setxattr(p, "user.probe", "x", 1, 0) < 0) {
+		printf("  no user xattrs on %s (%s): skipped\n", dir, strerror(errno));
+		unmake(s);
+		return;
+	}
+	node = lookup(s, FUSE_ROOT_ID, "a.txt", &err);
+	TEST_ASSERT(node, "lookup: %d", err);
+	/* SETXATTR in its 8-byte form: size, flags, then name and value. */
+	TEST_ASSERT_EQ(call(s, FUSE_SETXATTR, node, &set, FUSE_COMPAT_SETXATTR_IN_SIZE,
+			    "user.vmm", "v1", NULL), 0);
+	TEST_ASSERT(getxattr(p, "user.vmm", host, sizeof(host)) == 2 && !memcmp(host, "v1", 2),
+		    "host sees '%s'", host);
+	TEST_ASSERT_EQ(call(s, FUSE_GETXATTR, node, &get, sizeof(get), "user.vmm", NULL, &n), 0);
+	TEST_ASSERT_EQ(((const struct fuse_getxattr_out *)payload())->size, 2);
+	get.size = 64;
+	TEST_ASSERT_EQ(call(s, FUSE_GETXATTR, node, &get, sizeof(get), "user.vmm", NULL, &n), 0);
+	TEST_ASSERT(n == 2 && !memcmp(payload(), "v1", 2), "value of %zu bytes", n);
+	get.size = 1;
+	TEST_ASSERT_EQ(call(s, FUSE_GETXATTR, node, &get, sizeof(get), "user.vmm", NULL, &n),
+		       -ERANGE);
+	/* Only "user." names are listed, whatever else the host file has. */
+	if (getuid() == 0)
+		TEST_ASSERT_EQ(setxattr(p, "trusted.vmm", "t", 1, 0), 0);
+	get.size = 256;
+	TEST_ASSERT_EQ(call(s, FUSE_LISTXATTR, node, &get, sizeof(get), NULL, NULL, &n), 0);
+	TEST_ASSERT(n == sizeof("user.probe\0user.vmm") &&
+		    memmem(payload(), n, "user.vmm", 9) && !memmem(payload(), n, "trusted", 7),
+		    "list of %zu bytes", n);
+	TEST_ASSERT_EQ(call(s, FUSE_GETXATTR, node, &get, sizeof(get), "trusted.vmm", NULL, NULL),
+		       -ENODATA);
+	TEST_ASSERT_EQ(call(s, FUSE_SETXATTR, node, &set, FUSE_COMPAT_SETXATTR_IN_SIZE,
+			    "security.capability", "xx", NULL), -EPERM);
+	TEST_ASSERT_EQ(call(s, FUSE_REMOVEXATTR, node, NULL, 0, "trusted.vmm", NULL, NULL), -EPERM);
+	/* A value longer than the request carries. */
+	set.size = 4000;
+	TEST_ASSERT_EQ(call(s, FUSE_SETXATTR, node, &set, FUSE_COMPAT_SETXATTR_IN_SIZE,
+			    "user.vmm", "v1", NULL), -EINVAL);
+	TEST_ASSERT_EQ(call(s, FUSE_REMOVEXATTR, node, NULL, 0, "user.vmm", NULL, NULL), 0);
+	TEST_ASSERT(getxattr(p, "user.vmm", host, sizeof(host)) < 0 && errno == ENODATA,
+		    "still on the host");
+	/* Not on a symlink: its target is the guest's to resolve, not ours. */
+	link = lookup(s, FUSE_ROOT_ID, "esc", &err);
+	TEST_ASSERT(link, "lookup esc: %d", err);
+	TEST_ASSERT_EQ(call(s, FUSE_LISTXATTR, link, &get, sizeof(get), NULL, NULL, NULL),
+		       -ENOTSUP);
+	unmake(s);
+
+	/* Read-only: no change. */
+	s = make(true, 64);
+	node = lookup(s, FUSE_ROOT_ID, "a.txt", &err);
+	set.size = 2;
+	TEST_ASSERT_EQ(call(s, FUSE_SETXATTR, node, &set, FUSE_COMPAT_SETXATTR_IN_SIZE,
+			    "user.vmm", "v1", NULL), -EROFS);
+	unmake(s);
+}
+
+/* Without the xattr option, ENOSYS: Linux then stops asking. */
+TEST(fs_xattrs_off_by_default)
+{
+	struct fs_server_opts o = { .max_inodes = 8, .max_handles = 8 };
+	struct fuse_getxattr_in get = { .size = 64 };
+	struct fs_server *s;
+	int err = 0;
+
+	s = fs_server_create(open("/", O_PATH | O_DIRECTORY), &o, &err);
+	TEST_ASSERT(s, "server: %d", err);
+	TEST_ASSERT_EQ(call(s, FUSE_GETXATTR, FUSE_ROOT_ID, &get, sizeof(get), "user.x", NULL,
+			    NULL), -ENOSYS);
+	TEST_ASSERT_EQ(call(s, FUSE_LISTXATTR, FUSE_ROOT_ID, &get, sizeof(get), NULL, NULL, NULL),
+		       -ENOSYS);
 	fs_server_destroy(s);
 }

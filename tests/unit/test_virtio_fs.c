@@ -6,6 +6,7 @@
  * device serves again after it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
@@ -125,38 +126,56 @@ static void fuse_init(void)
 	w32(VIRTIO_MMIO_QUEUE_NOTIFY, REQQ);
 }
 
+/* Wait for @n used entries; the reply header of the request whose data went to @out. */
+static struct fuse_out_header *reply_of(u64 out)
+{
+	return guest_ptr(&g, out);
+}
+
 TEST(fs_device_serves_many_requests_through_its_workers)
 {
 	const char *why = start();
-	u64 out[63];
+	struct fuse_open_in oi = { .flags = O_RDONLY };
+	struct fuse_entry_out e;
+	struct fuse_open_out oo;
+	u64 out[60], o;
 	unsigned int bad = 0;
+	u16 used = 1;
 
 	TEST_ASSERT(!why, "%s", why);
 	fuse_init();
-	TEST_ASSERT(guest_wait_used(&g, 1), "no answer to INIT");
-	/* 63 at once, alternately LOOKUP and GETATTR, one kick. */
+	TEST_ASSERT(guest_wait_used(&g, used), "no answer to INIT");
+	o = queue_req(2, FUSE_LOOKUP, FUSE_ROOT_ID, "hello.txt", 10,
+		      sizeof(struct fuse_out_header) + sizeof(e));
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, REQQ);
+	TEST_ASSERT(guest_wait_used(&g, ++used) && !reply_of(o)->error, "LOOKUP");
+	memcpy(&e, reply_of(o) + 1, sizeof(e));
+	o = queue_req(4, FUSE_OPEN, e.nodeid, &oi, sizeof(oi),
+		      sizeof(struct fuse_out_header) + sizeof(oo));
+	w32(VIRTIO_MMIO_QUEUE_NOTIFY, REQQ);
+	TEST_ASSERT(guest_wait_used(&g, ++used) && !reply_of(o)->error, "OPEN");
+	memcpy(&oo, reply_of(o) + 1, sizeof(oo));
+	/* 60 at once, one kick: READs (to the workers) between GETATTRs (served at once). */
 	for (u16 i = 0; i < ARRAY_SIZE(out); i++) {
+		struct fuse_read_in rd = { .fh = oo.fh, .size = 4096 };
 		struct fuse_getattr_in ga = { 0 };
 
-		out[i] = i % 2 ? queue_req(2 + 2 * i, FUSE_LOOKUP, FUSE_ROOT_ID, "hello.txt", 10,
-					   sizeof(struct fuse_out_header) +
-					   sizeof(struct fuse_entry_out)) :
-				 queue_req(2 + 2 * i, FUSE_GETATTR, FUSE_ROOT_ID, &ga, sizeof(ga),
+		out[i] = i % 2 ? queue_req(6 + 2 * i, FUSE_READ, e.nodeid, &rd, sizeof(rd),
+					   sizeof(struct fuse_out_header) + 4096) :
+				 queue_req(6 + 2 * i, FUSE_GETATTR, FUSE_ROOT_ID, &ga, sizeof(ga),
 					   sizeof(struct fuse_out_header) +
 					   sizeof(struct fuse_attr_out));
 	}
 	w32(VIRTIO_MMIO_QUEUE_NOTIFY, REQQ);
-	TEST_ASSERT(guest_wait_used(&g, 1 + ARRAY_SIZE(out)), "used idx %u",
-		    guest_used_idx(&g));
+	used += ARRAY_SIZE(out);
+	TEST_ASSERT(guest_wait_used(&g, used), "used idx %u, expected %u", guest_used_idx(&g),
+		    used);
 	for (u16 i = 0; i < ARRAY_SIZE(out); i++) {
-		struct fuse_out_header *oh = guest_ptr(&g, out[i]);
+		struct fuse_out_header *oh = reply_of(out[i]);
 
-		bad += oh->error != 0 || oh->unique != 2u + i;
-		if (i % 2) {
-			struct fuse_entry_out *e = (void *)(oh + 1);
-
-			bad += e->attr.size != 5;
-		}
+		bad += oh->error != 0 || oh->unique != 4u + i;
+		if (i % 2)
+			bad += oh->len != sizeof(*oh) + 5 || memcmp(oh + 1, "hello", 5);
 	}
 	TEST_ASSERT_EQ(bad, 0);
 	stop();
