@@ -56,9 +56,10 @@ static int exec_dir_check(const char *what, const char *path)
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
-		log_error("%s %s: %s", what, path, strerror(errno));
-		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? EXIT_USAGE :
-		       EXIT_HOST_ERROR;
+		int err = errno;	/* logging may change errno */
+
+		log_error("%s %s: %s", what, path, strerror(err));
+		return err == ENOENT || err == ENOTDIR || err == ELOOP ? EXIT_USAGE : EXIT_HOST_ERROR;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		log_error("%s %s: not a directory but %s", what, path, file_type_name(st.st_mode));

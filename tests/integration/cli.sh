@@ -96,6 +96,15 @@ bad_input cli_fs_missing_directory 2 "--fs $WORK/nope: No such file" run --fs "$
 bad_input cli_fs_not_a_directory 2 "Not a directory" run --fs "$WORK/plain"
 bad_input cli_fs_bad_option 2 "unknown option" run --fs "$WORK,rw"
 bad_input cli_disk_is_a_char_device 2 "is a character device" run -d /dev/null
+# --exec: vmm's own failures are 125 (the command's statuses are its own), one line each.
+bad_input cli_exec_needs_a_kernel 125 "--exec needs --kernel" run --exec true
+bad_input cli_exec_bad_option_is_125 125 "unknown option" run --exec true --bogus
+bad_input cli_exec_no_initrd 125 "--initrd cannot be given" run -k "$GUEST" -i "$WORK/plain" --exec true
+bad_input cli_exec_kernel_missing 125 "No such file" run -k "$WORK/nonexistent" --exec true
+bad_input cli_rootfs_missing 2 "--rootfs $WORK/nope: No such file" run -k "$GUEST" --rootfs "$WORK/nope"
+bad_input cli_rootfs_not_a_directory 2 "not a directory but a regular file" run -k "$GUEST" --rootfs "$WORK/plain"
+bad_input cli_modules_alone 2 "--modules: only with --exec or --rootfs" run --modules "$WORK"
+bad_input cli_modules_not_a_directory 125 "--modules $WORK/plain: not a directory" run -k "$GUEST" --exec true --modules "$WORK/plain"
 unset VMM_HARD_TIMEOUT
 
 # --net user (libslirp): bad options are usage errors; a host port that cannot
