@@ -60,7 +60,9 @@ struct virtio_fs {
 	int done_efd;
 	pthread_t workers[FS_WORKERS];
 	unsigned int nr_workers;	/* 0 with one CPU: they could not run beside us */
-	u8 *req;			/* FS_REQ_MAX: the I/O thread's copy of a request */
+	/* The I/O thread's own: */
+	u8 *req;			/* FS_REQ_MAX: its copy of a request */
+	struct fs_job *spare;		/* the next chain is popped into it */
 };
 
 static struct fs_job *fs_job_get(struct virtio_fs *fs)
@@ -92,12 +94,16 @@ static u32 fs_serve(struct virtio_fs *fs, struct fs_job *j, u8 *req)
 				     &j->c.iov[j->c.nr_out], j->c.nr - j->c.nr_out);
 }
 
-static void fs_job_put(struct virtio_fs *fs, struct fs_job *j)
+/* The jobs of @list (linked by ->next) onto the free list; fs->lock held. */
+static void fs_jobs_free_locked(struct virtio_fs *fs, struct fs_job *list)
 {
-	pthread_mutex_lock(&fs->lock);
-	j->next = fs->free;
-	fs->free = j;
-	pthread_mutex_unlock(&fs->lock);
+	struct fs_job *next;
+
+	for (; list; list = next) {
+		next = list->next;
+		list->next = fs->free;
+		fs->free = list;
+	}
 }
 
 static void *fs_worker(void *opaque)
@@ -161,20 +167,20 @@ static void fs_queue_notify(void *opaque, struct virtq *vq)
 
 	do {
 		virtq_disable_notify(vq);
-		while ((j = fs_job_get(fs)) && (r = virtq_pop(vq, &j->c)) > 0) {
+		/* A request served here leaves the spare job for the next one. */
+		while ((j = fs->spare ? fs->spare : (fs->spare = fs_job_get(fs))) &&
+		       (r = virtq_pop(vq, &j->c)) > 0) {
 			j->vq = vq;
 			j->gen = fs->gen;	/* fs_reset() changes it under the device lock we hold */
 			if (fs_to_worker(fs, j)) {
+				fs->spare = NULL;
 				*tail = j;
 				tail = &j->next;
 				continue;
 			}
 			virtq_push(vq, j->c.head, fs_serve(fs, j, fs->req));
 			pushed = true;
-			fs_job_put(fs, j);
 		}
-		if (j)
-			fs_job_put(fs, j);
 	} while (j && r >= 0 && virtq_enable_notify(vq));
 	if (pushed)
 		virtio_notify_used(fs->dev, vq);
@@ -191,7 +197,7 @@ static void fs_queue_notify(void *opaque, struct virtq *vq)
 static void fs_jobs_done(void *opaque)
 {
 	struct virtio_fs *fs = opaque;
-	struct fs_job *j, *next;
+	struct fs_job *done, *j;
 	struct virtq *pushed[2] = { NULL, NULL };
 	u64 cnt;
 
@@ -199,17 +205,18 @@ static void fs_jobs_done(void *opaque)
 		/* EAGAIN: already taken */
 	}
 	pthread_mutex_lock(&fs->lock);
-	j = fs->done;
+	done = fs->done;
 	fs->done = NULL;
 	pthread_mutex_unlock(&fs->lock);
-	for (; j; j = next) {
-		next = j->next;
+	for (j = done; j; j = j->next) {
 		if (j->gen == fs->gen) {
 			virtq_push(j->vq, j->c.head, j->reply_len);
 			pushed[pushed[0] && pushed[0] != j->vq] = j->vq;
 		}
-		fs_job_put(fs, j);
 	}
+	pthread_mutex_lock(&fs->lock);
+	fs_jobs_free_locked(fs, done);
+	pthread_mutex_unlock(&fs->lock);
 	for (unsigned int i = 0; i < ARRAY_SIZE(pushed); i++)
 		if (pushed[i])
 			virtio_notify_used(fs->dev, pushed[i]);
@@ -224,16 +231,11 @@ static void fs_reset(void *opaque)
 {
 	struct virtio_fs *fs = opaque;
 	struct timespec until = clock_timespec(clock_now_ns() + FS_RESET_WAIT_MS * 1000000ULL);
-	struct fs_job *j, **lists[] = { &fs->todo, &fs->done };
 
 	pthread_mutex_lock(&fs->lock);
-	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
-		while ((j = *lists[i])) {
-			*lists[i] = j->next;
-			j->next = fs->free;
-			fs->free = j;
-		}
-	}
+	fs_jobs_free_locked(fs, fs->todo);
+	fs_jobs_free_locked(fs, fs->done);
+	fs->todo = fs->done = NULL;
 	fs->todo_tail = &fs->todo;
 	fs->gen++;
 	while (fs->busy && pthread_cond_timedwait(&fs->idle, &fs->lock, &until) != ETIMEDOUT)
@@ -426,7 +428,7 @@ fail:
 
 void virtio_fs_destroy(struct virtio_fs *fs)
 {
-	struct fs_job *j, **lists[3];
+	struct fs_job *j;
 
 	if (!fs)
 		return;
@@ -436,14 +438,13 @@ void virtio_fs_destroy(struct virtio_fs *fs)
 	pthread_mutex_unlock(&fs->lock);
 	for (unsigned int i = 0; i < fs->nr_workers; i++)
 		pthread_join(fs->workers[i], NULL);
-	lists[0] = &fs->todo;
-	lists[1] = &fs->done;
-	lists[2] = &fs->free;
-	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
-		while ((j = *lists[i])) {
-			*lists[i] = j->next;
-			free(j);
-		}
+	/* Every job is on the free list now (no thread is left to race with). */
+	fs_jobs_free_locked(fs, fs->todo);
+	fs_jobs_free_locked(fs, fs->done);
+	fs_jobs_free_locked(fs, fs->spare);
+	while ((j = fs->free)) {
+		fs->free = j->next;
+		free(j);
 	}
 	fs_server_destroy(fs->server);
 	if (fs->done_efd >= 0)
