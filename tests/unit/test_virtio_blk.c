@@ -71,26 +71,11 @@ static void make_image(void)
 /* Accept everything the device offers, like Linux mostly does. */
 static u32 driver_init(void)
 {
-	u32 f[2];
-
 	w32(VIRTIO_MMIO_STATUS, 0);
 	memset(g.ram, 0, 0x100000);
 	g.avail_idx = 0;
-	w32(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	w32(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	for (u32 i = 0; i < 2; i++) {
-		w32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, i);
-		f[i] = r32(VIRTIO_MMIO_DEVICE_FEATURES);
-		w32(VIRTIO_MMIO_DRIVER_FEATURES_SEL, i);
-		w32(VIRTIO_MMIO_DRIVER_FEATURES, f[i]);
-	}
-	w32(VIRTIO_MMIO_STATUS, S_ALL & ~VIRTIO_CONFIG_S_DRIVER_OK);
-	w32(VIRTIO_MMIO_QUEUE_SEL, 0);
-	w32(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	w32(VIRTIO_MMIO_QUEUE_DESC_LOW, g.desc);
-	w32(VIRTIO_MMIO_QUEUE_AVAIL_LOW, g.avail);
-	w32(VIRTIO_MMIO_QUEUE_USED_LOW, g.used);
-	w32(VIRTIO_MMIO_QUEUE_READY, 1);
+	guest_mmio_features_ok(&g);
+	guest_mmio_queue_setup(&g, 0, &g, QSIZE);
 	w32(VIRTIO_MMIO_STATUS, S_ALL);
 	return r32(VIRTIO_MMIO_STATUS);
 }

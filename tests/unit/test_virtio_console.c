@@ -50,7 +50,6 @@ static const char *start(void)
 {
 	static const struct term_ops ops = { NULL, NULL, 0 };
 	int err = 0;
-	u32 f[2];
 
 	guest_init(&rx, QSIZE);
 	tx = rx;
@@ -74,15 +73,7 @@ static const char *start(void)
 	rx.vm.console_opaque = con;
 	if (r32(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_CONSOLE)
 		return "device id";
-	w32(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	w32(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	for (u32 i = 0; i < 2; i++) {
-		w32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, i);
-		f[i] = r32(VIRTIO_MMIO_DEVICE_FEATURES);
-		w32(VIRTIO_MMIO_DRIVER_FEATURES_SEL, i);
-		w32(VIRTIO_MMIO_DRIVER_FEATURES, f[i]);
-	}
-	w32(VIRTIO_MMIO_STATUS, S_ALL & ~VIRTIO_CONFIG_S_DRIVER_OK);
+	guest_mmio_features_ok(&rx);
 	queue_setup(0, &rx);
 	queue_setup(1, &tx);
 	w32(VIRTIO_MMIO_STATUS, S_ALL);

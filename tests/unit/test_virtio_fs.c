@@ -44,19 +44,10 @@ static u32 r32(u64 off)
 
 static u32 driver_init(void)
 {
-	u32 f[2];
-
 	w32(VIRTIO_MMIO_STATUS, 0);
 	memset(g.ram, 0, 0x100000);
 	g.avail_idx = 0;
-	w32(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	for (u32 i = 0; i < 2; i++) {
-		w32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, i);
-		f[i] = r32(VIRTIO_MMIO_DEVICE_FEATURES);
-		w32(VIRTIO_MMIO_DRIVER_FEATURES_SEL, i);
-		w32(VIRTIO_MMIO_DRIVER_FEATURES, f[i]);
-	}
-	w32(VIRTIO_MMIO_STATUS, S_ALL & ~VIRTIO_CONFIG_S_DRIVER_OK);
+	guest_mmio_features_ok(&g);
 	guest_mmio_queue_setup(&g, REQQ, &g, QSIZE);
 	w32(VIRTIO_MMIO_STATUS, S_ALL);
 	return r32(VIRTIO_MMIO_STATUS);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define VIRTIO_RING_NO_LEGACY
+#include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
@@ -148,6 +149,26 @@ static inline u32 guest_mmio_r32(struct guest *g, u64 off)
 
 	bus_access(&g->vm.bus[BUS_MMIO], NULL, GUEST_MMIO_BASE + off, (u8 *)&v, 4, false);
 	return v;
+}
+
+/*
+ * A driver's start up to FEATURES_OK (virtio 1.2, 3.1.1): ACKNOWLEDGE,
+ * DRIVER, and every feature the device offers accepted, as Linux mostly does.
+ */
+static inline void guest_mmio_features_ok(struct guest *g)
+{
+	guest_mmio_w32(g, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	guest_mmio_w32(g, VIRTIO_MMIO_STATUS,
+		       VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	for (u32 i = 0; i < 2; i++) {
+		guest_mmio_w32(g, VIRTIO_MMIO_DEVICE_FEATURES_SEL, i);
+		u32 f = guest_mmio_r32(g, VIRTIO_MMIO_DEVICE_FEATURES);
+
+		guest_mmio_w32(g, VIRTIO_MMIO_DRIVER_FEATURES_SEL, i);
+		guest_mmio_w32(g, VIRTIO_MMIO_DRIVER_FEATURES, f);
+	}
+	guest_mmio_w32(g, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+		       VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 /* Queue @q gets @ring's rings (@qsize entries), then QueueReady. */
